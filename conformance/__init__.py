@@ -1,0 +1,3 @@
+"""fd-conformance: contract and conformance suite for the Future Demand Client API."""
+
+__version__ = "0.1.0"

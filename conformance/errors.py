@@ -1,0 +1,96 @@
+"""The two error families of fd-conformance.
+
+*Usage errors* (:class:`UsageError` and subclasses) mean the user asked for something that cannot
+run: a bad config, an unreachable target, wrong credentials, a malformed spec. They carry a one-line
+message that names the input and a hint that names the fix; the CLI prints both and exits 2, never a
+traceback.
+
+*Findings* (:class:`Finding`, an :class:`AssertionError`) are facts about the API under test: a rule
+of the catalogue was violated. They carry the rule id, what was expected, what was received and a
+curl line that reproduces the request (secrets redacted). ``str(finding)`` always starts with
+``[RULE-ID]`` so the id survives any wrapper (pytest, Schemathesis' FailureGroup) that keeps only text.
+"""
+
+from __future__ import annotations
+
+import re
+
+RULE_ID_RE = re.compile(r"\[([A-Z]{2,4}-\d{2})\]")
+
+
+class UsageError(Exception):
+    """Base of every user mistake: one line saying what is wrong, one hint saying how to fix it."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def one_line(self) -> str:
+        """The message and hint as the single line the CLI prints."""
+        kind = type(self).__name__
+        return f"{kind}: {self.message}" + (f" (hint: {self.hint})" if self.hint else "")
+
+
+class ConfigError(UsageError):
+    """The configuration (file, environment or flags) is invalid."""
+
+
+class TargetError(UsageError):
+    """The target API cannot be reached or does not look like the API at all."""
+
+
+class CredentialsError(UsageError):
+    """A persona's credentials were rejected or cannot be used."""
+
+
+class SpecError(UsageError):
+    """An OpenAPI spec or the rule catalogue is missing or malformed."""
+
+
+class Finding(AssertionError):
+    """A violation of one catalogue rule, observed on the wire.
+
+    Extension point: scenario tests and fuzzing checks raise this (or a subclass); reports group
+    findings by ``rule_id``.
+    """
+
+    def __init__(
+        self,
+        rule_id: str,
+        message: str,
+        *,
+        expected: str = "",
+        received: str = "",
+        curl: str = "",
+        request: str = "",
+        response: str = "",
+    ) -> None:
+        self.rule_id = rule_id
+        self.message = message
+        self.expected = expected
+        self.received = received
+        self.curl = curl
+        self.request = request
+        self.response = response
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        lines = [f"[{self.rule_id}] {self.message}"]
+        if self.expected:
+            lines.append(f"  expected: {self.expected}")
+        if self.received:
+            lines.append(f"  received: {self.received}")
+        if self.curl:
+            lines.append(f"  reproduce: {self.curl}")
+        return "\n".join(lines)
+
+
+def rule_ids_in(text: str) -> list[str]:
+    """Every ``[RULE-ID]`` tag in a failure text, in order, without repeats."""
+    seen: dict[str, None] = {}
+    for match in RULE_ID_RE.finditer(text):
+        seen.setdefault(match.group(1), None)
+    return list(seen)

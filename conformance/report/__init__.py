@@ -1,0 +1,1 @@
+"""Run results and the artifacts written from them (JSON, JUnit, Markdown, HTML, Allure, diff)."""
