@@ -26,6 +26,9 @@ class FindingRecord:
     request: str = ""
     response: str = ""
     test: str = ""  # pytest node id (or fuzz operation label) that observed it
+    # Set for fuzz findings so reports can attach them to an operation ("main", "GET /events/{eid}").
+    host: str = ""
+    operation: str = ""
 
 
 @dataclass
@@ -49,6 +52,8 @@ class OperationCoverage:
     cases: int = 0
     failures: int = 0
     status: RuleStatus = "not_run"
+    duration: float = 0.0
+    reason: str = ""  # why not run (mode, excluded, no persona ...)
 
 
 @dataclass

@@ -1,0 +1,37 @@
+"""Fuzz fixtures: hand the run's sessions to the Schemathesis checks and keep the collection config."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from conformance.checks import st_hooks
+from conformance.fuzz import runtime
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    runtime.CONFIG = config
+
+
+@pytest.fixture(scope="session")
+def fuzz_context(fd_sessions: Any, fd_transport: Any, fd_settings: Any) -> Iterator[st_hooks.FuzzContext]:
+    """The st_hooks context for this run: personas with their partners, GET replays over our Transport."""
+    from conformance.checks.cid import DEFAULT_TEMPLATE, CidTemplate
+
+    personas = {}
+    for name, session in fd_sessions.items():
+        try:
+            partners = tuple(session.partners)
+        except Exception:  # a persona that cannot sign in only loses its replays
+            continue
+        personas[name] = st_hooks.Persona(session.access_token, partners)
+    context = st_hooks.FuzzContext(
+        personas=personas,
+        send=st_hooks.transport_sender(fd_transport),
+        template=CidTemplate(getattr(fd_settings, "cid_template", None) or DEFAULT_TEMPLATE),
+    )
+    st_hooks.configure(context)
+    yield context
+    st_hooks.configure(None)

@@ -1,0 +1,59 @@
+"""What the fuzz module needs at collection time, before fixtures exist.
+
+Schemathesis builds its Hypothesis tests while collecting, so the seed, the example budget and the
+mode (which operations and phases may run) must be known then. They come from the fdconf plugin's
+resolved settings when the plugin is active, else from ``FDCONF_SEED``/``FDCONF_MAX_EXAMPLES``/
+``FDCONF_MODE``/``FDCONF_EMBEDDED`` (defaults: seed 0, 10 examples, read-only, not embedded).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+DEFAULT_MAX_EXAMPLES = 10
+CONFIG: Any = None  # the pytest config, set by conformance/fuzz/conftest.py
+
+
+@dataclass(frozen=True)
+class CollectionSettings:
+    seed: int = 0
+    max_examples: int = DEFAULT_MAX_EXAMPLES
+    mode: str = "read-only"
+    embedded: bool = False
+
+
+def collection_settings() -> CollectionSettings:
+    settings = _plugin_settings()
+    if settings is not None:
+        return CollectionSettings(
+            seed=int(settings.seed),
+            max_examples=int(settings.max_examples),
+            mode=str(settings.mode),
+            embedded=bool(settings.embedded),
+        )
+    env = os.environ
+    return CollectionSettings(
+        seed=int(env.get("FDCONF_SEED", "0")),
+        max_examples=int(env.get("FDCONF_MAX_EXAMPLES", str(DEFAULT_MAX_EXAMPLES))),
+        mode=env.get("FDCONF_MODE", "read-only"),
+        embedded=env.get("FDCONF_EMBEDDED", "") in ("1", "true", "yes"),
+    )
+
+
+def _plugin_settings() -> Any:
+    if CONFIG is None:
+        return None
+    try:
+        from conformance import plugin
+    except ImportError:  # pragma: no cover - the plugin ships with the package
+        return None
+    if not CONFIG.pluginmanager.has_plugin("fdconf") and not any(
+        getattr(p, "__name__", "") == "conformance.plugin" for p in CONFIG.pluginmanager.get_plugins()
+    ):
+        return None
+    try:
+        return plugin._settings_of(CONFIG)
+    except Exception:  # an inactive plugin (no fdconf options) falls back to the environment
+        return None

@@ -1,0 +1,154 @@
+"""Schemathesis over both bundled specs: examples, coverage and fuzzing phases, one item per operation.
+
+* Schemas are loaded eagerly from the bundled specs; the base URL is passed per call (``/media`` goes to
+  the unversioned base). Auth comes from a schema auth provider fed by the run's sessions, never from
+  ``case.headers``, so Schemathesis' own missing/invalid-auth probes stay meaningful.
+* Positive cases are scoped to the primary persona's partner (its header replaces a generated one);
+  negative cases keep whatever Schemathesis generated.
+* Read-only mode: GET operations only and no undocumented-method probing. Write operations run in
+  write mode with their eid pinned to the sandbox event; boost-grade operations (``x-fd-publish``)
+  only in publish mode against the embedded reference.
+* Seed and examples per operation come from the run settings (``database=none``: reproducible).
+* Failures become one Finding tagged with every rule hit (see :mod:`conformance.fuzz.failures`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+
+from conformance import resources
+from conformance.checks import st_hooks
+from conformance.client.http import PARTNER_HEADER
+from conformance.fuzz import runtime
+from conformance.fuzz.failures import as_finding, case_curl
+from conformance.scenarios import operations
+
+SETTINGS = runtime.collection_settings()
+READ_ONLY = SETTINGS.mode == "read-only"
+FUZZ_PUBLISH = SETTINGS.mode == "publish" and SETTINGS.embedded
+
+
+def _publish_ids(host: str) -> list[str]:
+    return [
+        str(op.raw.get("operationId"))
+        for op in operations.load(host)
+        if op.publishes and op.raw.get("operationId")
+    ]
+
+
+def _load(path: Any, host: str) -> Any:
+    schema: Any = schemathesis.openapi.from_path(path)
+    schema.config.seed = SETTINGS.seed
+    schema.config.generation.update(max_examples=SETTINGS.max_examples, database="none")
+    schema.config.phases.stateful.enabled = False  # stateful runs through the engine: test_stateful.py
+    for phase in ("examples", "coverage", "fuzzing"):
+        config = getattr(schema.config.phases, phase)
+        if not SETTINGS.embedded and hasattr(config, "extra_data_sources"):
+            config.extra_data_sources.responses = False  # never reuse captured ids in writes
+    if READ_ONLY:
+        schema.config.phases.coverage.unexpected_methods = set()
+        schema = schema.include(method=["GET"])
+    if not FUZZ_PUBLISH and _publish_ids(host):
+        schema = schema.exclude(operation_id=_publish_ids(host))
+    _register_auth(schema)
+    return schema
+
+
+DEFERRED = "fdconf-deferred-token"
+
+
+def _register_auth(schema: Any) -> None:
+    # Explicit examples are generated while collecting, before the run's sessions exist: they get a
+    # deferred marker that the test swaps for the real token (passed explicitly, so ignored_auth still
+    # classifies it as the provider's). No caching: sessions cache and refresh tokens themselves.
+    @schema.auth(refresh_interval=None).apply_to(schemathesis.openapi.require_security_scheme("bearerAuth"))
+    class PrimaryToken:
+        def get(self, case: Any, ctx: Any) -> str:
+            persona = st_hooks.current().personas.get("primary")
+            return persona.token() if persona is not None else DEFERRED
+
+        def set(self, case: Any, data: str, ctx: Any) -> None:
+            case.headers["Authorization"] = f"Bearer {data}"
+
+
+MAIN = _load(resources.main_spec(), "main")
+CR = _load(resources.cr_spec(), "cr")
+_CASES: Counter[str] = Counter()
+_PHASES: dict[str, Counter[str]] = {}
+
+
+def _base_for(case: Any, settings: Any) -> tuple[str, str]:
+    """``(host label, base URL)`` of a case: main, media (x-fd-base: unversioned) or cr."""
+    raw = case.operation.definition.raw
+    if raw.get("x-fd-base") == "unversioned":
+        return "main", str(settings.media)
+    title = str(case.operation.schema.raw_schema.get("x-fd-host", "main"))
+    return title, str(settings.cr if title == "cr" else settings.main)
+
+
+def _is_positive(case: Any) -> bool:
+    try:
+        return str(case.meta.generation.mode.value) == "positive"
+    except AttributeError:
+        return True
+
+
+def _phase(case: Any) -> str:
+    try:
+        return str(case.meta.phase.name.value)
+    except AttributeError:
+        return "unknown"
+
+
+@pytest.mark.fd_rule("SCH-01", "SCH-02", "SCH-03")
+@schemathesis.pytest.parametrize(main=MAIN, cr=CR)
+@hypothesis_settings(suppress_health_check=list(HealthCheck), deadline=None)
+def test_operation(  # noqa: PLR0917 - pytest passes fixtures positionally
+    case: Any,
+    request: pytest.FixtureRequest,
+    fd_settings: Any,
+    fd_mode: str,
+    fuzz_context: st_hooks.FuzzContext,
+    fd_api: Callable[..., Any],
+) -> None:
+    host, base_url = _base_for(case, fd_settings)
+    label = f"{host} {case.operation.label}"
+    if case.method.upper() not in ("GET", "HEAD") and fd_mode == "read-only":
+        pytest.skip("not run: read-only mode fuzzes reads only")
+    _record(request, label, case)
+    headers: dict[str, str] = {}
+    primary = fuzz_context.personas.get("primary")
+    if _is_positive(case) and primary is not None and primary.partner:
+        headers[PARTNER_HEADER] = primary.partner
+    if (case.headers or {}).get("Authorization") == f"Bearer {DEFERRED}" and primary is not None:
+        headers["Authorization"] = f"Bearer {primary.token()}"
+    if (
+        case.method.upper() not in ("GET", "HEAD")
+        and "eid" in (case.path_parameters or {})
+        and _is_positive(case)
+    ):
+        case.path_parameters["eid"] = request.getfixturevalue("fd_sandbox")["eid"]
+    try:
+        case.call_and_validate(base_url=base_url, headers=headers)  # st_hooks checks are registered globally
+    except (AssertionError, BaseExceptionGroup) as exc:  # FailureGroup / Failure / Finding
+        raise as_finding(exc, operation=label, curl=case_curl(case, base_url)) from None
+
+
+def _record(request: pytest.FixtureRequest, label: str, case: Any) -> None:
+    """Per-item coverage for the plugin: operation label, cases so far, cases per phase."""
+    key = request.node.nodeid
+    _CASES[key] += 1
+    phases = _PHASES.setdefault(key, Counter())
+    phases[_phase(case)] += 1
+    props = [
+        (k, v) for k, v in request.node.user_properties if k not in ("fd_operation", "fd_cases", "fd_phases")
+    ]
+    props += [("fd_operation", label), ("fd_cases", _CASES[key]), ("fd_phases", dict(phases))]
+    request.node.user_properties[:] = props

@@ -1,0 +1,109 @@
+"""``summary.md``: the run in a form fit for a CI step summary (GitHub ``$GITHUB_STEP_SUMMARY``,
+GitLab, a PR comment). Short on purpose: verdict, counts, every failed rule with its first finding
+and curl, every rule not run with its reason, coverage per host. Full detail lives in results.json.
+"""
+
+from __future__ import annotations
+
+from conformance.report.grouping import (
+    STATUS_LABEL,
+    first_line,
+    format_duration,
+    operations_by_host,
+    rules_by_level,
+)
+from conformance.report.model import RunResult
+
+#: Findings shown per failed rule; step summaries are size-limited (1 MiB on GitHub).
+MAX_FINDINGS = 3
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _fence(text: str) -> str:
+    fence = "```"
+    while fence in text:
+        fence += "`"
+    return f"{fence}\n{text}\n{fence}"
+
+
+def render_markdown(result: RunResult) -> str:
+    """The Markdown summary of ``result`` (already redacted by the caller)."""
+    counts = result.counts()
+    icon = "✅" if result.verdict == "CERTIFIED" else "❌"
+    total_cases = sum(op.cases for op in result.operations) or sum(result.cases.values())
+    out = [
+        f"## {icon} fd-conformance: {result.verdict}",
+        "",
+        f"Run `{result.run_id}` · suite {result.suite_version} · mode `{result.mode}` · seed `{result.seed}`"
+        f" · {format_duration(result.duration)}" + (f" · shard {result.shard}" if result.shard else ""),
+        "",
+        "| rules passed | rules failed | rules not run | generated cases |",
+        "|---:|---:|---:|---:|",
+        f"| {counts['passed']} | {counts['failed']} | {counts['not_run']} | {total_cases} |",
+        "",
+        "Targets: " + ", ".join(f"{host} `{url}`" for host, url in result.targets.items()),
+    ]
+    if result.embedded:
+        out.append("")
+        out.append(
+            "Target: the bundled reference implementation"
+            + (
+                f" with injected defects: {', '.join(f'`{d}`' for d in result.defects)}"
+                if result.defects
+                else ""
+            )
+            + "."
+        )
+    failed = [r for r in result.rules if r.status == "failed"]
+    if failed:
+        out += ["", "### Failed rules", ""]
+        for rule in failed:
+            out.append(f"- **{rule.id}** ({rule.severity}) {_cell(rule.title)}")
+            for finding in rule.findings[:MAX_FINDINGS]:
+                detail = [f"[{finding.rule_id}] {finding.message}"]
+                if finding.expected:
+                    detail.append(f"expected: {finding.expected}")
+                if finding.received:
+                    detail.append(f"received: {finding.received}")
+                out.append(f"  - {_cell(first_line(finding.message, 300))}")
+                body = "\n".join(detail) + (f"\n\n{finding.curl}" if finding.curl else "")
+                out.append("    <details><summary>details and curl</summary>\n")
+                out.append("    " + _fence(body).replace("\n", "\n    "))
+                out.append("    </details>")
+            if len(rule.findings) > MAX_FINDINGS:
+                out.append(f"  - … {len(rule.findings) - MAX_FINDINGS} more findings in results.json")
+            if not rule.findings and rule.reason:
+                out.append(f"  - {_cell(rule.reason)}")
+    not_run = [r for r in result.rules if r.status == "not_run"]
+    if not_run:
+        out += ["", "### Rules not run", "", "| rule | reason |", "|---|---|"]
+        out += [f"| {r.id} | {_cell(r.reason)} |" for r in not_run]
+    out += [
+        "",
+        "### Rules by level",
+        "",
+        f"<details><summary>All {len(result.rules)} rules</summary>",
+        "",
+        "| level | rule | status | tests |",
+        "|---|---|---|---:|",
+    ]
+    for level, rules in rules_by_level(result):
+        out += [f"| {level} | {r.id} | {STATUS_LABEL[r.status]} | {r.tests} |" for r in rules]
+    out += ["", "</details>"]
+    hosts = operations_by_host(result)
+    if hosts:
+        out += [
+            "",
+            "### Operation coverage",
+            "",
+            "| host | operations fuzzed | failed | cases |",
+            "|---|---:|---:|---:|",
+        ]
+        for host, ops in hosts:
+            ran = sum(1 for o in ops if o.status != "not_run")
+            bad = sum(1 for o in ops if o.status == "failed" or o.failures)
+            out.append(f"| {host} | {ran} / {len(ops)} | {bad} | {sum(o.cases for o in ops)} |")
+    return "\n".join(out) + "\n"

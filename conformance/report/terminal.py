@@ -1,0 +1,153 @@
+"""What a run prints: live progress while tests run, and the closing table.
+
+Closing table: :func:`render_summary` ``(result, console, report_dir=None, artifacts=None)`` prints
+rules passed / failed / not run, one line per failed or not-run rule with its reason, generated
+cases, time, the verdict and where the reports are (with file sizes when ``artifacts`` is given).
+
+Progress (for the pytest plugin):
+
+.. code-block:: python
+
+    progress = RunProgress(console, total=len(items))   # total may be None (unknown)
+    progress.start()                                     # or: with RunProgress(...) as progress:
+    progress.advance(nodeid, "passed")                   # once per finished test; outcome is
+                                                         # "passed" | "failed" | "skipped"
+    progress.stop()                                      # idempotent
+
+The bar shows done/total, elapsed time and live passed/failed/skipped counts; it is transient (it
+disappears before the closing table) and rich turns it off by itself when the console is not a
+terminal (CI logs), so callers need no special case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from conformance.report.grouping import first_line, format_duration
+from conformance.report.model import RunResult
+
+_STYLE = {"passed": "green", "failed": "bold red", "not_run": "yellow"}
+
+
+def _size(num: int) -> str:
+    return (
+        f"{num} B"
+        if num < 1024
+        else f"{num / 1024:.1f} KiB"
+        if num < 1024 * 1024
+        else f"{num / 2**20:.1f} MiB"
+    )
+
+
+def render_summary(
+    result: RunResult,
+    console: Console,
+    report_dir: Path | None = None,
+    artifacts: Mapping[str, Path] | None = None,
+) -> None:
+    """Print the closing table of a run (see the module docstring)."""
+    counts = result.counts()
+    total_cases = sum(op.cases for op in result.operations) or sum(result.cases.values())
+    table = Table(title=f"fd-conformance run {result.run_id}", title_justify="left", show_lines=False)
+    table.add_column("rule")
+    table.add_column("status")
+    table.add_column("tests", justify="right")
+    table.add_column("reason / first finding", overflow="fold")
+    for rule in result.rules:
+        if rule.status == "passed":
+            continue
+        reason = rule.reason
+        if rule.status == "failed" and rule.findings:
+            reason = first_line(rule.findings[0].message, 160)
+            if len(rule.findings) > 1:
+                reason += f"  (+{len(rule.findings) - 1} more)"
+        label = "FAILED" if rule.status == "failed" else "not run"
+        table.add_row(rule.id, Text(label, style=_STYLE[rule.status]), str(rule.tests), reason)
+    if table.row_count:
+        console.print(table)
+    totals = Table.grid(padding=(0, 2))
+    totals.add_column(justify="right", style="bold")
+    totals.add_column()
+    totals.add_row(
+        "rules",
+        Text.assemble(
+            (f"{counts['passed']} passed", _STYLE["passed"]),
+            ", ",
+            (f"{counts['failed']} failed", _STYLE["failed"] if counts["failed"] else ""),
+            ", ",
+            (f"{counts['not_run']} not run", _STYLE["not_run"] if counts["not_run"] else ""),
+        ),
+    )
+    ops_run = sum(1 for op in result.operations if op.status != "not_run")
+    totals.add_row("cases", f"{total_cases} generated over {ops_run} fuzzed operations")
+    totals.add_row("time", format_duration(result.duration))
+    totals.add_row(
+        "mode", f"{result.mode}, seed {result.seed}" + (f", shard {result.shard}" if result.shard else "")
+    )
+    verdict_style = "bold green" if result.verdict == "CERTIFIED" else "bold red"
+    totals.add_row("verdict", Text(result.verdict, style=verdict_style))
+    if report_dir is not None:
+        totals.add_row("reports", str(report_dir))
+    for name, path in (artifacts or {}).items():
+        size = _size(path.stat().st_size) if path.is_file() else "missing"
+        totals.add_row("", f"{name} ({size})")
+    console.print(totals)
+
+
+class RunProgress:
+    """A transient progress bar over the tests of a run (API in the module docstring)."""
+
+    def __init__(
+        self, console: Console, total: int | None = None, description: str = "fd-conformance"
+    ) -> None:
+        self.counts = {"passed": 0, "failed": 0, "skipped": 0}
+        self._progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[tally]}"),
+            TextColumn("[dim]{task.fields[current]}"),
+            console=console,
+            transient=True,
+        )
+        self._task: TaskID = self._progress.add_task(description, total=total, tally="", current="")
+        self._started = False
+
+    def start(self) -> None:
+        if not self._started:
+            self._progress.start()
+            self._started = True
+
+    def advance(self, nodeid: str, outcome: str) -> None:
+        """Count one finished test (``outcome``: passed, failed or skipped)."""
+        if outcome in self.counts:
+            self.counts[outcome] += 1
+        tally = (
+            f"[green]{self.counts['passed']}✓[/] [red]{self.counts['failed']}✗[/] "
+            f"[yellow]{self.counts['skipped']}○[/]"
+        )
+        short = escape(nodeid.rsplit("::", 1)[-1][:60])
+        self._progress.update(self._task, advance=1, tally=tally, current=short)
+
+    def stop(self) -> None:
+        if self._started:
+            self._progress.stop()
+            self._started = False
+
+    def __enter__(self) -> RunProgress:
+        self.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()

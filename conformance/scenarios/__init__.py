@@ -1,0 +1,7 @@
+"""Hand-written scenario tests, one module per rule family.
+
+Collected with ``pytest --pyargs conformance.scenarios``.
+
+Every test is marked with the rule id(s) it gives evidence for and discovers what it attacks from the
+target (see :mod:`conformance.scenarios.discovery`); nothing is hard-coded.
+"""

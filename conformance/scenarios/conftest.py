@@ -1,0 +1,202 @@
+"""Discovery fixtures shared by the scenario modules.
+
+Everything a scenario attacks is discovered from the target through the plugin's ``fd_api``
+factory: the primary persona's events (listed as primary), a foreign eid (listed as ``other``), an
+event with clusters, one with campaigns, a never-existing eid, and the values that fill spec path
+templates. Results are cached per pytest session (``config.stash``), so a run lists once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from conformance.client.http import Api
+from conformance.scenarios import operations
+from conformance.scenarios.discovery import (
+    MAX_PROBED_EVENTS,
+    EventFacts,
+    Unavailable,
+    event_facts,
+    event_id,
+    list_items,
+    never_existing_like,
+    own_event_ids,
+)
+
+_CACHE = pytest.StashKey[dict[str, Any]]()
+
+
+def _cached(request: pytest.FixtureRequest, key: str, compute: Callable[[], Any]) -> Any:
+    cache = request.config.stash.setdefault(_CACHE, {})
+    if key not in cache:
+        try:
+            cache[key] = compute()
+        except Unavailable as exc:
+            cache[key] = exc
+    value = cache[key]
+    if isinstance(value, Unavailable):
+        pytest.skip(f"not run: {value}")
+    return value
+
+
+@pytest.fixture
+def primary_main(fd_api: Callable[..., Api]) -> Api:
+    return fd_api("primary", "main")
+
+
+@pytest.fixture
+def primary_cr(fd_api: Callable[..., Api]) -> Api:
+    return fd_api("primary", "cr")
+
+
+@pytest.fixture
+def other_main(fd_api: Callable[..., Api]) -> Api:
+    return fd_api("other", "main")
+
+
+@pytest.fixture
+def primary_partner(fd_sessions: Any) -> str:
+    session = fd_sessions["primary"]
+    partner = session.default_partner or (session.partners[0] if session.partners else None)
+    if not partner:
+        pytest.skip("not run: the primary persona has no partner to scope to")
+    return str(partner)
+
+
+@pytest.fixture
+def other_partner(fd_sessions: Any, primary_partner: str) -> str:
+    if "other" not in fd_sessions:
+        pytest.skip("not run: persona `other` is not configured")
+    session = fd_sessions["other"]
+    candidates = [session.default_partner, *(session.partners or [])]
+    for partner in candidates:
+        if partner and partner != primary_partner:
+            return str(partner)
+    pytest.skip("not run: persona `other` has no partner distinct from primary's")
+
+
+@pytest.fixture
+def spec_ops() -> tuple[operations.Operation, ...]:
+    return operations.all_operations()
+
+
+@pytest.fixture
+def other_events(request: pytest.FixtureRequest, other_main: Api) -> list[Any]:
+    return list(_cached(request, "other_events", lambda: list_items(other_main, "/events/")))
+
+
+@pytest.fixture
+def primary_events(
+    request: pytest.FixtureRequest, primary_main: Api, other_events: list[Any], primary_partner: str
+) -> list[str]:
+    """Eids of the primary persona's own events (not also visible to ``other``)."""
+
+    def compute() -> list[str]:
+        eids = own_event_ids(list_items(primary_main, "/events/"), other_events, primary_partner)
+        if not eids:
+            raise Unavailable("the primary persona lists no events of its own")
+        return eids
+
+    return list(_cached(request, "primary_events", compute))
+
+
+@pytest.fixture
+def other_eid(request: pytest.FixtureRequest, other_events: list[Any], primary_main: Api) -> str:
+    """An event of ``other``'s partner (listed as other), to be attacked as primary."""
+
+    def compute() -> str:
+        mine = {event_id(i) for i in list_items(primary_main, "/events/")}
+        for item in other_events:
+            eid = event_id(item)
+            if eid and eid not in mine:
+                return eid
+        raise Unavailable("persona `other` lists no event that primary does not also list")
+
+    return str(_cached(request, "other_eid", compute))
+
+
+@pytest.fixture
+def never_existing_eid(
+    request: pytest.FixtureRequest,
+    other_eid: str,
+    other_events: list[Any],
+    primary_events: list[str],
+    fd_seed: int,
+) -> str:
+    taken = {*primary_events, *(event_id(i) for i in other_events)}
+    return str(
+        _cached(
+            request, "never_eid", lambda: never_existing_like(other_eid, fd_seed, {t for t in taken if t})
+        )
+    )
+
+
+def _probe_events(request: pytest.FixtureRequest, api: Api, eids: list[str]) -> list[EventFacts]:
+    def compute() -> list[EventFacts]:
+        return [event_facts(api, eid) for eid in eids[:MAX_PROBED_EVENTS]]
+
+    return list(_cached(request, "primary_facts", compute))
+
+
+@pytest.fixture
+def primary_facts(
+    request: pytest.FixtureRequest, primary_main: Api, primary_events: list[str]
+) -> list[EventFacts]:
+    """Clusters/campaigns/series of the first primary events (bounded, to keep runs short)."""
+    return _probe_events(request, primary_main, primary_events)
+
+
+@pytest.fixture
+def event_with_clusters(primary_facts: list[EventFacts]) -> EventFacts:
+    for facts in primary_facts:
+        if facts.tc_run_id is not None and facts.tcs:
+            return facts
+    pytest.skip("not run: no primary event with clusters found")
+
+
+@pytest.fixture
+def event_with_campaigns(primary_facts: list[EventFacts]) -> EventFacts:
+    for facts in primary_facts:
+        if facts.campaigns:
+            return facts
+    pytest.skip("not run: no primary event with campaigns found")
+
+
+@pytest.fixture
+def path_values(event_with_clusters: EventFacts, primary_partner: str) -> dict[str, Any]:
+    """Valid values for the spec's path parameters, by id kind (tc from the current run)."""
+    return {
+        "eid": event_with_clusters.eid,
+        "tc": event_with_clusters.tcs[0],
+        "tc_run_id": event_with_clusters.tc_run_id,
+        "partner_id": primary_partner,
+    }
+
+
+@pytest.fixture
+def sandbox_eid(request: pytest.FixtureRequest, fd_mode: str) -> str | None:
+    """The sandbox event in write/publish mode (``None`` in read-only mode, where there is none)."""
+    if fd_mode == "read-only":
+        return None
+    return str(request.getfixturevalue("fd_sandbox")["eid"])
+
+
+@pytest.fixture
+def fresh_sandbox(
+    fd_sandbox: dict[str, Any], fd_api: Callable[..., Api], fd_settings: Any
+) -> Iterator[dict[str, Any]]:
+    """A new sandbox event for this test alone (``fd_sandbox`` is one per run; state-table walks need an
+    event nobody else has touched). Created and cleaned up like the run's own sandbox."""
+    from conformance.harness.sandbox import Sandbox, SandboxUnavailable
+
+    sandbox = Sandbox(main=fd_api("primary", "main"), cr=fd_api("primary", "cr"), seed=fd_settings.seed)
+    try:
+        info = sandbox.create()
+    except SandboxUnavailable as exc:
+        sandbox.cleanup()
+        pytest.skip(f"not run: no sandbox event: {exc}")
+    yield info
+    sandbox.cleanup()

@@ -1,0 +1,130 @@
+"""Discovering what the scenarios attack: events, clusters, campaigns and ids, read from the target.
+
+Nothing here is hard-coded: the primary persona's events come from listing ``/events/`` as primary;
+the foreign eid comes from listing as ``other`` (and is then attacked as primary); a never-existing
+eid is derived from a real one by replacing each letter and digit. When the target does not give
+what a scenario needs, :class:`Unavailable` says why and the scenario is skipped with that reason
+(not passed).
+"""
+
+from __future__ import annotations
+
+import random
+import string
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance.checks.scope import item_partners
+from conformance.client.http import Api, Exchange
+
+PAGE_LIMIT = 100
+MAX_PAGES = 50
+MAX_PROBED_EVENTS = 25
+
+
+class Unavailable(Exception):
+    """The target does not offer what a scenario needs (no events, no clusters, ...)."""
+
+
+def body_of(exchange: Exchange) -> Any:
+    return exchange.json() if 200 <= exchange.status < 300 else None
+
+
+def walk_pages(
+    api: Api, path: str, params: dict[str, Any] | None = None, *, limit: int = PAGE_LIMIT
+) -> Iterator[tuple[int, Exchange]]:
+    """Every page of a paginated list, by page number up to ``pages`` (not trusting ``nextPage``)."""
+    page = 1
+    while page <= MAX_PAGES:
+        exchange = api.get(path, params={**(params or {}), "page": page, "limit": limit})
+        yield page, exchange
+        body = body_of(exchange)
+        if not isinstance(body, dict) or not isinstance(body.get("pages"), int) or page >= body["pages"]:
+            return
+        page += 1
+
+
+def list_items(api: Api, path: str, params: dict[str, Any] | None = None) -> list[Any]:
+    """All items of a paginated list; :class:`Unavailable` when the first page is not a page envelope."""
+    items: list[Any] = []
+    for page, exchange in walk_pages(api, path, params):
+        body = body_of(exchange)
+        if not isinstance(body, dict) or not isinstance(body.get("items"), list):
+            if page == 1:
+                raise Unavailable(f"{exchange.describe()} gave no page envelope to discover from")
+            break
+        items.extend(body["items"])
+    return items
+
+
+def event_id(item: Any) -> str | None:
+    if isinstance(item, dict):
+        for key in ("id", "eid"):
+            if isinstance(item.get(key), str | int) and not isinstance(item.get(key), bool):
+                return str(item[key])
+    return None
+
+
+@dataclass
+class EventFacts:
+    """What one event offers the scenarios."""
+
+    eid: str
+    tc_run_id: int | None = None
+    tcs: list[str] = field(default_factory=list)
+    campaigns: list[dict[str, Any]] = field(default_factory=list)
+    series: list[str] = field(default_factory=list)
+
+
+def own_event_ids(own: list[Any], foreign: list[Any], partner: str | None) -> list[str]:
+    """Eids of ``own`` items that are really the persona's: not claimed by another partner and not in
+    the other tenant's listing (so a leaking list cannot turn a foreign event into an attack base)."""
+    foreign_ids = {event_id(i) for i in foreign}
+    out = []
+    for item in own:
+        eid = event_id(item)
+        owners = item_partners(item)
+        if eid and eid not in foreign_ids and (not owners or partner is None or partner in owners):
+            out.append(eid)
+    return out
+
+
+def event_facts(api: Api, eid: str) -> EventFacts:
+    """Clusters, campaigns and series of one event (best effort; empty when an endpoint refuses)."""
+    facts = EventFacts(eid)
+    quoted = urllib.parse.quote(eid, safe="")
+    clusters = body_of(api.get(f"/events/{quoted}/clusters"))
+    if isinstance(clusters, dict):
+        run = clusters.get("tc_run_id")
+        facts.tc_run_id = run if isinstance(run, int) and not isinstance(run, bool) else None
+        facts.tcs = [c["tc"] for c in clusters.get("clusters") or [] if isinstance(c, dict) and "tc" in c]
+    campaigns = body_of(api.get(f"/events/{quoted}/campaigns", params={"page": 1, "limit": PAGE_LIMIT}))
+    if isinstance(campaigns, dict) and isinstance(campaigns.get("items"), list):
+        facts.campaigns = [c for c in campaigns["items"] if isinstance(c, dict)]
+    event = body_of(api.get(f"/events/{quoted}"))
+    if isinstance(event, dict) and isinstance(event.get("campaign_event_series"), list):
+        facts.series = [str(s) for s in event["campaign_event_series"]]
+    return facts
+
+
+def never_existing_like(eid: str, seed: int, taken: set[str]) -> str:
+    """An id shaped like ``eid`` (same prefix, length and character classes) the target never issued."""
+    rng = random.Random(f"{seed}:{eid}")
+    # Keep a leading type prefix such as "evt_" so the id stays well-formed for a validating server.
+    cut = next((i for i, ch in enumerate(eid) if not ch.isalnum()), 0)
+    prefix, rest = (eid[: cut + 1], eid[cut + 1 :]) if cut else ("", eid)
+    for _ in range(100):
+        chars = [prefix]
+        for ch in rest:
+            if ch.isdigit():
+                chars.append(rng.choice(string.digits))
+            elif ch.isalpha() and ch.isascii():
+                chars.append(rng.choice(string.ascii_lowercase if ch.islower() else string.ascii_uppercase))
+            else:
+                chars.append(ch)
+        candidate = "".join(chars)
+        if candidate not in taken and candidate != eid:
+            return candidate
+    raise Unavailable(f"cannot derive a never-existing id from {eid!r}")

@@ -1,0 +1,124 @@
+"""Sweeping many operations with one probe, collecting every violation into one Finding.
+
+A sweep visits each spec operation (filled with discovered path values), sends a probe and lets a
+judge raise :class:`Finding`s; all of them are gathered so one run names every offending operation.
+Findings observed on the CR host also carry ``[HST-02]`` when the rule is one HST-02 generalises
+(AUTH, TEN, OBJ): "the CR host enforces the same rules" is exactly that evidence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from conformance.client.http import Api, Exchange
+from conformance.errors import Finding
+from conformance.scenarios.operations import Operation, example_body, fill_path, minimal_instance, spec_of
+
+PLACEHOLDER = "fdconf-probe"
+HST02_FAMILIES = ("AUTH-", "TEN-", "OBJ-")
+MAX_LISTED = 8
+
+
+def host_of(op: Operation) -> str:
+    return "media" if op.base == "unversioned" else op.host
+
+
+def cr_tag(rule_id: str, host: str) -> str:
+    """``"[HST-02] "`` for a CR-host violation of an AUTH/TEN/OBJ rule, else ``""`` (a message prefix)."""
+    return "[HST-02] " if host == "cr" and rule_id.startswith(HST02_FAMILIES) else ""
+
+
+def required_params(op: Operation, known: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Values for the operation's required query parameters: ``known`` ones, else a minimal valid value."""
+    out: dict[str, Any] = {}
+    for param in op.required_query:
+        name = str(param.get("name"))
+        if known and name in known:
+            out[name] = known[name]
+        else:
+            value = minimal_instance(param.get("schema", {}), spec_of(op.host))
+            out[name] = str(value).lower() if isinstance(value, bool) else value
+    return out
+
+
+def send(
+    api: Api, op: Operation, path: str, *, known: Mapping[str, Any] | None = None, **kwargs: Any
+) -> Exchange:
+    """Send ``op`` at ``path`` with its required query parameters and, for writes, a small schema-valid
+    body, so validation cannot mask the answer the probe is about (auth, scope, parent/child)."""
+    if op.method in ("POST", "PUT", "PATCH") and "json" not in kwargs and "content" not in kwargs:
+        kwargs["json"] = example_body(op)
+    params = required_params(op, known)
+    if params and "params" not in kwargs:
+        kwargs["params"] = params
+    return api.request(op.method, path, **kwargs)
+
+
+@dataclass
+class Sweep:
+    """Collects per-operation findings of one rule and raises them together at the end."""
+
+    rule_id: str
+    findings: list[Finding] = field(default_factory=list)
+    visited: int = 0
+    skipped: list[str] = field(default_factory=list)
+
+    def judge(self, fn: Callable[[], None]) -> None:
+        self.visited += 1
+        try:
+            fn()
+        except Finding as finding:
+            self.findings.append(finding)
+
+    def finish(self, what: str) -> None:
+        if not self.findings:
+            if self.visited == 0:
+                pytest.skip(
+                    f"not run: no operation to probe for {what}"
+                    + (f" (skipped: {'; '.join(self.skipped[:MAX_LISTED])})" if self.skipped else "")
+                )
+            return
+        first = self.findings[0]
+        extra = "[HST-02] " if any("[HST-02]" in f.message for f in self.findings) else ""
+        summary = "; ".join(f.message.replace("[HST-02] ", "") for f in self.findings[:MAX_LISTED])
+        more = f" (+{len(self.findings) - MAX_LISTED} more)" if len(self.findings) > MAX_LISTED else ""
+        raise Finding(
+            self.rule_id,
+            f"{extra}{what}: {len(self.findings)} of {self.visited} operations violate it: {summary}{more}",
+            expected=first.expected,
+            received=first.received,
+            curl=first.curl,
+            request=first.request,
+            response=first.response,
+        )
+
+
+def targets(
+    ops: Iterable[Operation],
+    values: Mapping[str, Any],
+    *,
+    reads_only: bool,
+    placeholder: bool = False,
+    sweep: Sweep | None = None,
+    keep: Callable[[Operation], bool] = lambda op: True,
+) -> list[tuple[Operation, str]]:
+    """``(operation, concrete path)`` pairs to probe; unfillable or filtered operations are skipped."""
+    out = []
+    for op in ops:
+        if not keep(op) or (reads_only and not op.is_read) or op.method == "HEAD":
+            continue
+        filled = dict(values)
+        if placeholder:
+            for param in op.path_params:
+                filled.setdefault(op.kind_of(param), PLACEHOLDER)
+        path = fill_path(op, filled)
+        if path is None:
+            if sweep is not None:
+                sweep.skipped.append(f"{op.label}: no discovered value for its path parameters")
+            continue
+        out.append((op, path))
+    return out

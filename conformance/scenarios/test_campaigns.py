@@ -1,0 +1,119 @@
+"""CID-01..03: campaign keys, one campaign per key, and cid-safe ids in every answer.
+
+Campaigns are discovered from the primary persona's events; CID-02's repeated boost runs on the
+sandbox event in publish mode. The cid template is ``{tc_run_id}__{eid}__{tc}`` unless the settings
+name another (``cid_template``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from conformance.checks.cid import DEFAULT_TEMPLATE, CidTemplate, campaign_problems, check_cid_safety
+from conformance.client.http import Api
+from conformance.errors import Finding
+from conformance.scenarios.discovery import EventFacts, body_of, walk_pages
+from conformance.scenarios.sandbox import clusters_of, q, setup_body
+
+
+def _template(fd_settings: Any) -> CidTemplate:
+    return CidTemplate(getattr(fd_settings, "cid_template", None) or DEFAULT_TEMPLATE)
+
+
+def _all_campaigns(api: Api, eid: str) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for _, exchange in walk_pages(api, f"/events/{q(eid)}/campaigns"):
+        body = body_of(exchange)
+        if isinstance(body, dict):
+            out.extend(c for c in body.get("items") or [] if isinstance(c, dict))
+    return out
+
+
+@pytest.mark.fd_rule("CID-01")
+def test_campaigns_carry_their_key(primary_main: Api, primary_facts: list[EventFacts]) -> None:
+    with_campaigns = [f for f in primary_facts if f.campaigns]
+    if not with_campaigns:
+        pytest.skip("not run: no primary event with campaigns found")
+    for facts in with_campaigns:
+        for campaign in _all_campaigns(primary_main, facts.eid):
+            problems = campaign_problems(campaign, facts.eid, facts.series)
+            if problems:
+                raise Finding(
+                    "CID-01",
+                    f"a campaign of event {facts.eid}: " + "; ".join(problems),
+                    expected="eid (this event or a series member), tc, integer tc_run_id",
+                    received=repr(campaign)[:300],
+                )
+
+
+def _duplicates(campaigns: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    keys = Counter((str(c.get("eid")), str(c.get("tc")), str(c.get("tc_run_id"))) for c in campaigns)
+    return [key for key, count in keys.items() if count > 1]
+
+
+@pytest.mark.fd_rule("CID-02")
+@pytest.mark.fd_needs(mode="publish")
+def test_at_most_one_campaign_per_key_after_repeated_boosts(
+    fd_api: Callable[..., Api], fresh_sandbox: dict[str, Any], primary_facts: list[EventFacts]
+) -> None:
+    main = fd_api("primary", "main")
+    for facts in primary_facts:
+        dupes = _duplicates(_all_campaigns(main, facts.eid))
+        if dupes:
+            raise Finding(
+                "CID-02",
+                f"event {facts.eid} lists several campaigns for {dupes[:3]}",
+                expected="at most one campaign per (eid, tc, tc_run_id)",
+            )
+    eid = fresh_sandbox["eid"]
+    run, tcs = clusters_of(main, eid, "CID-02")
+    if main.post(f"/setup_processes/{q(eid)}", json=setup_body(main, eid, tcs[:2], run)).status not in (
+        200,
+        201,
+    ):
+        pytest.skip("not run: the sandbox draft could not be created")
+    boosts = [main.post(f"/setup_processes/{q(eid)}/boost").status for _ in range(3)]
+    mine = [c for c in _all_campaigns(main, eid) if str(c.get("eid")) == str(eid)]
+    dupes = _duplicates(mine)
+    if dupes:
+        raise Finding(
+            "CID-02",
+            f"after boosting {eid} {len(boosts)} times (statuses {boosts}) the event lists "
+            f"several campaigns for {dupes[:3]}",
+            expected="one campaign per (eid, tc, tc_run_id)",
+        )
+
+
+@pytest.mark.fd_rule("CID-03")
+def test_issued_ids_are_cid_safe(
+    primary_main: Api, fd_api: Callable[..., Api], fd_settings: Any, primary_facts: list[EventFacts]
+) -> None:
+    template = _template(fd_settings)
+    cr = fd_api("primary", "cr")
+    reads: list[tuple[Api, str, dict[str, Any] | None]] = [
+        (primary_main, "/events/", {"limit": 1000}),
+        (primary_main, "/partners/", None),
+    ]
+    for facts in primary_facts:
+        for suffix in ("", "/clusters", "/campaigns"):
+            reads.append((primary_main, f"/events/{q(facts.eid)}{suffix}", None))
+        reads.append((primary_main, f"/setup_processes/{q(facts.eid)}", None))
+        reads.append((cr, f"/events/{q(facts.eid)}", None))
+    for api, path, params in reads:
+        exchange = api.get(path, params=params)
+        if exchange.status == 200:
+            check_cid_safety(exchange.json(), template, where=f"{api.host} GET {path}", curl=exchange.curl)
+    for facts in primary_facts:
+        for campaign in facts.campaigns:
+            parts = (campaign.get("tc_run_id"), campaign.get("eid"), campaign.get("tc"))
+            if None not in parts and not template.round_trips(*parts):
+                raise Finding(
+                    "CID-03",
+                    f"the cid of campaign {parts} does not parse back into its parts",
+                    expected=f"{template.template} round-trips",
+                    received=template.compose(*parts),
+                )

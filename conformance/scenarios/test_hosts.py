@@ -1,0 +1,159 @@
+"""HST-01 and HST-02: each route answers only on its own host; the CR host has the same locks.
+
+HST-01 derives the wrong-host probes from the two specs: every main route sent to the CR base and
+every CR route sent to the main base must be 404, or 405 where the other host has that path with
+other methods. ``/media`` exists only on the unversioned main base. Reads are probed in read-only
+mode; writes join in write mode (on the sandbox event).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+from conformance.checks.tenancy import carries_data, check_outcome, expected_outcome
+from conformance.client.http import OMIT, Api
+from conformance.errors import Finding
+from conformance.scenarios.operations import Operation, load, methods_at
+from conformance.scenarios.personas import partners_of
+from conformance.scenarios.sweep import Sweep, send, targets
+
+
+def _wrong_host_probes(
+    values: dict[str, Any], *, reads_only: bool, sweep: Sweep
+) -> list[tuple[Operation, str, str, int]]:
+    """``(op, wrong host, path, expected status)`` for every route of one host sent to the other."""
+    probes = []
+    for home, away in (("main", "cr"), ("cr", "main")):
+        away_ops = load(away)
+        for op, path in targets(
+            [o for o in load(home) if o.base == "versioned" and not o.publishes],
+            values,
+            reads_only=reads_only,
+            placeholder=True,
+            sweep=sweep,
+        ):
+            methods = methods_at(away_ops, path)
+            if op.method in methods:
+                continue  # the same route exists on both hosts (e.g. GET /events/{eid})
+            probes.append((op, away, path, 405 if methods else 404))
+    return probes
+
+
+@pytest.mark.fd_rule("HST-01")
+def test_routes_answer_only_on_their_host(
+    fd_api: Callable[..., Api], fd_mode: str, path_values: dict[str, Any], sandbox_eid: str | None
+) -> None:
+    reads_only = fd_mode == "read-only"
+    values = {**path_values, "eid": sandbox_eid} if not reads_only and sandbox_eid else path_values
+    sweep = Sweep("HST-01")
+    for op, away, path, want in _wrong_host_probes(values, reads_only=reads_only, sweep=sweep):
+        api = fd_api("primary", away)
+
+        def judge(
+            op: Operation = op, away: str = away, path: str = path, want: int = want, api: Api = api
+        ) -> None:
+            exchange = send(api, op, path)
+            if exchange.status != want:
+                raise Finding(
+                    "HST-01",
+                    f"{op.host} route {op.method} {op.path} sent to the {away} host -> {exchange.status}",
+                    expected=str(want),
+                    received=f"{exchange.status} {exchange.response.text[:160]}",
+                    curl=exchange.curl,
+                    request=exchange.request_text(),
+                    response=exchange.response_text(),
+                )
+
+        sweep.judge(judge)
+    media_ops = [op for op in load("main") if op.base == "unversioned"]
+    versioned, unversioned = fd_api("primary", "main"), fd_api("primary", "media")
+    for op in media_ops:
+
+        def judge_media(op: Operation = op) -> None:
+            under_v3 = versioned.get(op.path)
+            if under_v3.status != 404:
+                raise Finding(
+                    "HST-01",
+                    f"{op.path} under the versioned base -> {under_v3.status}",
+                    expected="404 (it lives only on the unversioned base)",
+                    curl=under_v3.curl,
+                )
+            other = unversioned.get(op.path)
+            if op.method != "GET" and other.status != 405:
+                raise Finding(
+                    "HST-01",
+                    f"GET {op.path} on the unversioned base -> {other.status}",
+                    expected=f"405 (the path exists there for {op.method})",
+                    curl=other.curl,
+                )
+            if not reads_only:
+                upload = versioned.post(op.path, files={"file": ("fdconf.png", b"\x89PNG\r\n", "image/png")})
+                if upload.status != 404:
+                    raise Finding(
+                        "HST-01",
+                        f"POST {op.path} under the versioned base -> {upload.status}",
+                        expected="404",
+                        curl=upload.curl,
+                    )
+
+        sweep.judge(judge_media)
+    sweep.finish("routes must answer only on their own host")
+
+
+@pytest.mark.fd_rule("HST-02")
+def test_cr_host_enforces_auth_tenancy_and_objects(
+    fd_api: Callable[..., Api],
+    fd_sessions: Any,
+    path_values: dict[str, Any],
+    other_eid: str,
+    other_partner: str,
+) -> None:
+    """Each CR read, probed once per lock: no token, foreign header, multi without header, foreign eid."""
+    sweep = Sweep("HST-02")
+    cr = fd_api("primary", "cr")
+    reads = targets([op for op in load("cr") if op.secured], path_values, reads_only=True, sweep=sweep)
+    multi = (
+        fd_api("multi", "cr")
+        if "multi" in fd_sessions and len(partners_of(fd_sessions["multi"])) > 1
+        else None
+    )
+    for op, path in reads:
+
+        def judge(op: Operation = op, path: str = path) -> None:
+            anonymous = cr.get(path, token=OMIT)
+            if anonymous.status != 401 or carries_data(anonymous.json()):
+                raise Finding(
+                    "HST-02",
+                    f"CR GET {path} without a token -> {anonymous.status}",
+                    expected="401",
+                    curl=anonymous.curl,
+                )
+            check_outcome(
+                cr.get(path, partner=other_partner),
+                expected_outcome(partners_of(fd_sessions["primary"]), other_partner),
+                "HST-02",
+            )
+            if multi is not None:
+                check_outcome(
+                    multi.get(path, partner=OMIT),
+                    expected_outcome(partners_of(fd_sessions["multi"]), None),
+                    "HST-02",
+                )
+            if op.eid_params:
+                foreign = cr.get(
+                    path.replace(quote(str(path_values["eid"]), safe=""), quote(other_eid, safe=""))
+                )
+                if foreign.status != 404 or carries_data(foreign.json()):
+                    raise Finding(
+                        "HST-02",
+                        f"CR GET {op.path} with another partner's eid -> {foreign.status}",
+                        expected="404 and no data",
+                        curl=foreign.curl,
+                    )
+
+        sweep.judge(judge)
+    sweep.finish("the CR host must enforce the AUTH, TEN and OBJ rules")

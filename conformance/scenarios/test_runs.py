@@ -1,0 +1,141 @@
+"""RUN-01..03: cluster runs are integers, tc labels resolve URL-encoded, refreshes add runs, nothing migrates.
+
+RUN-01 reads the clusters of the primary persona's discovered events. RUN-02/03 refresh the sandbox
+event through the CR save with ``itc_retry=true`` and poll its clusters with a bound.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from conformance.client.http import Api
+from conformance.errors import Finding
+from conformance.scenarios.discovery import EventFacts, body_of
+from conformance.scenarios.sandbox import clusters_of, q, refresh, setup_body
+
+
+@pytest.mark.fd_rule("RUN-01")
+def test_clusters_carry_an_integer_run_and_unique_tcs(
+    primary_main: Api, primary_facts: list[EventFacts]
+) -> None:
+    checked = 0
+    for facts in primary_facts:
+        exchange = primary_main.get(f"/events/{q(facts.eid)}/clusters")
+        body = exchange.json()
+        if exchange.status != 200:
+            continue
+        if not isinstance(body, dict) or not isinstance(body.get("clusters"), list):
+            raise Finding(
+                "RUN-01",
+                f"GET /events/{facts.eid}/clusters has no clusters array",
+                received=exchange.response_text(200),
+                curl=exchange.curl,
+            )
+        run = body.get("tc_run_id")
+        if not isinstance(run, int) or isinstance(run, bool):
+            raise Finding(
+                "RUN-01", f"tc_run_id of event {facts.eid} is {run!r}, not an integer", curl=exchange.curl
+            )
+        tcs = [c.get("tc") for c in body["clusters"] if isinstance(c, dict)]
+        if len(tcs) != len(body["clusters"]) or any(not isinstance(t, str) or not t for t in tcs):
+            raise Finding("RUN-01", f"event {facts.eid}: a cluster lacks a string tc", curl=exchange.curl)
+        duplicates = sorted({str(t) for t in tcs if tcs.count(t) > 1})
+        if duplicates:
+            raise Finding(
+                "RUN-01", f"event {facts.eid} run {run}: tc not unique: {duplicates}", curl=exchange.curl
+            )
+        checked += 1
+    if not checked:
+        pytest.skip("not run: no primary event answered its clusters")
+
+
+@pytest.mark.fd_rule("RUN-01")
+@pytest.mark.fd_needs(mode="publish")
+def test_url_encoded_tc_paths_resolve(primary_main: Api, primary_facts: list[EventFacts]) -> None:
+    """A campaign whose tc needs encoding is addressed by its per-campaign path (its own creative is
+    written back unchanged, so the call is idempotent)."""
+    for facts in primary_facts:
+        for campaign in facts.campaigns:
+            tc = str(campaign.get("tc", ""))
+            creative = campaign.get("creative")
+            if tc == urllib.parse.quote(tc, safe="") or not isinstance(creative, dict):
+                continue
+            path = f"/campaigns/{q(facts.eid)}/{q(tc)}/{q(campaign.get('tc_run_id'))}/creative"
+            exchange = primary_main.put(path, json=creative)
+            if not 200 <= exchange.status < 300:
+                raise Finding(
+                    "RUN-01",
+                    f"PUT {path} (tc {tc!r} percent-encoded) -> {exchange.status}",
+                    expected="2xx: the encoded label resolves to its campaign",
+                    received=exchange.response_text(200),
+                    curl=exchange.curl,
+                    request=exchange.request_text(),
+                    response=exchange.response_text(),
+                )
+            return
+    pytest.skip("not run: no campaign whose tc needs percent-encoding was found")
+
+
+@pytest.mark.fd_rule("RUN-02")
+@pytest.mark.fd_needs(mode="write")
+def test_refresh_yields_a_larger_run(fd_api: Callable[..., Api], fresh_sandbox: dict[str, Any]) -> None:
+    eid = fresh_sandbox["eid"]
+    before, after = refresh(fd_api("primary", "main"), fd_api("primary", "cr"), eid, "RUN-02")
+    if after <= before:
+        raise Finding(
+            "RUN-02",
+            f"after a refresh of {eid} the run is {after} (was {before})",
+            expected=f"a tc_run_id > {before} within the polling bound",
+            received=str(after),
+        )
+
+
+def _runs_in(body: Any) -> set[int]:
+    runs: set[int] = set()
+    if isinstance(body, dict):
+        for key in ("creatives", "targeting", "integration_details"):
+            for entry in body.get(key) or []:
+                if isinstance(entry, dict) and isinstance(entry.get("tc_run_id"), int):
+                    runs.add(entry["tc_run_id"])
+    return runs
+
+
+@pytest.mark.fd_rule("RUN-03")
+@pytest.mark.fd_needs(mode="write")
+def test_drafts_and_campaigns_keep_their_run(
+    fd_api: Callable[..., Api], fresh_sandbox: dict[str, Any], fd_mode: str
+) -> None:
+    main, cr = fd_api("primary", "main"), fd_api("primary", "cr")
+    eid = fresh_sandbox["eid"]
+    run, tcs = clusters_of(main, eid, "RUN-03")
+    created = main.post(f"/setup_processes/{q(eid)}", json=setup_body(main, eid, tcs[:2], run))
+    if created.status not in (200, 201):
+        pytest.skip(f"not run: the sandbox draft could not be created ({created.status})")
+    published = fd_mode == "publish" and main.post(f"/setup_processes/{q(eid)}/boost").status == 200
+    _, after = refresh(main, cr, eid, "RUN-03")
+    if after == run:
+        pytest.skip("not run: the refresh produced no new run (RUN-02's finding)")
+    setup = body_of(main.get(f"/setup_processes/{q(eid)}"))
+    if _runs_in(setup) != {run}:
+        raise Finding(
+            "RUN-03",
+            f"the setup of {eid} was built on run {run}; after a refresh to run {after} "
+            f"it references runs {sorted(_runs_in(setup))}",
+            expected=f"only run {run}",
+            received=repr(setup)[:300],
+        )
+    if published:
+        page = body_of(main.get(f"/events/{q(eid)}/campaigns", params={"page": 1, "limit": 1000}))
+        campaigns = [c for c in (page or {}).get("items", []) if isinstance(c, dict) and c.get("eid") == eid]
+        moved = [c for c in campaigns if c.get("tc_run_id") != run]
+        if moved:  # no campaigns at all is WAV-02's finding, not this rule's
+            raise Finding(
+                "RUN-03",
+                f"campaigns of {eid} built on run {run} now carry runs "
+                f"{sorted({str(c.get('tc_run_id')) for c in moved})}",
+                expected=f"every campaign keeps tc_run_id {run} (stale against {after})",
+            )

@@ -1,0 +1,95 @@
+"""merge_results: shards combined rule by rule and operation by operation."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.report.merge import MergeError, merge_results
+from conformance.report.model import RunResult
+
+from .builders import sample_result
+
+
+def shard(index: int, statuses: dict[str, str], **kwargs: object) -> RunResult:
+    result = sample_result(statuses, run_id=f"shard-{index}", **kwargs)  # type: ignore[arg-type]
+    result.shard = f"{index}/2"
+    return result
+
+
+def test_rule_statuses_combine() -> None:
+    one = shard(
+        1,
+        {
+            "TEN-03": "failed",
+            "SCH-01": "not_run",
+            "OBJ-02": "not_run",
+            "RUN-01": "not_run",
+            "CID-01": "passed",
+        },
+    )
+    two = shard(
+        2,
+        {
+            "TEN-03": "passed",
+            "SCH-01": "passed",
+            "OBJ-02": "not_run",
+            "RUN-01": "passed",
+            "CID-01": "not_run",
+        },
+    )
+    merged = merge_results([one, two])
+    status = {r.id: r for r in merged.rules}
+    assert status["TEN-03"].status == "failed"  # failed in any shard
+    assert len(status["TEN-03"].findings) == 1
+    assert status["SCH-01"].status == "passed"  # passed somewhere, failed nowhere
+    assert status["RUN-01"].status == "passed"
+    assert status["CID-01"].status == "passed"
+    assert status["OBJ-02"].status == "not_run"  # not run anywhere
+    assert status["OBJ-02"].reason == "needs mode write; run with --mode write"
+    assert status["TEN-01"].tests == 6
+    assert merged.shard == ""
+    assert [r.id for r in merged.rules] == [r.id for r in one.rules]
+
+
+def test_operations_and_cases_are_summed() -> None:
+    one = shard(1, {}, failing_ops=(), skipped_ops=(("cr", "POST /events/bulk_upload"),))
+    two = shard(
+        2, {}, failing_ops=(("cr", "PUT /events/{eid}"),), skipped_ops=(("cr", "POST /events/bulk_upload"),)
+    )
+    merged = merge_results([one, two])
+    ops = {(o.host, o.operation): o for o in merged.operations}
+    put = ops[("cr", "PUT /events/{eid}")]
+    assert (put.cases, put.failures, put.status) == (90, 2, "failed")
+    assert ops[("main", "GET /events/")].cases == 100
+    assert ops[("cr", "POST /events/bulk_upload")].status == "not_run"
+    assert merged.cases == {"examples": 40, "coverage": 300, "fuzzing": 500}
+
+
+def test_time_span_and_verdict() -> None:
+    one = shard(1, {"OBJ-02": "passed", "TEN-03": "passed", "SCH-01": "passed"})
+    two = shard(2, {"OBJ-02": "not_run", "TEN-03": "passed", "SCH-01": "passed"})
+    two.started_at, two.finished_at = "2025-01-01T12:00:30+00:00", "2025-01-01T12:03:00+00:00"
+    merged = merge_results([one, two])
+    assert merged.started_at == "2025-01-01T12:00:00+00:00"
+    assert merged.finished_at == "2025-01-01T12:03:00+00:00"
+    assert merged.duration == 180.0
+    assert merged.verdict == "CERTIFIED"
+    assert one.shard == "1/2"  # inputs untouched
+
+
+def test_refuses_results_of_different_runs() -> None:
+    one, two = shard(1, {}), shard(2, {})
+    two.seed = 99
+    with pytest.raises(MergeError, match="seed"):
+        merge_results([one, two])
+    with pytest.raises(MergeError, match="nothing to merge"):
+        merge_results([])
+
+
+def test_embedded_shards_may_differ_in_ports_but_real_targets_may_not() -> None:
+    one, two = shard(1, {}), shard(2, {})
+    two.targets = {**two.targets, "main": "http://127.0.0.1:5/api/v3"}
+    assert merge_results([one, two]).targets == one.targets
+    one.embedded = two.embedded = False
+    with pytest.raises(MergeError, match="targets"):
+        merge_results([one, two])

@@ -1,0 +1,71 @@
+"""No secret reaches any artifact, even when findings carry them verbatim."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+from conformance.redact import REDACTOR, Redactor
+from conformance.report.model import FindingRecord
+from conformance.report.writer import write_all
+
+from .builders import TOKEN, sample_result, ten03_finding
+
+
+def leaky_result(password: str, refresh: str, access: str):  # type: ignore[no-untyped-def]
+    result = sample_result()
+    rule = next(r for r in result.rules if r.id == "TEN-03")
+    rule.findings.append(ten03_finding(auth=f"Bearer {access}"))
+    rule.findings.append(
+        FindingRecord(
+            "AUTH-02",
+            f"refresh returned a new token; sent {refresh}",
+            expected="no rotation",
+            received=f'{{"RefreshToken": "{refresh}", "AccessToken": "{access}"}}',
+            curl=f'curl -sS -X POST --data-binary \'{{"token": "{refresh}"}}\' http://127.0.0.1:1/api/v3/auth/refresh_token',
+            request=f'POST /auth\n\n{{"username": "alice@acme.example", "password": "{password}"}}',
+            response=f'HTTP 200\n\n{{"AccessToken": "{access}", "RefreshToken": "{refresh}"}}',
+            test=f"test_auth[{password}]",
+        )
+    )
+    rule.reason = f"first finding mentions {password}"
+    result.run_id = "leak-run"
+    result.defects = [f"weird-{refresh}"]
+    return result
+
+
+def scan(folder: Path, secrets: list[str]) -> list[str]:
+    hits = []
+    for path in folder.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            hits += [f"{path.name}: {s[:6]}…" for s in secrets if s.encode() in data]
+    return hits
+
+
+def test_custom_redactor_masks_everything(tmp_path: Path) -> None:
+    password, refresh = 'S3cret&<Pass"word>', "rt-" + uuid.uuid4().hex * 3
+    access = "opaque-access-" + uuid.uuid4().hex
+    redactor = Redactor([password, refresh, access])
+    paths = write_all(leaky_result(password, refresh, access), tmp_path, redactor=redactor)
+    assert scan(tmp_path, [password, refresh, access, TOKEN]) == []
+    # HTML/XML escaping must not let an escaped form of a secret through either
+    assert scan(tmp_path, ["S3cret&amp;", "S3cret&lt;", "S3cret\\u0026", 'S3cret&<Pass\\"word']) == []
+    data = json.loads(paths["results.json"].read_text(encoding="utf-8"))
+    assert "***REDACTED***" in json.dumps(data)
+    assert "***REDACTED***" in paths["certificate.html"].read_text(encoding="utf-8")
+
+
+def test_jwt_shaped_tokens_are_masked_without_registration(tmp_path: Path) -> None:
+    result = sample_result()
+    next(r for r in result.rules if r.id == "TEN-03").findings[0].curl += f" -H 'X-Debug: {TOKEN}'"
+    write_all(result, tmp_path, redactor=Redactor())
+    assert scan(tmp_path, [TOKEN]) == []
+
+
+def test_global_redactor_is_the_default(tmp_path: Path) -> None:
+    secret = "global-secret-" + uuid.uuid4().hex  # unique: REDACTOR is process-wide
+    REDACTOR.add(secret)
+    write_all(leaky_result(secret, "rt-" + uuid.uuid4().hex, "at-" + uuid.uuid4().hex), tmp_path)
+    assert scan(tmp_path, [secret]) == []

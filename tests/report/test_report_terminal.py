@@ -1,0 +1,58 @@
+"""The closing table and the progress helper, rendered to a recording console."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from rich.console import Console
+
+from conformance.report.terminal import RunProgress, render_summary
+from conformance.report.writer import write_all
+
+from .builders import all_passed, sample_result
+
+
+def console() -> Console:
+    return Console(file=io.StringIO(), width=160, record=True, color_system=None)
+
+
+def test_closing_table(tmp_path: Path) -> None:
+    result = sample_result()
+    paths = write_all(result, tmp_path)
+    con = console()
+    render_summary(result, con, report_dir=tmp_path, artifacts=paths)
+    out = con.export_text()
+    assert "24 passed, 2 failed, 1 not run" in out
+    assert "TEN-03" in out
+    assert "FAILED" in out
+    assert "X-Preferred-Partner-Id naming a partner" in out
+    assert "OBJ-02" in out
+    assert "needs mode write" in out
+    assert "AUTH-01" not in out  # passed rules are counted, not listed
+    assert "390 generated over 8 fuzzed operations" in out
+    assert "1 min 02 s" in out
+    assert "NOT CERTIFIED" in out
+    assert str(tmp_path) in out
+    assert "certificate.html (" in out
+    assert "KiB)" in out
+
+
+def test_closing_table_when_everything_passed() -> None:
+    con = console()
+    render_summary(all_passed(), con)
+    out = con.export_text()
+    assert "27 passed, 0 failed, 0 not run" in out
+    assert "CERTIFIED" in out
+    assert "NOT CERTIFIED" not in out
+    assert "FAILED" not in out
+
+
+def test_progress_counts_outcomes() -> None:
+    con = console()
+    with RunProgress(con, total=3) as progress:
+        progress.advance("tests/a.py::test_x[GET /events/{eid}]", "passed")
+        progress.advance("tests/a.py::test_y", "failed")
+        progress.advance("tests/a.py::test_z", "skipped")
+    assert progress.counts == {"passed": 1, "failed": 1, "skipped": 1}
+    progress.stop()  # idempotent
