@@ -1,5 +1,5 @@
 """HTTP access to the target: recorded exchanges, curl reproduction, timeouts and bounded backoff."""
 
-from conformance.client.http import Api, Exchange, Transport
+from conformance.client.http import OMIT, Api, Exchange, Transport, WriteBlocked
 
-__all__ = ["Api", "Exchange", "Transport"]
+__all__ = ["OMIT", "Api", "Exchange", "Transport", "WriteBlocked"]

@@ -18,11 +18,14 @@ from typing import Any
 import httpx
 
 from conformance.client.curl import curl_line
-from conformance.errors import TargetError
+from conformance.errors import TargetError, UsageError
 from conformance.redact import REDACTOR
 
 PARTNER_HEADER = "X-Preferred-Partner-Id"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+READ_METHODS = frozenset({"GET", "HEAD"})
+# The only writes a read-only run may send: signing in and refreshing tokens (CONTRACT §2).
+AUTH_PATH_SUFFIXES = ("/auth", "/auth/refresh_token")
 # Sentinel meaning "do not send this header at all" (distinct from None = use the default).
 OMIT = "\x00omit"
 
@@ -68,8 +71,24 @@ class Exchange:
         return REDACTOR.text("\n".join(head) + "\n\n" + self.response.text[:limit])
 
 
+class WriteBlocked(UsageError):
+    """A write was attempted in a read-only run; it was refused before anything was sent."""
+
+
+def is_auth_call(request: httpx.Request) -> bool:
+    """``POST …/auth`` or ``POST …/auth/refresh_token``: the writes every mode allows."""
+    path = request.url.path.rstrip("/")
+    return request.method == "POST" and path.endswith(AUTH_PATH_SUFFIXES)
+
+
 class Transport:
-    """The run's single HTTP client: timeouts, 429 backoff, request log, loopback-safe by config."""
+    """The run's single HTTP client: timeouts, 429 backoff, request log, read-only guard.
+
+    ``allow_writes=False`` is the read-only guard: any request other than GET/HEAD (except signing
+    in and refreshing tokens) raises :class:`WriteBlocked` before it leaves the process, so a bug in
+    a scenario can never write to a production target. ``sent`` lists every request that did leave;
+    ``blocked`` every one the guard refused.
+    """
 
     def __init__(
         self,
@@ -79,6 +98,7 @@ class Transport:
         backoff_base: float = 0.5,
         backoff_cap: float = 8.0,
         sleep: Callable[[float], None] = time.sleep,
+        allow_writes: bool = True,
     ) -> None:
         self._client = httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=False)
         self._max_429 = max_429_retries
@@ -86,12 +106,27 @@ class Transport:
         self._cap = backoff_cap
         self._sleep = sleep
         self._lock = threading.Lock()
+        self.allow_writes = allow_writes
         self.sent: list[tuple[str, str]] = []  # (method, url) of every request that left the suite
+        self.blocked: list[tuple[str, str]] = []  # (method, url) refused by the read-only guard
 
     def close(self) -> None:
         self._client.close()
 
+    def check_allowed(self, request: httpx.Request) -> None:
+        """Raise :class:`WriteBlocked` if the read-only guard forbids ``request``."""
+        if self.allow_writes or request.method in READ_METHODS or is_auth_call(request):
+            return
+        url = REDACTOR.text(str(request.url.copy_with(query=None)))
+        with self._lock:
+            self.blocked.append((request.method, url))
+        raise WriteBlocked(
+            f"read-only run refused {request.method} {url} before sending it",
+            "writes need --mode write (and publishing --mode publish) against a sandbox-capable target",
+        )
+
     def send(self, request: httpx.Request) -> Exchange:
+        self.check_allowed(request)
         for attempt in range(self._max_429 + 1):
             with self._lock:
                 self.sent.append((request.method, str(request.url)))
@@ -104,10 +139,17 @@ class Transport:
                     f"{request.method} {request.url.copy_with(query=None)} timed out ({exc})",
                     "check the target is up, or raise run.timeout",
                 ) from exc
-            except httpx.TransportError as exc:
+            except (httpx.ConnectError, httpx.UnsupportedProtocol) as exc:
                 raise TargetError(
                     f"cannot reach {request.url.scheme}://{request.url.netloc.decode()} ({exc})",
                     "check the target URL and that the host is running",
+                ) from exc
+            except httpx.TransportError as exc:
+                # Connected, but the answer was cut off or not HTTP: a fact about the target.
+                raise TargetError(
+                    f"transport error on {request.method} {request.url.copy_with(query=None)}: "
+                    f"{type(exc).__name__}: {exc or 'connection closed'}",
+                    "the target closed the connection or sent a malformed response",
                 ) from exc
             elapsed = time.perf_counter() - started
             if response.status_code != 429 or attempt == self._max_429:
@@ -179,6 +221,9 @@ class Api:
 
     def get(self, path: str, **kwargs: Any) -> Exchange:
         return self.request("GET", path, **kwargs)
+
+    def head(self, path: str, **kwargs: Any) -> Exchange:
+        return self.request("HEAD", path, **kwargs)
 
     def post(self, path: str, **kwargs: Any) -> Exchange:
         return self.request("POST", path, **kwargs)

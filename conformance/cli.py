@@ -1,0 +1,163 @@
+"""``fdconf``: certify a deployment (``run``), serve the reference (``serve``), compare/merge/render runs.
+
+Thin by design: options are parsed here, the work happens in :mod:`conformance.engine`, the reference
+and the report layer. Every :class:`~conformance.errors.UsageError` becomes one line on stderr and
+exit code 2 — never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from conformance import __version__
+from conformance.config.settings import MODES
+from conformance.errors import UsageError
+
+EXIT_USAGE = 2
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="fdconf")
+def cli() -> None:
+    """fd-conformance: certify a Future Demand Client API deployment against its contract."""
+
+
+@cli.command()
+@click.option("--config", type=click.Path(dir_okay=False), help="fdconf.toml (default ./fdconf.toml or "
+              "[tool.fdconf] in ./pyproject.toml; $FDCONF_CONFIG).")
+@click.option("--main", metavar="URL", help="Main API base, e.g. https://host/api/v3 (FD_BASE_URL).")
+@click.option("--cr", metavar="URL", help="CR API base, e.g. https://cr-host/api (CR_BASE).")
+@click.option("--media", metavar="URL",
+              help="Unversioned main base for POST /media (default: main without /v3).")
+@click.option("--mode", type=click.Choice(MODES), help="read-only (default against a target), write "
+              "(sandbox event), publish (boost). The embedded reference defaults to publish.")
+@click.option("--defect", "defects", multiple=True, metavar="NAME",
+              help="Switch a defect on in the embedded reference (repeatable; no target allowed).")
+@click.option("--rules", metavar="IDS", help="Only these rule ids or families, e.g. TEN,OBJ-01.")
+@click.option("--seed", type=int, help="Seed for discovery and fuzzing (printed in every run).")
+@click.option("--max-examples", type=int, help="Fuzzing examples per operation.")
+@click.option("--timeout", type=float, help="Timeout of every request, in seconds.")
+@click.option("--report-dir", type=click.Path(file_okay=False),
+              help="Reports folder (default reports/<run-id>).")
+@click.option("--no-fuzz", is_flag=True, default=None, help="Skip Schemathesis fuzzing (SCH rules not run).")
+@click.option("-n", "--workers", type=int, help="Run in N worker processes (pytest-xdist).")
+@click.option("--shard", metavar="I/N", help="Run shard I of N (stable split; merge with `fdconf merge`).")
+@click.option("--allure/--no-allure", default=None, help="Write Allure results (allure-results/).")
+@click.option("--strict", is_flag=True, help="Exit 1 unless CERTIFIED (rules not run count as failures).")
+@click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
+def run(config: str | None, strict: bool, pytest_args: tuple[str, ...], **options: Any) -> None:
+    """Run every rule of the catalogue (and fuzzing) against a target; with no target, against the
+    embedded reference. Exit 0: every rule that ran passed; 1: findings; 2: usage/config/target error.
+
+    Arguments after `--` go to pytest unchanged (e.g. `fdconf run -- -x -k tenancy`).
+    """
+    from conformance.engine import main_run
+
+    flags: dict[str, Any] = {f"target.{host}": options.pop(host) for host in ("main", "cr", "media")}
+    flags["run.fuzz"] = False if options.pop("no_fuzz") else None
+    flags.update({f"run.{name}": value for name, value in options.items()})
+    sys.exit(main_run(config=config, flags=flags, extra_args=pytest_args, strict=strict))
+
+
+@cli.command()
+@click.option("--port-main", type=int, default=0, show_default=True, help="Main host port (0 = any free).")
+@click.option("--port-cr", type=int, default=0, show_default=True, help="CR host port (0 = any free).")
+@click.option("--defect", "defects", multiple=True, metavar="NAME", help="Switch a defect on (repeatable).")
+@click.option("--write-config", type=click.Path(dir_okay=False), help="Write an fdconf.toml for this stack.")
+def serve(port_main: int, port_cr: int, defects: tuple[str, ...], write_config: str | None) -> None:
+    """Serve the reference implementation on loopback until interrupted."""
+    from conformance.harness.embedded import check_defects
+
+    check_defects(defects)
+    try:
+        from conformance.reference.serve import serve as serve_reference
+    except ImportError as exc:
+        raise UsageError(f"the reference server is not available ({exc})",
+                         "reinstall fd-conformance") from exc
+    try:
+        serve_reference(port_main=port_main, port_cr=port_cr, defects=list(defects),
+                        write_config=Path(write_config) if write_config else None)
+    except (OSError, RuntimeError) as exc:  # a port in use, most often
+        raise UsageError(f"the reference could not start: {exc}",
+                         "choose free ports with --port-main/--port-cr, or 0 for any free port") from None
+
+
+@cli.command()
+def defects() -> None:
+    """List the defects the embedded reference can switch on, with the rule each breaks."""
+    from conformance.harness.embedded import _stack_class
+
+    for name, (rule_id, what) in sorted(_stack_class().available_defects().items()):
+        click.echo(f"{name:32} {rule_id:8} {what}")
+
+
+@cli.command()
+@click.argument("old", type=click.Path(exists=False))
+@click.argument("new", type=click.Path(exists=False))
+@click.option("--fail-on-new", is_flag=True, help="Exit 1 when NEW fails anything OLD did not.")
+@click.option("--format", "fmt", type=click.Choice(["markdown", "text"]), default="markdown",
+              show_default=True)
+def diff(old: str, new: str, fail_on_new: bool, fmt: str) -> None:
+    """Compare two runs (run folders or results.json files)."""
+    from conformance.report.diff import diff_runs, has_new_failures, render_markdown, render_text
+    from conformance.report.load import load_results
+
+    d = diff_runs(load_results(Path(old)), load_results(Path(new)))
+    click.echo(render_markdown(d) if fmt == "markdown" else render_text(d), nl=False)
+    sys.exit(1 if fail_on_new and has_new_failures(d) else 0)
+
+
+@cli.command()
+@click.argument("run_dirs", nargs=-1, required=True, type=click.Path(exists=False))
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder for the merged reports.")
+def merge(run_dirs: tuple[str, ...], out: str) -> None:
+    """Merge the results of the shards of one run into one set of reports."""
+    from conformance.report.load import load_results
+    from conformance.report.merge import merge_results
+    from conformance.report.writer import write_all
+
+    merged = merge_results([load_results(Path(d)) for d in run_dirs])
+    written = write_all(merged, Path(out))
+    counts = merged.counts()
+    click.echo(f"merged {len(run_dirs)} runs: {counts['passed']} passed, {counts['failed']} failed, "
+               f"{counts['not_run']} not run — {merged.verdict}; reports in {out} ({len(written)} files)")
+    sys.exit(1 if counts["failed"] else 0)
+
+
+@cli.command()
+@click.argument("run_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("--allure", is_flag=True, required=True, help="Render the Allure HTML report (needs Node).")
+@click.option("--out", type=click.Path(file_okay=False),
+              help="Output folder (default RUN_DIR/allure-report).")
+@click.option("--history", type=click.Path(file_okay=False), help="Allure history folder kept across runs.")
+def report(run_dir: str, allure: bool, out: str | None, history: str | None) -> None:
+    """Render a finished run's Allure results as an HTML report."""
+    from conformance.report.allure import build_html
+
+    base = Path(run_dir)
+    index = build_html(base / "allure-results", Path(out) if out else base / "allure-report",
+                       Path(history) if history else None)
+    click.echo(str(index))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: usage errors become one line on stderr and exit 2."""
+    try:
+        cli.main(args=argv, prog_name="fdconf", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except UsageError as exc:
+        click.echo(exc.one_line(), err=True)
+        sys.exit(EXIT_USAGE)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    sys.exit(0)

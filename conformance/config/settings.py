@@ -1,0 +1,135 @@
+"""The resolved settings of one run: where the target is, who signs in, what may be sent.
+
+:class:`Settings` is what the loader produces from ``fdconf.toml`` / environment / flags and what
+the engine hands to pytest (as JSON, so xdist workers see the same values). It holds secrets
+(passwords, tokens): serialise it only to private files, never to a report.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
+
+MODES = ("read-only", "write", "publish")
+PERSONAS = ("primary", "other", "multi", "nopartner", "legacy")
+PERSONA_FIELDS = ("username", "password", "token", "partner", "expired_token")
+DEFAULT_MAX_EXAMPLES = 25
+DEFAULT_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True)
+class PersonaSettings:
+    """How one persona authenticates: username/password (signed in via ``POST /auth``) or a static token.
+
+    ``partner`` pins the ``X-Preferred-Partner-Id`` the persona uses by default (required for static
+    tokens of multi-partner users; otherwise discovered from the IdToken). ``expired_token`` is a
+    validly signed but expired AccessToken, used by AUTH-01 when the target can provide one.
+    """
+
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    token: str | None = field(default=None, repr=False)
+    partner: str | None = None
+    expired_token: str | None = field(default=None, repr=False)
+
+    @property
+    def uses_token(self) -> bool:
+        return bool(self.token)
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.token or (self.username and self.password))
+
+    def label(self) -> str:
+        """Who this persona is, safe for messages: ``alice@…`` or ``static token``."""
+        if self.uses_token:
+            return "static token"
+        user = self.username or "?"
+        if "@" in user:
+            return user.split("@", 1)[0] + "@…"
+        return user[:3] + "…" if len(user) > 3 else user
+
+    def secrets(self) -> list[str]:
+        return [s for s in (self.password, self.token, self.expired_token) if s]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """One run's settings, validated. ``main`` is ``None`` only before an embedded reference is started."""
+
+    main: str | None = None
+    cr: str | None = None
+    media: str | None = None
+    embedded: bool = False
+    mode: str = "read-only"
+    seed: int = 0
+    max_examples: int = DEFAULT_MAX_EXAMPLES
+    timeout: float = DEFAULT_TIMEOUT
+    report_dir: str | None = None
+    rules: tuple[str, ...] = ()
+    defects: tuple[str, ...] = ()
+    workers: int = 0
+    shard: tuple[int, int] | None = None
+    fuzz: bool = True
+    allure: bool = False
+    personas: Mapping[str, PersonaSettings] = field(default_factory=dict)
+    config_file: str | None = None  # where the file layer came from, for messages
+    run_id: str | None = None  # set by the engine: reports/<run-id>/
+
+    @property
+    def targets(self) -> dict[str, str]:
+        """Host name → base URL, for the hosts that are configured."""
+        out = {"main": self.main, "cr": self.cr, "media": self.media}
+        return {k: v for k, v in out.items() if v}
+
+    @property
+    def shard_label(self) -> str:
+        return f"{self.shard[0]}/{self.shard[1]}" if self.shard else ""
+
+    def persona(self, name: str) -> PersonaSettings | None:
+        """The persona if it is configured well enough to authenticate, else ``None``."""
+        persona = self.personas.get(name)
+        return persona if persona is not None and persona.configured else None
+
+    def configured_personas(self) -> list[str]:
+        return [name for name, p in self.personas.items() if p.configured]
+
+    def with_changes(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["rules"] = list(self.rules)
+        data["defects"] = list(self.defects)
+        data["shard"] = list(self.shard) if self.shard else None
+        data["personas"] = {name: asdict(p) for name, p in self.personas.items()}
+        return data
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Settings:
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        values["rules"] = tuple(values.get("rules") or ())
+        values["defects"] = tuple(values.get("defects") or ())
+        shard = values.get("shard")
+        values["shard"] = (int(shard[0]), int(shard[1])) if shard else None
+        values["personas"] = {
+            name: PersonaSettings(**{k: v for k, v in p.items() if k in PERSONA_FIELDS})
+            for name, p in (values.get("personas") or {}).items()
+        }
+        return cls(**values)
+
+    @classmethod
+    def from_json(cls, text: str) -> Settings:
+        return cls.from_dict(json.loads(text))
+
+    def public_personas(self) -> list[dict[str, str]]:
+        """Persona names and pinned partners only: what a report may show."""
+        return [
+            {"name": name, "partner": p.partner or ""} for name, p in self.personas.items() if p.configured
+        ]

@@ -1,0 +1,119 @@
+"""Turning a failed test's exception (or its text) into redacted :class:`FindingRecord`s.
+
+Runs where the test ran (an xdist worker or the only process), because only there the exception
+object exists; the records travel to the controller as plain dicts in ``report.user_properties``.
+Attribution: every ``[RULE-ID]`` tag in a failure names a rule it violates; a failure without any tag
+is attributed to the test's own ``fd_rule`` ids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict
+from typing import Any
+
+from conformance.errors import Finding, rule_ids_in
+from conformance.redact import REDACTOR
+from conformance.report.model import FindingRecord
+
+MAX_TEXT = 4000
+_DETAIL_PREFIXES = {"expected: ": "expected", "received: ": "received", "reproduce: ": "curl"}
+
+
+def _clean(text: str, limit: int = MAX_TEXT) -> str:
+    return REDACTOR.text(text)[:limit]
+
+
+def _strip_tags(line: str) -> str:
+    for rule_id in rule_ids_in(line):
+        line = line.replace(f"[{rule_id}]", "")
+    return " ".join(line.split())
+
+
+def from_finding(finding: Finding, test: str) -> list[FindingRecord]:
+    """One record per rule the finding names (its own id first, then tags inside its message)."""
+    ids = [finding.rule_id, *(i for i in rule_ids_in(finding.message) if i != finding.rule_id)]
+    return [
+        FindingRecord(
+            rule_id=rule_id,
+            message=_clean(_strip_tags(finding.message)),
+            expected=_clean(finding.expected),
+            received=_clean(finding.received),
+            curl=_clean(finding.curl),
+            request=_clean(finding.request),
+            response=_clean(finding.response),
+            test=test,
+        )
+        for rule_id in ids
+    ]
+
+
+def from_text(text: str, test: str, fallback: Sequence[str], *, error: bool = False) -> list[FindingRecord]:
+    """Records from a failure text: one per ``[RULE-ID]`` tag, else one per fallback rule id."""
+    lines = text.splitlines()
+    ids = rule_ids_in(text)
+    records: list[FindingRecord] = []
+    for rule_id in ids:
+        start = next(i for i, line in enumerate(lines) if f"[{rule_id}]" in line)
+        details: dict[str, str] = {}
+        for line in lines[start + 1 : start + 8]:
+            stripped = line.strip()
+            if stripped.startswith("E "):  # pytest's failure-text gutter
+                stripped = stripped[2:].strip()
+            for prefix, key in _DETAIL_PREFIXES.items():
+                if stripped.startswith(prefix) and key not in details:
+                    details[key] = _clean(stripped[len(prefix):])
+        records.append(FindingRecord(rule_id=rule_id, message=_clean(_strip_tags(lines[start])), test=test,
+                                     **details))
+    if records:
+        return records
+    summary = " ".join(line.strip() for line in lines[:3] if line.strip()) or "failed without a message"
+    prefix = "test error: " if error else ""
+    return [FindingRecord(rule_id=r, message=_clean(prefix + summary, 1000), test=test,
+                          received=_clean(text)) for r in fallback]
+
+
+def _leaves(exc: BaseException) -> list[BaseException]:
+    if isinstance(exc, BaseExceptionGroup):
+        out: list[BaseException] = []
+        for inner in exc.exceptions:
+            out.extend(_leaves(inner))
+        return out
+    return [exc]
+
+
+def from_exception(exc: BaseException, test: str, fallback: Sequence[str], *,
+                   error: bool = False) -> list[FindingRecord]:
+    """Records for everything a failing test raised (exception groups are walked leaf by leaf)."""
+    records: list[FindingRecord] = []
+    untagged: list[str] = []
+    for leaf in _leaves(exc):
+        if isinstance(leaf, Finding):
+            records.extend(from_finding(leaf, test))
+            continue
+        text = f"{type(leaf).__name__}: {leaf}"
+        if rule_ids_in(text):
+            records.extend(from_text(text, test, fallback))
+        else:
+            untagged.append(text)
+    if untagged and not records:
+        records.extend(from_text("\n".join(untagged), test, fallback, error=error))
+    return records
+
+
+def to_payload(records: Sequence[FindingRecord]) -> list[dict[str, Any]]:
+    """Records as plain dicts (what xdist can ship from worker to controller)."""
+    return [asdict(r) for r in records]
+
+
+def from_payload(payload: Any) -> list[FindingRecord]:
+    if not isinstance(payload, list):
+        return []
+    return [FindingRecord(**item) for item in payload if isinstance(item, dict)]
+
+
+def skip_reason(longrepr: Any) -> str:
+    """The reason of a skip report (``(path, line, "Skipped: reason")`` or text)."""
+    is_tuple = isinstance(longrepr, tuple) and len(longrepr) == 3
+    reason = str(longrepr[2]) if is_tuple else str(longrepr or "")
+    return reason.removeprefix("Skipped: ").strip() or "skipped"

@@ -1,0 +1,147 @@
+"""The fixtures of the fdconf plugin (registered by :mod:`conformance.plugin` in every session).
+
+``fd_settings``, ``fd_mode``, ``fd_seed``, ``fd_rule_catalogue``, ``fd_transport``, ``fd_sessions``,
+``fd_api`` (factory), ``fd_sandbox`` (write mode) and the autouse Allure labelling. Requesting any of
+them activates the plugin. Cheap to import: the suite is imported inside the fixtures.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from conformance.plugin import DEFAULT, FINDINGS, HOSTS, PLAN, activate, marker_rules, state_of
+
+if TYPE_CHECKING:
+    from conformance.auth.session import Session
+    from conformance.client.http import Api, Transport
+    from conformance.config.settings import Settings
+    from conformance.rules import Rule
+
+
+def _settings_of(config: pytest.Config) -> Settings:
+    state = state_of(config)
+    if not state.active:
+        activate(config)
+    assert state.settings is not None
+    return state.settings
+
+
+@pytest.fixture(scope="session")
+def fd_settings(request: pytest.FixtureRequest) -> Settings:
+    """The run's resolved :class:`~conformance.config.settings.Settings`."""
+    return _settings_of(request.config)
+
+
+@pytest.fixture(scope="session")
+def fd_mode(fd_settings: Settings) -> str:
+    return fd_settings.mode
+
+
+@pytest.fixture(scope="session")
+def fd_seed(fd_settings: Settings) -> int:
+    return fd_settings.seed
+
+
+@pytest.fixture(scope="session")
+def fd_rule_catalogue() -> dict[str, Rule]:
+    from conformance.rules import catalogue
+
+    return catalogue()
+
+
+@pytest.fixture(scope="session")
+def fd_transport(fd_settings: Settings) -> Iterator[Transport]:
+    """The run's one HTTP transport; refuses writes in read-only mode before they are sent."""
+    from conformance.client.http import Transport
+    from conformance.rules import mode_allows
+
+    transport = Transport(timeout=fd_settings.timeout, allow_writes=mode_allows(fd_settings.mode, "write"))
+    yield transport
+    transport.close()
+
+
+@pytest.fixture(scope="session")
+def fd_sessions(fd_settings: Settings, fd_transport: Transport) -> dict[str, Session]:
+    """Persona name → auth :class:`~conformance.auth.session.Session` (signed in on first use)."""
+    from conformance.auth.session import make_sessions
+
+    return make_sessions(fd_settings, fd_transport)
+
+
+@pytest.fixture(scope="session")
+def fd_api(
+    fd_settings: Settings, fd_transport: Transport, fd_sessions: dict[str, Session]
+) -> Callable[..., Api]:
+    """Factory ``fd_api(persona="primary", host="main", partner=DEFAULT)`` → :class:`Api`.
+
+    Skips the calling test (reason ``not run: …``) when the persona or host is not configured.
+    ``partner=DEFAULT`` sends the persona's configured/discovered partner; ``None`` sends no header.
+    """
+    from conformance.client.http import Api
+
+    def make(persona: str = "primary", host: str = "main", partner: Any = DEFAULT) -> Api:
+        if host not in HOSTS:
+            raise ValueError(f"fd_api: host must be one of {HOSTS}, not {host!r}")
+        session = fd_sessions.get(persona)
+        if session is None:
+            pytest.skip(f"not run: persona '{persona}' is not configured")
+        base = fd_settings.targets.get(host)
+        if not base:
+            pytest.skip(f"not run: target.{host} is not configured")
+        chosen = session.partner if partner is DEFAULT else partner
+        return Api(fd_transport, base, token=session.access_token, partner=chosen, host=host, persona=persona)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def fd_sandbox(request: pytest.FixtureRequest, fd_settings: Settings,
+               fd_api: Callable[..., Api]) -> Iterator[dict[str, Any]]:
+    """A simulation event of the run's own (write mode); cleaned up in hierarchy order at the end."""
+    from conformance.harness.sandbox import Sandbox, SandboxUnavailable
+    from conformance.rules import mode_allows
+
+    if not mode_allows(fd_settings.mode, "write"):
+        pytest.skip(f"not run: needs mode write (this run is {fd_settings.mode}; pass --mode write)")
+    if not fd_settings.cr:
+        pytest.skip("not run: the sandbox event is created on the CR API; configure target.cr")
+    sandbox = Sandbox(main=fd_api("primary", "main"), cr=fd_api("primary", "cr"), seed=fd_settings.seed)
+    report_dir = Path(fd_settings.report_dir) if fd_settings.report_dir else None
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    try:
+        info = sandbox.create()
+    except SandboxUnavailable as exc:
+        sandbox.cleanup()
+        sandbox.write_log(report_dir, worker)
+        pytest.skip(f"not run: no sandbox event: {exc}")
+    try:
+        yield info
+    finally:
+        sandbox.cleanup()
+        sandbox.write_log(report_dir, worker)
+
+
+@pytest.fixture(autouse=True)
+def _fd_allure(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Allure labels (rule ids, host, title) and finding attachments, only with ``--alluredir``."""
+    config = request.config
+    if not state_of(config).active or not config.getoption("allure_report_dir", None):
+        yield
+        return
+    from conformance.report.allure import apply_labels, attach_finding
+    from conformance.rules import catalogue
+
+    item = request.node
+    plan = item.stash.get(PLAN, None)
+    rules = list(plan.rules if plan is not None else marker_rules(item))
+    known = catalogue()
+    hosts = sorted({h for r in rules if r in known for h in known[r].hosts})
+    apply_labels(rules, "+".join(hosts) or "main", item.name)
+    yield
+    for record in item.stash.get(FINDINGS, []):
+        attach_finding(record)

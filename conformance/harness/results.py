@@ -1,0 +1,215 @@
+"""Collecting test reports into a :class:`RunResult` (on the controller, also under pytest-xdist).
+
+Everything a report needs travels in ``report.user_properties`` (set where the test ran):
+``fd_rules`` (rule ids the test gives evidence for), ``fd_unmet`` (rule id → why it could not),
+``fd_findings`` (redacted finding dicts), and for fuzz items ``fd_operation`` (``"HOST METHOD path"``),
+``fd_cases`` and optionally ``fd_phases`` (phase → cases).
+
+Rule status: *failed* if any finding is attributed to it; *passed* if at least one test with that
+rule ran and passed and none failed; *not run* otherwise, with the reasons.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from conformance import __version__
+from conformance.config.settings import Settings
+from conformance.harness.evidence import from_payload, from_text, skip_reason
+from conformance.report.model import FindingRecord, OperationCoverage, RuleResult, RunResult
+from conformance.resources import cr_spec, main_spec, rules_file
+from conformance.rules import Rule
+
+
+@dataclass
+class TestRecord:
+    """What one test (node id) contributed."""
+
+    nodeid: str
+    rules: tuple[str, ...] = ()
+    unmet: dict[str, str] = field(default_factory=dict)
+    outcome: str = "not_run"  # passed | failed | skipped | not_run
+    skip: str = ""
+    duration: float = 0.0
+    findings: list[FindingRecord] = field(default_factory=list)
+    operation: str = ""
+    cases: int = 0
+    phases: dict[str, int] = field(default_factory=dict)
+
+
+def spec_hashes() -> dict[str, str]:
+    """sha256 of each bundled spec and of the rule catalogue (files that exist)."""
+    out: dict[str, str] = {}
+    for name, locate in (("main", main_spec), ("cr", cr_spec), ("rules", rules_file)):
+        try:
+            out[name] = hashlib.sha256(Path(locate()).read_bytes()).hexdigest()
+        except (OSError, FileNotFoundError):
+            continue
+    return out
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class Collector:
+    """Accumulates reports; :meth:`build` turns them into the run's :class:`RunResult`."""
+
+    def __init__(self, settings: Settings, rules: Mapping[str, Rule], *,
+                 wanted: frozenset[str] | None = None, run_id: str = "") -> None:
+        self.settings = settings
+        self.rules = rules
+        self.wanted = wanted
+        self.run_id = run_id
+        self.started_at = utc_now()
+        self.records: dict[str, TestRecord] = {}
+        self.errors: list[str] = []  # failures no catalogue rule can carry (suite or target trouble)
+
+    # -- intake ------------------------------------------------------------------------------
+
+    def add(self, nodeid: str, when: str, outcome: str, *, duration: float = 0.0,
+            user_properties: Iterable[tuple[str, Any]] = (), longrepr: Any = None,
+            longreprtext: str = "") -> None:
+        props: dict[str, Any] = {}
+        for key, value in user_properties:
+            props[key] = value  # later entries win (the fuzz helper may update counts)
+        record = self.records.setdefault(nodeid, TestRecord(nodeid))
+        if "fd_rules" in props:
+            record.rules = tuple(props["fd_rules"])
+        if "fd_unmet" in props and isinstance(props["fd_unmet"], dict):
+            record.unmet = {str(k): str(v) for k, v in props["fd_unmet"].items()}
+        if "fd_operation" in props:
+            record.operation = str(props["fd_operation"])
+        if isinstance(props.get("fd_cases"), int):
+            record.cases = max(record.cases, int(props["fd_cases"]))
+        if isinstance(props.get("fd_phases"), dict):
+            record.phases = {str(k): int(v) for k, v in props["fd_phases"].items()}
+        record.duration += duration
+        findings = from_payload(props.get("fd_findings"))
+        if outcome == "skipped" and record.outcome != "failed":
+            record.outcome = "skipped"
+            record.skip = skip_reason(longrepr)
+        elif outcome == "failed":
+            if not findings:
+                # A teardown failure is the suite's or the target's trouble, evidence only when tagged.
+                fallback = () if when == "teardown" else record.rules
+                findings = from_text(longreprtext, nodeid, fallback, error=when != "call")
+            if when == "teardown" and not any(f.rule_id in self.rules for f in findings):
+                self.errors.append(f"{nodeid}: teardown error: {longreprtext.strip().splitlines()[-1:]}")
+            else:
+                record.outcome = "failed"
+            known = [f for f in findings if f.rule_id in self.rules]
+            # A filtered run speaks only about the selected rules: evidence for others is not reported.
+            record.findings.extend(f for f in known if self.wanted is None or f.rule_id in self.wanted)
+            if not known and when != "teardown":
+                self.errors.append(f"{nodeid}: failure attributable to no catalogue rule")
+        elif outcome == "passed" and when == "call" and record.outcome == "not_run":
+            record.outcome = "passed"
+
+    # -- result ------------------------------------------------------------------------------
+
+    def _not_run_reason(self, rule: Rule, related: list[TestRecord]) -> str:
+        reasons: dict[str, None] = {}
+        for record in related:
+            if rule.id in record.unmet:
+                reasons.setdefault(record.unmet[rule.id], None)
+            elif record.outcome == "skipped":
+                reasons.setdefault(record.skip, None)
+            elif record.outcome == "failed":
+                other = ", ".join(sorted({f.rule_id for f in record.findings} - {rule.id}))
+                on = other or "a rule outside the selection"
+                reasons.setdefault(f"evidence incomplete: {record.nodeid} failed on {on}", None)
+        if reasons:
+            return "; ".join(r.removeprefix("not run: ") for r in reasons)
+        if self.wanted is not None and rule.id not in self.wanted:
+            return "not selected (--rules)"
+        if self.settings.shard:
+            return f"no test of this rule in shard {self.settings.shard_label}"
+        if rule.family == "SCH" and not self.settings.fuzz:
+            return "fuzzing is off (--no-fuzz)"
+        return "no test gives evidence for this rule"
+
+    def rule_results(self) -> list[RuleResult]:
+        out: list[RuleResult] = []
+        for rule in self.rules.values():
+            related = [
+                r for r in self.records.values()
+                if rule.id in r.rules or rule.id in r.unmet or any(f.rule_id == rule.id for f in r.findings)
+            ]
+            findings = [f for r in related for f in r.findings if f.rule_id == rule.id]
+            ran = [r for r in related if rule.id in r.rules and r.outcome == "passed"]
+            if findings:
+                first = findings[0].message.splitlines()
+                status, reason = "failed", first[0][:200] if first else ""
+            elif ran:
+                status, reason = "passed", ""
+            else:
+                status, reason = "not_run", self._not_run_reason(rule, related)
+            evidence = [r for r in related if r.outcome in ("passed", "failed")]
+            out.append(RuleResult(
+                id=rule.id, title=rule.title, level=rule.level, severity=rule.severity,
+                required=rule.required, status=status,  # type: ignore[arg-type]
+                reason=reason, tests=len(evidence), duration=round(sum(r.duration for r in evidence), 3),
+                findings=findings,
+            ))
+        return out
+
+    def operations(self) -> list[OperationCoverage]:
+        ops: dict[tuple[str, str], OperationCoverage] = {}
+        for record in self.records.values():
+            if not record.operation:
+                continue
+            host, _, operation = record.operation.partition(" ")
+            cov = ops.setdefault((host, operation), OperationCoverage(host=host, operation=operation))
+            cov.cases += record.cases
+            if record.outcome == "failed":
+                cov.failures += 1
+                cov.status = "failed"
+            elif record.outcome == "passed" and cov.status != "failed":
+                cov.status = "passed"
+        return sorted(ops.values(), key=lambda c: (c.host, c.operation))
+
+    def cases(self) -> dict[str, int]:
+        total: dict[str, int] = {}
+        for record in self.records.values():
+            for phase, count in record.phases.items():
+                total[phase] = total.get(phase, 0) + count
+        if not total:
+            fuzzed = sum(r.cases for r in self.records.values())
+            if fuzzed:
+                total["fuzzing"] = fuzzed
+        return total
+
+    def failed_tests(self) -> int:
+        return sum(1 for r in self.records.values() if r.outcome == "failed")
+
+    def build(self, *, personas: list[dict[str, str]] | None = None,
+              duration: float | None = None) -> RunResult:
+        finished = utc_now()
+        start = datetime.fromisoformat(self.started_at)
+        measured = (datetime.fromisoformat(finished) - start).total_seconds()
+        elapsed = duration if duration is not None else measured
+        settings = self.settings
+        return RunResult(
+            run_id=self.run_id or f"{self.started_at}-s{settings.seed}",
+            suite_version=__version__,
+            started_at=self.started_at,
+            finished_at=finished,
+            duration=round(max(elapsed, 0.0), 3),
+            seed=settings.seed,
+            mode=settings.mode,
+            embedded=settings.embedded,
+            targets=settings.targets,
+            spec_hashes=spec_hashes(),
+            personas=personas if personas is not None else settings.public_personas(),
+            defects=list(settings.defects),
+            rules=self.rule_results(),
+            operations=self.operations(),
+            cases=self.cases(),
+            shard=settings.shard_label,
+        )

@@ -1,0 +1,99 @@
+"""The hooks of an active fdconf run: report intake, the RunResult at the end, the summary, xdist handover.
+
+Registered by :mod:`conformance.plugin` once the plugin is active (never in unrelated sessions). The
+controller (or the only process) collects every test report, builds the
+:class:`~conformance.report.model.RunResult` when the session finishes, writes the reports and renders
+the closing summary; xdist workers only receive the resolved settings.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import IO, Any, cast
+
+import pytest
+
+from conformance.plugin import RESULT, is_worker, state_of
+
+
+class RunHooks:
+    """Hooks that only make sense in an active run: report intake, results, summary, xdist handover."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node: Any) -> None:
+        settings = state_of(self.config).settings
+        if settings is not None:
+            node.workerinput["fd_settings"] = settings.to_json()
+
+    def pytest_report_header(self, config: pytest.Config) -> list[str]:
+        settings = state_of(config).settings
+        if settings is None:
+            return []
+        where = "embedded reference" if settings.embedded else settings.main
+        return [f"fdconf: run {settings.run_id}, seed {settings.seed}, mode {settings.mode}, target {where}"
+                + (f", defects {','.join(settings.defects)}" if settings.defects else "")
+                + (f", shard {settings.shard_label}" if settings.shard else "")]
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        collector = state_of(self.config).collector
+        if collector is None or is_worker(self.config):
+            return
+        collector.add(report.nodeid, report.when or "call", report.outcome, duration=report.duration,
+                      user_properties=report.user_properties, longrepr=report.longrepr,
+                      longreprtext=report.longreprtext if report.failed else "")
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        state = state_of(self.config)
+        if state.collector is None or is_worker(self.config) or state.settings is None:
+            return
+        result = state.collector.build()
+        state.result = result
+        self.config.stash[RESULT] = result
+        try:
+            from conformance.report.writer import write_all
+        except ImportError as exc:  # the report writers are a separate layer; say so plainly
+            state.report_error = f"reports not written: conformance.report.writer unavailable ({exc})"
+            return
+        try:
+            state.artifacts = write_all(result, Path(str(state.settings.report_dir)))
+        except Exception as exc:  # a writer bug must not hide the run's verdict
+            state.report_error = f"reports not written: {type(exc).__name__}: {exc}"
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        state = state_of(self.config)
+        if state.result is None:
+            return
+        for line in state.collector.errors if state.collector else []:
+            terminalreporter.write_line(f"fdconf: {line}", yellow=True)
+        if state.report_error:
+            terminalreporter.write_line(f"fdconf: {state.report_error}", red=True)
+        try:
+            from rich.console import Console
+
+            from conformance.report.terminal import render_summary
+        except ImportError:
+            terminalreporter.write_line(f"fdconf: verdict {state.result.verdict} ({state.result.counts()})")
+            return
+        tw = terminalreporter._tw
+        console = Console(file=cast(IO[str], _Writer(terminalreporter)), width=max(80, tw.fullwidth),
+                          force_terminal=tw.hasmarkup, color_system="standard" if tw.hasmarkup else None,
+                          soft_wrap=False)
+        report_dir = Path(str(state.settings.report_dir)) if state.settings else None
+        render_summary(state.result, console, report_dir, state.artifacts)
+
+
+class _Writer:
+    """A file-like object over pytest's terminal writer, for rich."""
+
+    def __init__(self, reporter: Any) -> None:
+        self._reporter = reporter
+
+    def write(self, text: str) -> int:
+        self._reporter.write(text)
+        return len(text)
+
+    def flush(self) -> None:
+        self._reporter.flush()

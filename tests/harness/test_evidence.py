@@ -1,0 +1,65 @@
+"""From exceptions and failure texts to redacted finding records, attributed by rule tags."""
+
+from __future__ import annotations
+
+from conformance.errors import Finding
+from conformance.harness.evidence import from_exception, from_payload, from_text, skip_reason, to_payload
+
+JWT = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlLXZhbHVl"
+
+
+def test_a_finding_becomes_one_record_per_named_rule() -> None:
+    finding = Finding(
+        "OBJ-01",
+        "[HST-02] foreign eid answered 200",
+        expected="404",
+        received="200",
+        curl=f"curl -H 'Authorization: Bearer {JWT}' http://127.0.0.1/api/events/x",
+    )
+    records = from_exception(finding, "t::x", ("OBJ-01",))
+    assert [r.rule_id for r in records] == ["OBJ-01", "HST-02"]
+    assert records[0].message == "foreign eid answered 200"
+    assert (records[0].expected, records[0].received, records[0].test) == ("404", "200", "t::x")
+    assert JWT not in records[0].curl
+
+
+def test_exception_groups_are_walked() -> None:
+    group = ExceptionGroup(
+        "many",
+        [Finding("TEN-03", "a"), ValueError("boom"), ExceptionGroup("inner", [Finding("ERR-01", "b")])],
+    )
+    records = from_exception(group, "t", ("TEN-03",))
+    assert [r.rule_id for r in records] == ["TEN-03", "ERR-01"]
+
+
+def test_untagged_failures_fall_back_to_the_marker_rules() -> None:
+    records = from_exception(AssertionError("envelope broken\nmore"), "t", ("ERR-01", "PAG-01"))
+    assert [r.rule_id for r in records] == ["ERR-01", "PAG-01"]
+    assert records[0].message == "AssertionError: envelope broken more"
+    errors = from_exception(RuntimeError("x"), "t", ("ERR-01",), error=True)
+    assert errors[0].message.startswith("test error: RuntimeError: x")
+
+
+def test_text_with_tags_recovers_details() -> None:
+    text = (
+        "E   conformance.errors.Finding: [TEN-04] page 2 leaks evt_beta_001\n"
+        "E     expected: only partner-id-acme\nE     received: partner-id-beta\n"
+        f"E     reproduce: curl -H 'Authorization: Bearer {JWT}' x\n"
+    )
+    (record,) = from_text(text, "t", ("PAG-01",))
+    assert record.rule_id == "TEN-04"
+    assert record.message.endswith("page 2 leaks evt_beta_001")
+    assert record.expected == "only partner-id-acme"
+    assert record.received == "partner-id-beta"
+    assert JWT not in record.curl
+
+
+def test_payload_round_trip_and_skip_reasons() -> None:
+    records = from_exception(Finding("CID-01", "x"), "t", ())
+    assert from_payload(to_payload(records)) == records
+    assert from_payload("garbage") == []
+    assert (
+        skip_reason(("f.py", 3, "Skipped: not run: needs persona 'other'"))
+        == "not run: needs persona 'other'"
+    )
+    assert skip_reason("Skipped: why") == "why"

@@ -1,0 +1,119 @@
+"""Rule status from collected reports: failed / passed / not run with reasons, coverage, filters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conformance.config.settings import Settings
+from conformance.errors import Finding
+from conformance.harness.evidence import from_exception, to_payload
+from conformance.harness.results import Collector
+from conformance.rules import catalogue
+
+RULES = catalogue()
+
+
+def collector(**kw: Any) -> Collector:
+    settings = Settings(main="http://127.0.0.1:1/api/v3", seed=9, mode="read-only", **kw)
+    return Collector(settings, RULES, wanted=kw.get("wanted"), run_id="r1")
+
+
+def props(rules: tuple[str, ...], exc: BaseException | None = None, **extra: Any) -> list[tuple[str, Any]]:
+    out: list[tuple[str, Any]] = [("fd_rules", list(rules))]
+    if exc is not None:
+        out.append(("fd_findings", to_payload(from_exception(exc, "t", rules))))
+    return out + list(extra.items())
+
+
+def status(result: Any, rule_id: str) -> tuple[str, str]:
+    rule = next(r for r in result.rules if r.id == rule_id)
+    return rule.status, rule.reason
+
+
+def test_statuses() -> None:
+    c = collector()
+    c.add("a", "setup", "passed", user_properties=props(("TEN-05",)))
+    c.add("a", "call", "passed", duration=0.5, user_properties=props(("TEN-05",)))
+    c.add("b", "call", "failed", user_properties=props(("TEN-04",), Finding("TEN-04", "leak on page 2")))
+    c.add("c", "call", "passed", user_properties=props(("TEN-04",)))
+    c.add(
+        "d",
+        "setup",
+        "skipped",
+        user_properties=props(("OBJ-01",)),
+        longrepr=("f", 1, "Skipped: not run: needs persona 'other' (x)"),
+    )
+    result = c.build()
+    assert status(result, "TEN-05") == ("passed", "")
+    assert status(result, "TEN-04") == ("failed", "leak on page 2")
+    assert status(result, "OBJ-01") == ("not_run", "needs persona 'other' (x)")
+    assert status(result, "ERR-01") == ("not_run", "no test gives evidence for this rule")
+    ten04 = next(r for r in result.rules if r.id == "TEN-04")
+    assert ten04.tests == 2
+    assert [f.message for f in ten04.findings] == ["leak on page 2"]
+    assert [r.id for r in result.rules] == list(RULES)
+    assert (result.seed, result.mode, result.run_id, result.embedded) == (9, "read-only", "r1", False)
+    assert c.errors == []
+
+
+def test_failure_on_another_rule_is_not_evidence() -> None:
+    c = collector()
+    c.add("a", "call", "failed", user_properties=props(("PAG-01",), Finding("ERR-01", "not json")))
+    result = c.build()
+    assert status(result, "ERR-01")[0] == "failed"
+    state, reason = status(result, "PAG-01")
+    assert state == "not_run"
+    assert reason == "evidence incomplete: a failed on ERR-01"
+
+
+def test_filtered_run_reports_only_selected_rules() -> None:
+    c = collector(rules=("AUTH",))
+    c.wanted = frozenset({"AUTH-01", "AUTH-02"})
+    c.add("a", "call", "failed", user_properties=props(("AUTH-01",), Finding("AUTH-01", "[HST-02] cr: 200")))
+    result = c.build()
+    assert status(result, "AUTH-01")[0] == "failed"
+    assert status(result, "HST-02") == ("not_run", "not selected (--rules)")
+
+
+def test_untagged_errors_and_teardown_errors() -> None:
+    c = collector()
+    c.add("a", "call", "failed", user_properties=props(()), longreprtext="AssertionError: x")
+    c.add("b", "call", "passed", user_properties=props(("TEN-05",)))
+    c.add("b", "teardown", "failed", user_properties=props(("TEN-05",)), longreprtext="cleanup broke")
+    result = c.build()
+    assert status(result, "TEN-05")[0] == "passed"
+    assert len(c.errors) == 2
+
+
+def test_operation_coverage_and_cases() -> None:
+    c = collector()
+    for nodeid, op, outcome in (
+        ("f1", "main GET /events/", "passed"),
+        ("f2", "cr PUT /events/{eid}", "failed"),
+        ("f3", "main GET /events/", "passed"),
+    ):
+        c.add(
+            nodeid,
+            "call",
+            outcome,
+            user_properties=[
+                ("fd_rules", ["SCH-01"]),
+                ("fd_operation", op),
+                ("fd_cases", 5),
+                ("fd_phases", {"fuzzing": 4, "coverage": 1}),
+            ],
+        )
+    result = c.build()
+    ops = {(o.host, o.operation): o for o in result.operations}
+    assert ops[("main", "GET /events/")].cases == 10
+    assert ops[("main", "GET /events/")].status == "passed"
+    assert ops[("cr", "PUT /events/{eid}")].status == "failed"
+    assert ops[("cr", "PUT /events/{eid}")].failures == 1
+    assert result.cases == {"fuzzing": 12, "coverage": 3}
+
+
+def test_shard_and_no_fuzz_reasons() -> None:
+    result = collector(shard=(2, 3)).build()
+    assert status(result, "ERR-01")[1] == "no test of this rule in shard 2/3"
+    assert result.shard == "2/3"
+    assert status(collector(fuzz=False).build(), "SCH-01")[1] == "fuzzing is off (--no-fuzz)"

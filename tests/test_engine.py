@@ -1,0 +1,288 @@
+"""``fdconf run`` end to end against the reference: read-only safety, xdist merging, hostile targets."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from conformance import engine
+from conformance.report.model import RunResult
+from conformance.rules import catalogue, mode_allows
+
+QUIET: Callable[[str], None] = lambda _line: None  # noqa: E731
+
+
+def statuses(result: RunResult | None) -> dict[str, str]:
+    assert result is not None
+    return {r.id: r.status for r in result.rules}
+
+
+def run(tmp_path: Path, name: str, stack: Any = None, **flags: Any) -> engine.RunOutcome:
+    dotted = {f"run.{k}": v for k, v in flags.items()}
+    dotted.setdefault("run.report_dir", str(tmp_path / name))
+    dotted.setdefault("run.seed", 7)
+    return engine.run(flags=dotted, environ={}, cwd=tmp_path, reference=stack, echo=QUIET)
+
+
+def test_read_only_run_sends_no_write(start_stack: Callable[..., Any], tmp_path: Path) -> None:
+    stack = start_stack()
+    outcome = run(tmp_path, "ro", stack, mode="read-only", max_examples=3)
+    log = stack.request_log
+    assert len(log) > 50, "the run hardly talked to the target"
+    writes = sorted({(method, path) for _host, method, path in log if method not in ("GET", "HEAD")})
+    allowed = [
+        w for w in writes if w[0] == "POST" and w[1].rstrip("/").endswith(("/auth", "/auth/refresh_token"))
+    ]
+    assert writes == allowed, f"a read-only run sent writes: {writes}"
+    assert outcome.result is not None
+    assert outcome.result.mode == "read-only"
+    rules = catalogue()
+    for rule in outcome.result.rules:
+        if not mode_allows("read-only", rules[rule.id].mode):
+            assert rule.status == "not_run", rule
+            assert "needs mode" in rule.reason
+    assert outcome.exit_code in (0, 1)
+    assert (tmp_path / "ro" / "results.json").is_file()
+
+
+def test_workers_merge_like_a_serial_run(start_stack: Callable[..., Any], tmp_path: Path) -> None:
+    stack = start_stack()
+    serial = run(tmp_path, "serial", stack, rules="TEN,AUTH-02,PAG", fuzz=False)
+    parallel = run(tmp_path, "parallel", stack, rules="TEN,AUTH-02,PAG", fuzz=False, workers=2)
+    assert statuses(parallel.result) == statuses(serial.result)
+    assert serial.result is not None
+    assert parallel.result is not None
+    tests = {r.id: r.tests for r in serial.result.rules}
+    assert {r.id: r.tests for r in parallel.result.rules} == tests
+    assert sum(tests.values()) > 0
+    assert parallel.exit_code == serial.exit_code
+
+
+def test_run_id_and_seed_are_printed(start_stack: Callable[..., Any], tmp_path: Path) -> None:
+    stack = start_stack()
+    lines: list[str] = []
+    outcome = engine.run(
+        flags={
+            "run.rules": "TEN-05",
+            "run.seed": 4242,
+            "run.fuzz": False,
+            "run.report_dir": str(tmp_path / "r"),
+        },
+        environ={},
+        cwd=tmp_path,
+        reference=stack,
+        echo=lines.append,
+    )
+    assert lines[0].startswith("fdconf run ")
+    assert "seed 4242" in lines[0]
+    assert lines[-1].startswith("fdconf: seed 4242, reports in")
+    assert outcome.settings.run_id is not None
+    assert outcome.settings.run_id.endswith("-s4242")
+    assert outcome.result is not None
+    assert outcome.result.seed == 4242
+
+
+class _HostileProxy:
+    """Forwards to the reference, but answers list endpoints with HTML / truncated JSON / silence."""
+
+    def __init__(self, upstream: str, mode: str) -> None:
+        self.upstream = upstream.rstrip("/")
+        self.mode = mode
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _forward(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                if self.path.split("?")[0].endswith("/events/") and self.command == "GET":
+                    proxy.misbehave(self)
+                    return
+                headers = {
+                    k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")
+                }
+                answer = httpx.request(
+                    self.command, proxy.upstream + self.path, headers=headers, content=body, timeout=10
+                )
+                self.send_response(answer.status_code)
+                for name, value in answer.headers.items():
+                    if name.lower() not in (
+                        "content-length",
+                        "transfer-encoding",
+                        "connection",
+                        "content-encoding",
+                    ):
+                        self.send_header(name, value)
+                self.send_header("Content-Length", str(len(answer.content)))
+                self.end_headers()
+                self.wfile.write(answer.content)
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _forward
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.release = threading.Event()
+
+    def misbehave(self, handler: BaseHTTPRequestHandler) -> None:
+        if self.mode == "silence":
+            self.release.wait(5)  # longer than the run's timeout
+            handler.close_connection = True
+            return
+        payload = (
+            b"<html><body>Maintenance</body></html>" if self.mode == "html" else b'{"items": [{"id": "ev'
+        )
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/html" if self.mode == "html" else "application/json")
+        handler.send_header("Content-Length", str(len(payload)))
+        handler.end_headers()
+        handler.wfile.write(payload)
+
+    def __enter__(self) -> _HostileProxy:
+        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def hostile(
+    start_stack: Callable[..., Any], request: pytest.FixtureRequest
+) -> Iterator[tuple[Any, _HostileProxy]]:
+    stack = start_stack()
+    main_path = stack.main_base.split("/", 3)[3]
+    with _HostileProxy(stack.main_base.rsplit("/" + main_path, 1)[0], request.param) as proxy:
+        yield stack, proxy
+
+
+@pytest.mark.parametrize("hostile", ["html", "truncated", "silence"], indirect=True)
+def test_hostile_target_gives_findings_not_crashes(
+    hostile: tuple[Any, _HostileProxy], tmp_path: Path
+) -> None:
+    stack, proxy = hostile
+    main = proxy.base + "/api/v3"
+    personas = "\n".join(
+        f'[personas.{name}]\nusername = "{p["username"]}"\npassword = "{p["password"]}"\n'
+        for name, p in stack.personas.items()
+        if name in ("primary", "other", "multi")
+    )
+    (tmp_path / "fdconf.toml").write_text(
+        f'[target]\nmain = "{main}"\ncr = "{stack.cr_base}"\n[run]\nseed = 3\ntimeout = 0.5\n'
+        f'fuzz = false\nrules = ["TEN-04", "PAG-01"]\nreport_dir = "{tmp_path / "r"}"\n{personas}',
+        encoding="utf-8",
+    )
+    outcome = engine.run(environ={}, cwd=tmp_path, echo=QUIET)
+    assert outcome.exit_code == 1
+    status = statuses(outcome.result)
+    assert status["TEN-04"] == "failed" or status["PAG-01"] == "failed", status
+    assert outcome.result is not None
+    assert all(r.status != "passed" for r in outcome.result.rules if r.id in ("TEN-04", "PAG-01"))
+
+
+def _executed(report_dir: Path) -> set[str]:
+    """Test ids that ran (passed or failed) per the run's pytest JUnit file."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.parse(report_dir / "pytest-junit.xml").getroot()
+    out = set()
+    for case in root.iter("testcase"):
+        if case.find("skipped") is None:
+            out.add(f"{case.get('classname')}::{case.get('name')}")
+    return out
+
+
+def test_shards_cover_the_run_once_and_merge(start_stack: Callable[..., Any], tmp_path: Path) -> None:
+    from conformance.report.merge import merge_results
+
+    stack = start_stack()
+    selection = {"rules": "TEN,AUTH,PAG,ERR", "fuzz": False}
+    whole = run(tmp_path, "whole", stack, **selection)
+    shards = [run(tmp_path, f"s{i}", stack, shard=f"{i}/3", **selection) for i in (1, 2, 3)]
+    ran = [_executed(tmp_path / f"s{i}") for i in (1, 2, 3)]
+    assert all(ran), "a shard ran nothing"
+    assert set().union(*ran) == _executed(tmp_path / "whole")
+    assert sum(len(r) for r in ran) == len(_executed(tmp_path / "whole"))
+    merged = merge_results([s.result for s in shards if s.result is not None])
+    assert statuses(merged) == statuses(whole.result)
+
+
+def test_allure_results_carry_rule_labels(start_stack: Callable[..., Any], tmp_path: Path) -> None:
+    import json
+
+    stack = start_stack()
+    outcome = run(tmp_path, "al", stack, rules="TEN-05", fuzz=False, allure=True)
+    results = [
+        json.loads(p.read_text(encoding="utf-8"))
+        for p in (tmp_path / "al" / "allure-results").glob("*-result.json")
+    ]
+    assert results, "no Allure results written"
+    stories = {label["value"] for r in results for label in r.get("labels", []) if label["name"] == "story"}
+    assert "TEN-05" in stories
+    assert outcome.exit_code == 0
+
+
+def _result_with(statuses_by_rule: dict[str, str]) -> RunResult:
+    from conformance.report.model import RuleResult
+
+    rules = [
+        RuleResult(
+            id=r.id,
+            title=r.title,
+            level=r.level,
+            severity=r.severity,
+            required=r.required,
+            status=statuses_by_rule.get(r.id, "passed"),
+        )  # type: ignore[arg-type]
+        for r in catalogue().values()
+    ]
+    return RunResult(
+        run_id="r",
+        suite_version="0",
+        started_at="",
+        finished_at="",
+        duration=0,
+        seed=1,
+        mode="read-only",
+        embedded=False,
+        targets={},
+        spec_hashes={},
+        personas=[],
+        rules=rules,
+    )
+
+
+def test_exit_code_mapping() -> None:
+    ok = pytest.ExitCode.OK
+    clean = _result_with({})
+    assert engine.exit_code(ok, clean, [], strict=False) == 0
+    assert engine.exit_code(ok, clean, [], strict=True) == 0
+    some_not_run = _result_with({"WAV-01": "not_run"})
+    assert engine.exit_code(ok, some_not_run, [], strict=False) == 0
+    assert engine.exit_code(ok, some_not_run, [], strict=True) == 1
+    assert (
+        engine.exit_code(pytest.ExitCode.TESTS_FAILED, _result_with({"TEN-03": "failed"}), [], strict=False)
+        == 1
+    )
+    assert engine.exit_code(ok, clean, ["a teardown error"], strict=False) == 1
+    nothing = _result_with(dict.fromkeys(catalogue(), "not_run"))
+    assert engine.exit_code(ok, nothing, [], strict=False) == 2
+    for rc in (
+        pytest.ExitCode.USAGE_ERROR,
+        pytest.ExitCode.NO_TESTS_COLLECTED,
+        pytest.ExitCode.INTERNAL_ERROR,
+    ):
+        assert engine.exit_code(rc, clean, [], strict=False) == 2
+    assert engine.exit_code(ok, None, [], strict=False) == 2
