@@ -1,0 +1,157 @@
+"""Benchmarks of a whole conformance run. Prints a table of figures; asserts nothing.
+
+Figures (all against the embedded reference on loopback, on this machine):
+  1. wall time of a full ``fdconf run`` at the default budget;
+  2. fuzzing cases per second: our fuzz (scenarios off, main host) vs plain ``schemathesis run`` on the
+     same spec at the same example count vs a plain httpx loop sending as many requests (the
+     physical limit);
+  3. how run time grows when the dataset has 10x more events (list isolation walks every page);
+  4. the speed-up of ``-n 2``.
+
+Usage: ``python bench/run_bench.py [--quick]`` (``--quick`` skips the slow full-run figures).
+Only loopback is ever contacted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from conformance.reference.stack import ReferenceStack  # noqa: E402
+from conformance.resources import main_spec, reference_dataset  # noqa: E402
+
+FDCONF = [sys.executable, "-c", "from conformance.cli import main; main()"]
+
+
+def fdconf_run(args: list[str], report_dir: Path) -> tuple[float, dict[str, Any]]:
+    """Run ``fdconf run`` in a subprocess; return wall seconds and its results.json."""
+    started = time.perf_counter()
+    proc = subprocess.run([*FDCONF, "run", "--report-dir", str(report_dir), *args],
+                          capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - started
+    results = report_dir / "results.json"
+    if not results.exists():
+        raise SystemExit(f"fdconf run {' '.join(args)} wrote no results (exit {proc.returncode}):\n"
+                         f"{proc.stderr[-2000:]}")
+    return wall, json.loads(results.read_text(encoding="utf-8"))
+
+
+def total_cases(results: dict[str, Any]) -> tuple[int, float]:
+    """Fuzzed cases of a run and the time its fuzz tests took (they all give evidence for SCH-01)."""
+    cases = sum(o["cases"] for o in results["operations"])
+    fuzz_time = next((r["duration"] for r in results["rules"] if r["id"] == "SCH-01"), 0.0)
+    return cases, fuzz_time
+
+
+def plain_schemathesis(stack: ReferenceStack, token: str, examples: int, seed: int,
+                       work: Path) -> tuple[int, float]:
+    """Plain ``schemathesis run`` on the main spec, GET operations, same phases as our fuzz."""
+    report = work / "st-report"
+    cmd = [
+        sys.executable, "-m", "schemathesis.cli", "run", str(main_spec()), "--url", stack.main_base,
+        "-n", str(examples), "--seed", str(seed), "--generation-database", "none",
+        "--phases", "examples,coverage,fuzzing", "--include-method", "GET", "-w", "1",
+        "-H", f"Authorization: Bearer {token}", "-H", "X-Preferred-Partner-Id: partner-id-acme",
+        "--report", "json", "--report-dir", str(report), "--no-color",
+    ]
+    env = {**os.environ, "SCHEMATHESIS_HOOKS": ""}
+    subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=work, env=env)
+    summary = json.loads(next(report.glob("*.json")).read_text(encoding="utf-8"))
+    return int(summary["test_cases"]["generated"]), float(summary["running_time"])
+
+
+def httpx_loop(stack: ReferenceStack, token: str, count: int) -> float:
+    """Seconds for ``count`` authenticated GETs of representative reads over one client."""
+    paths = ["/events/", "/events/evt_acme_001", "/events/evt_acme_001/clusters", "/partners/"]
+    headers = {"Authorization": f"Bearer {token}", "X-Preferred-Partner-Id": "partner-id-acme"}
+    with httpx.Client(base_url=stack.main_base, headers=headers, timeout=10) as client:
+        started = time.perf_counter()
+        for i in range(count):
+            client.get(paths[i % len(paths)])
+        return time.perf_counter() - started
+
+
+def big_dataset(work: Path, factor: int) -> Path:
+    data = yaml.safe_load(reference_dataset().read_text(encoding="utf-8"))
+    for rule in data["generated_events"]:
+        span = rule["to"] - rule["from"] + 1
+        rule["to"] = rule["from"] + span * factor - 1
+    path = work / f"dataset-x{factor}.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def run_against(stack: ReferenceStack, work: Path, name: str, extra: list[str]) -> float:
+    config = work / f"{name}.toml"
+    stack.write_config(config)
+    wall, _ = fdconf_run(["--config", str(config), "--mode", "publish", *extra], work / name)
+    return wall
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="skip the slow full-run figures")
+    parser.add_argument("--examples", type=int, default=10)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    rows: list[tuple[str, str]] = []
+    with tempfile.TemporaryDirectory(prefix="fdconf-bench-") as tmp:
+        work = Path(tmp)
+        if not args.quick:
+            wall, results = fdconf_run(["--seed", str(args.seed)], work / "full")
+            cases, _ = total_cases(results)
+            rows.append(("full `fdconf run` (embedded, default budget)",
+                         f"{wall:.1f} s wall, {cases} cases, verdict {results['verdict']}"))
+
+        _, fuzz = fdconf_run(["--seed", str(args.seed), "--max-examples", str(args.examples),
+                              "--rules", "SCH", "--mode", "read-only"], work / "fuzz")
+        ours, ours_s = total_cases(fuzz)
+        with ReferenceStack() as stack:
+            token = httpx.post(f"{stack.main_base}/auth", timeout=10, json={
+                "username": stack.personas["primary"]["username"],
+                "password": stack.personas["primary"]["password"]}).json()["AccessToken"]
+            st_cases, st_s = plain_schemathesis(stack, token, args.examples, args.seed, work)
+            loop_s = httpx_loop(stack, token, max(st_cases, 1))
+        rows.append(("fuzz, ours (both hosts, GET, our checks on)", f"{ours} cases / {ours_s:.1f} s = "
+                     f"{ours / max(ours_s, 1e-9):.0f} cases/s"))
+        rows.append(("fuzz, plain `schemathesis run` (main, GET)", f"{st_cases} cases / {st_s:.1f} s = "
+                     f"{st_cases / max(st_s, 1e-9):.0f} cases/s"))
+        rows.append(("plain httpx loop, same request count", f"{st_cases} requests / {loop_s:.2f} s = "
+                     f"{st_cases / max(loop_s, 1e-9):.0f} req/s"))
+
+        if not args.quick:
+            scen = ["--no-fuzz", "--seed", str(args.seed)]
+            with ReferenceStack() as stack:
+                base = run_against(stack, work, "x1", scen)
+            with ReferenceStack(dataset=big_dataset(work, 10)) as stack:
+                big = run_against(stack, work, "x10", scen)
+            rows.append(("scenarios, dataset x1 vs x10 events", f"{base:.1f} s vs {big:.1f} s "
+                         f"(x{big / max(base, 1e-9):.2f})"))
+            one, _ = fdconf_run(["--seed", str(args.seed), "--max-examples", str(args.examples)],
+                                work / "n1")
+            two, _ = fdconf_run(["--seed", str(args.seed), "--max-examples", str(args.examples),
+                                 "-n", "2"], work / "n2")
+            rows.append(("`-n 1` vs `-n 2` (full run)", f"{one:.1f} s vs {two:.1f} s "
+                         f"(speed-up x{one / max(two, 1e-9):.2f})"))
+
+    width = max(len(name) for name, _ in rows)
+    print(f"{'figure':<{width}}  value")
+    for name, value in rows:
+        print(f"{name:<{width}}  {value}")
+
+
+if __name__ == "__main__":
+    main()
