@@ -48,8 +48,13 @@ def cli() -> None:
 @click.option("--shard", metavar="I/N", help="Run shard I of N (stable split; merge with `fdconf merge`).")
 @click.option("--allure/--no-allure", default=None, help="Write Allure results (allure-results/).")
 @click.option("--strict", is_flag=True, help="Exit 1 unless CERTIFIED (rules not run count as failures).")
+@click.option("--progress", type=click.Choice(["auto", "bar", "lines", "off"]), default="auto",
+              show_default=True, help="Live progress: a bar on a terminal, one line per rule family "
+              "otherwise (auto picks by whether stdout is a terminal).")
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
-def run(config: str | None, strict: bool, pytest_args: tuple[str, ...], **options: Any) -> None:
+def run(
+    config: str | None, strict: bool, progress: str, pytest_args: tuple[str, ...], **options: Any
+) -> None:
     """Run every rule of the catalogue (and fuzzing) against a target; with no target, against the
     embedded reference. Exit 0: every rule that ran passed; 1: findings; 2: usage/config/target error.
 
@@ -60,7 +65,7 @@ def run(config: str | None, strict: bool, pytest_args: tuple[str, ...], **option
     flags: dict[str, Any] = {f"target.{host}": options.pop(host) for host in ("main", "cr", "media")}
     flags["run.fuzz"] = False if options.pop("no_fuzz") else None
     flags.update({f"run.{name}": value for name, value in options.items()})
-    sys.exit(main_run(config=config, flags=flags, extra_args=pytest_args, strict=strict))
+    sys.exit(main_run(config=config, flags=flags, extra_args=pytest_args, strict=strict, progress=progress))
 
 
 @cli.command()
@@ -161,3 +166,7 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("interrupted", err=True)
         sys.exit(130)
     sys.exit(0)
+
+
+if __name__ == "__main__":  # python -m conformance.cli
+    main()

@@ -15,8 +15,10 @@ import contextlib
 import importlib.metadata
 import importlib.util
 import os
+import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -76,13 +78,13 @@ def _has_tests(package: str) -> bool:
 
 
 def pytest_args(settings: Settings, settings_file: Path, report_dir: Path,
-                extra: Sequence[str] = ()) -> list[str]:
+                extra: Sequence[str] = (), *, progress: str = "auto") -> list[str]:
     """The argument list for ``pytest.main`` (isolated config; reports under ``report_dir``)."""
     packages = [p for p in TEST_PACKAGES if (p != "conformance.fuzz" or settings.fuzz) and _has_tests(p)]
     args = [
         "-p", plugin_name(), "-c", str(INI_FILE), "--rootdir", str(PACKAGE_DIR.parent),
         "--confcutdir", str(PACKAGE_DIR), "-p", "no:cacheprovider",
-        "--fd-settings-file", str(settings_file),
+        "--fd-settings-file", str(settings_file), "--fd-progress", progress,
         "--junitxml", str(report_dir / "pytest-junit.xml"),
     ]
     if settings.allure:
@@ -92,8 +94,11 @@ def pytest_args(settings: Settings, settings_file: Path, report_dir: Path,
     return [*args, *extra, "--pyargs", *packages]
 
 
-def preflight(settings: Settings, transport: Transport) -> None:
-    """Reach the target and sign in every persona; :class:`TargetError`/:class:`CredentialsError` if not."""
+def preflight(settings: Settings, transport: Transport) -> dict[str, list[str]]:
+    """Reach the target and sign in every persona; :class:`TargetError`/:class:`CredentialsError` if not.
+
+    Returns each persona's partners as discovered at sign-in (for the report's persona list).
+    """
     assert settings.main is not None
     status = Api(transport, settings.main).get("/status/")
     if status.status == 404:
@@ -104,14 +109,35 @@ def preflight(settings: Settings, transport: Transport) -> None:
                           "the target is unhealthy; retry later or check the deployment")
     if settings.cr:
         Api(transport, settings.cr).get("/events/")  # any HTTP answer proves the CR host is there
+    partners: dict[str, list[str]] = {}
     for name, session in make_sessions(settings, transport).items():
         session.sign_in()
+        partners[name] = session.partners
         if session.static:
             check = Api(transport, settings.main, token=session.access_token, partner=session.partner)
             answer = check.get("/partners/")
             if answer.status == 401:
                 raise CredentialsError(f"persona '{name}' (static token): GET /partners/ answered 401",
                                        f"put a valid AccessToken in [personas.{name}] token")
+    return partners
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (a cancelled CI job, ``timeout``) unwinds like Ctrl-C: without this, Python dies without
+    running ``finally`` blocks and the private settings file (passwords) would stay behind."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @contextlib.contextmanager
@@ -180,11 +206,17 @@ def run(
     strict: bool = False,
     reference: Any = None,
     echo: Echo = print,
+    progress: str = "auto",
 ) -> RunOutcome:
     """Run the suite once. Raises :class:`UsageError` for usage/config/target errors (the CLI maps it to 2).
 
     ``reference``: an already running :class:`ReferenceStack` to use as the embedded target (tests
     read its request log afterwards); otherwise one is started when no target is configured.
+    ``progress``: ``auto`` | ``bar`` | ``lines`` | ``off`` (see :mod:`conformance.harness.progress`).
+
+    Whatever happens (an exception, Ctrl-C, SIGTERM), a reference started here is stopped, the
+    transport is closed, the private settings file is removed and the files pytest and allure-pytest
+    wrote are redacted.
     """
     where = cwd or Path.cwd()
     settings = load_settings(config=config, flags=flags, environ=environ, cwd=where)
@@ -195,6 +227,7 @@ def run(
     report_dir = report_dir if report_dir.is_absolute() else where / report_dir
     settings = settings.with_changes(run_id=run_id, report_dir=str(report_dir))
     with contextlib.ExitStack() as stack:
+        stack.enter_context(_terminate_as_interrupt())
         if settings.embedded:
             from conformance.harness.embedded import check_defects, settings_for_stack, start_reference
 
@@ -205,15 +238,13 @@ def run(
                 check_defects(settings.defects)
             settings = settings_for_stack(settings, reference)
         echo(_describe(settings))
-        transport = Transport(timeout=settings.timeout, allow_writes=False)
-        stack.callback(transport.close)
-        preflight(settings, transport)
+        transport = stack.enter_context(Transport(timeout=settings.timeout, allow_writes=False))
+        settings = settings.with_partners(preflight(settings, transport))
         settings_file = stack.enter_context(_settings_file(settings))
         sink = _ResultSink()
-        args = pytest_args(settings, settings_file, report_dir, extra_args)
+        args = pytest_args(settings, settings_file, report_dir, extra_args, progress=progress)
+        stack.callback(_redact_outputs, args)  # runs first when the stack unwinds
         rc = int(pytest.main(args, plugins=[sink]))
-        if settings.allure:
-            _redact_allure(report_dir / "allure-results")
     code = exit_code(rc, sink.result, sink.errors, strict=strict)
     if rc == pytest.ExitCode.NO_TESTS_COLLECTED:
         echo("fdconf: no test matched the selection (--rules / --shard); nothing was checked")
@@ -223,14 +254,29 @@ def run(
     return RunOutcome(code, settings, sink.result, report_dir, rc, sink.errors)
 
 
-def _redact_allure(results_dir: Path) -> None:
-    if not results_dir.is_dir():
-        return
-    try:
-        from conformance.report.allure import redact_results
-    except ImportError:  # pragma: no cover - the report layer ships with the package
-        return
-    redact_results(results_dir)
+def _option_values(args: Sequence[str], option: str) -> list[str]:
+    """Values of ``--option VALUE`` / ``--option=VALUE`` in a pytest argument list."""
+    out: list[str] = []
+    for i, arg in enumerate(args):
+        if arg == option and i + 1 < len(args):
+            out.append(args[i + 1])
+        elif arg.startswith(option + "="):
+            out.append(arg.split("=", 1)[1])
+    return out
+
+
+def _redact_outputs(args: Sequence[str]) -> None:
+    """Redact what pytest (``--junitxml``) and allure-pytest (``--alluredir``) wrote, with every secret
+    of the run known by now (a user's own ``-- --alluredir X`` included)."""
+    from conformance.report.postrun import redact_run_outputs
+
+    def where(value: str) -> Path:  # pytest.main resolves relative paths against the process's cwd
+        path = Path(value)
+        return path if path.is_absolute() else Path.cwd() / path
+
+    xml = [where(v) for v in _option_values(args, "--junitxml") + _option_values(args, "--junit-xml")]
+    allure = [where(v) for v in _option_values(args, "--alluredir")]
+    redact_run_outputs(xml, allure)
 
 
 def main_run(**kwargs: Any) -> int:

@@ -2,14 +2,16 @@
 
 Options (group ``fdconf``): ``--fd-config``, ``--fd-main``, ``--fd-cr``, ``--fd-media``, ``--fd-mode``,
 ``--fd-seed``, ``--fd-max-examples``, ``--fd-timeout``, ``--fd-rules``, ``--fd-shard I/N``,
-``--fd-report-dir``, ``--fd-defect``, ``--fd-settings-file``, ``--fd-no-fuzz``.
+``--fd-report-dir``, ``--fd-defect``, ``--fd-settings-file``, ``--fd-no-fuzz``, ``--fd-progress``.
 Markers: ``fd_rule(*ids)`` — the rule ids a test gives evidence for; ``fd_needs(mode=None,
 personas=())`` — needs beyond the catalogue's.
 Fixtures: ``fd_settings``, ``fd_transport``, ``fd_sessions``, ``fd_api``, ``fd_mode``, ``fd_seed``,
 ``fd_rule_catalogue``, ``fd_sandbox``.
 
 Fixtures live in :mod:`conformance.harness.fixtures`, the hooks of an active run in
-:mod:`conformance.harness.runhooks`; both are registered from here.
+:mod:`conformance.harness.runhooks` and live progress in :mod:`conformance.harness.progress`; all are
+registered from here. Other suite code reads the run's settings through :func:`settings_of` or
+:func:`active_settings`, never through the plugin's state.
 
 The plugin stays inert (markers declared, nothing else) unless an ``--fd-*`` option or settings file
 is given or a collected test requests an ``fd_*`` fixture, so unrelated pytest sessions are not
@@ -62,6 +64,7 @@ class RunState:
     result: RunResult | None = None
     artifacts: dict[str, Path] = field(default_factory=dict)
     report_error: str = ""
+    sessions: dict[str, Any] = field(default_factory=dict)  # fd_sessions of this process, if created
 
 
 STATE: pytest.StashKey[RunState] = pytest.StashKey()
@@ -76,6 +79,28 @@ def state_of(config: pytest.Config) -> RunState:
 
 def is_worker(config: pytest.Config) -> bool:
     return hasattr(config, "workerinput")
+
+
+def settings_of(config: pytest.Config) -> Settings:
+    """The run's resolved settings, activating the plugin first if needed.
+
+    Raises ``pytest.UsageError`` (one line) when the configuration is invalid.
+    """
+    state = state_of(config)
+    if not state.active:
+        activate(config)
+    assert state.settings is not None
+    return state.settings
+
+
+def active_settings(config: pytest.Config) -> Settings | None:
+    """The run's settings if the plugin is active in this session, else ``None`` (no side effects)."""
+    state = config.stash.get(STATE, None)
+    return state.settings if state is not None and state.active else None
+
+
+# Kept for conformance.fuzz.runtime until it calls settings_of / active_settings (deprecated).
+_settings_of = settings_of
 
 
 # -- options and markers ---------------------------------------------------------------------------
@@ -99,6 +124,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--fd-settings-file", metavar="FILE",
                     help="resolved settings JSON (written by fdconf run)")
     group.addoption("--fd-no-fuzz", action="store_true", default=False, help="skip Schemathesis fuzzing")
+    group.addoption("--fd-progress", choices=("auto", "bar", "lines", "off"), default="auto",
+                    help="live progress: a bar on a terminal, one line per rule family in CI logs "
+                         "(auto: bar on a TTY, else lines; only with -q)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -168,20 +196,31 @@ def activate(config: pytest.Config) -> None:
         from conformance.rules import catalogue
 
         state.wanted = resolve_rules_filter(settings.rules, catalogue()) if settings.rules else None
-    except UsageError as exc:
+    except BaseException as exc:  # the stack must not outlive a failed activation (also Ctrl-C)
         if state.stack is not None:
             state.stack.stop()
             state.stack = None
-        raise pytest.UsageError(exc.one_line()) from None
+        if isinstance(exc, UsageError):
+            raise pytest.UsageError(exc.one_line()) from None
+        raise
     state.settings = settings
     state.active = True
     if not is_worker(config):
         from conformance.harness.results import Collector
 
         state.collector = Collector(settings, catalogue(), wanted=state.wanted, run_id=str(settings.run_id))
+        _register_progress(config)
     from conformance.harness.runhooks import RunHooks
 
     config.pluginmanager.register(RunHooks(config), "fdconf-run")
+
+
+def _register_progress(config: pytest.Config) -> None:
+    from conformance.harness.progress import LiveProgress
+
+    wanted = str(config.getoption("fd_progress", "auto") or "auto")
+    if wanted != "off" and not config.pluginmanager.has_plugin("fdconf-progress"):
+        config.pluginmanager.register(LiveProgress(config, wanted), "fdconf-progress")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -261,7 +300,7 @@ def pytest_runtest_makereport(
     report = yield
     if not state_of(item.config).active:
         return report
-    from conformance.harness.evidence import from_exception, to_payload
+    from conformance.harness.evidence import from_exception, locate, to_payload
 
     plan = item.stash.get(PLAN, None)
     rules = plan.rules if plan is not None else marker_rules(item)
@@ -271,9 +310,19 @@ def pytest_runtest_makereport(
     if report.failed and call.excinfo is not None:
         fallback = () if call.when == "teardown" else rules
         records = from_exception(call.excinfo.value, item.nodeid, fallback, error=call.when != "call")
+        settings = state_of(item.config).settings
+        locate(records, targets=settings.targets if settings else {}, operation=fuzz_operation(item))
         report.user_properties.append(("fd_findings", to_payload(records)))
         item.stash[FINDINGS] = [*item.stash.get(FINDINGS, []), *records]
     return report
+
+
+def fuzz_operation(item: pytest.Item) -> str:
+    """The ``fd_operation`` user property a fuzz test sets (``"HOST METHOD path"``), else ``""``."""
+    for key, value in reversed(item.user_properties):
+        if key == "fd_operation":
+            return str(value)
+    return ""
 
 
 def run_result(config: pytest.Config) -> RunResult | None:

@@ -21,7 +21,10 @@ _JWT_RE = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,
 _FIELD_RE = re.compile(
     r'("(?:' + "|".join(sorted(SECRET_FIELDS)) + r')"\s*:\s*)"[^"]*"', re.IGNORECASE
 )
-_BEARER_RE = re.compile(r"(Bearer\s+)[^\s'\"]+", re.IGNORECASE)
+# A shell variable reference (``${FD_ACCESS_TOKEN}``) is a placeholder in a reproduction line, never a
+# secret: it is left alone so the line stays copy-paste runnable.
+_PLACEHOLDER = r"\$\{[A-Za-z_][A-Za-z0-9_]*\}(?![A-Za-z0-9._~+/=-])"
+_BEARER_RE = re.compile(r"(Bearer\s+)(?!" + _PLACEHOLDER + r")[^\s'\"]+", re.IGNORECASE)
 
 
 class Redactor:
@@ -38,6 +41,11 @@ class Redactor:
         if secret and len(secret) >= 4:
             with self._lock:
                 self._secrets.add(secret)
+
+    def secrets(self) -> list[str]:
+        """A snapshot of the registered secrets (for handing them to another process's redactor)."""
+        with self._lock:
+            return sorted(self._secrets)
 
     def text(self, value: str) -> str:
         with self._lock:

@@ -273,3 +273,49 @@ def test_target_without_personas_runs_nothing_and_says_so(tmp_path: Path, refere
     assert done.returncode == 2, done.stdout[-2000:]
     assert "no rule could run" in done.stdout
     assert "needs persona 'primary'" in (tmp_path / "rep" / "results.json").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("module", ["conformance", "conformance.cli"])
+def test_python_dash_m(module: str, tmp_path: Path) -> None:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("FD_", "FDCONF_", "CR_BASE"))}
+    run = [sys.executable, "-m", module]
+    done = subprocess.run([*run, "--version"], cwd=tmp_path, env=base, capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "fdconf, version" in done.stdout
+    bad = subprocess.run([*run, "run", "--mode", "wrte"], cwd=tmp_path, env=base, capture_output=True,
+                         text=True, timeout=60, check=False)
+    assert bad.returncode == 2
+    assert "Traceback" not in bad.stderr
+    helped = subprocess.run([*run, "run", "--help"], cwd=tmp_path, env=base, capture_output=True, text=True,
+                            timeout=60, check=False)
+    assert "--progress [auto|bar|lines|off]" in helped.stdout
+
+
+def test_sigterm_removes_the_private_settings_file(tmp_path: Path) -> None:
+    """A cancelled CI job sends SIGTERM: the run unwinds like Ctrl-C and leaves no file with passwords."""
+    import signal
+    import time
+
+    private = tmp_path / "tmp"
+    private.mkdir()
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("FD_", "FDCONF_", "CR_BASE"))}
+    proc = subprocess.Popen(
+        [FDCONF, "run", "--no-fuzz", "--report-dir", str(tmp_path / "r")],
+        cwd=tmp_path, env={**base, "TMPDIR": str(private)},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not list(private.glob("fdconf-settings-*")) and proc.poll() is None:
+            assert time.monotonic() < deadline, "the run never wrote its settings file"
+            time.sleep(0.05)
+        assert proc.poll() is None, proc.communicate()
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode in (2, 130), out + err
+    assert "Traceback" not in err
+    assert not list(private.glob("fdconf-settings-*"))

@@ -286,3 +286,131 @@ def test_exit_code_mapping() -> None:
     ):
         assert engine.exit_code(rc, clean, [], strict=False) == 2
     assert engine.exit_code(ok, None, [], strict=False) == 2
+
+
+@pytest.mark.parametrize("where", ["preflight", "pytest"])
+def test_run_cleans_up_when_interrupted(where: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C or an error anywhere in `fdconf run`: the reference stops, the transport closes, the
+    private settings file (it holds passwords) is gone."""
+    import contextlib
+
+    from conformance.errors import TargetError
+    from conformance.harness import embedded
+
+    bases: list[str] = []
+    real_start = embedded.start_reference
+
+    def start(defects: Any = ()) -> Any:
+        stack = real_start(defects)
+        bases.append(stack.main_base)
+        return stack
+
+    transports: list[engine.Transport] = []
+
+    class Recording(engine.Transport):
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            transports.append(self)
+
+    files: list[Path] = []
+    real_file = engine._settings_file
+
+    @contextlib.contextmanager
+    def recording_file(settings: Any) -> Iterator[Path]:
+        with real_file(settings) as path:
+            files.append(path)
+            yield path
+
+    def fail_preflight(settings: Any, transport: Any) -> dict[str, list[str]]:
+        raise TargetError("the target vanished", "retry")
+
+    def interrupted(args: Any, plugins: Any = ()) -> int:
+        assert files[0].is_file()
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(embedded, "start_reference", start)
+    monkeypatch.setattr(engine, "Transport", Recording)
+    monkeypatch.setattr(engine, "_settings_file", recording_file)
+    if where == "preflight":
+        monkeypatch.setattr(engine, "preflight", fail_preflight)
+    else:
+        monkeypatch.setattr(engine.pytest, "main", interrupted)
+    with pytest.raises(TargetError if where == "preflight" else KeyboardInterrupt):
+        run(tmp_path, "x", fuzz=False)
+    assert len(bases) == 1
+    assert transports
+    assert all(t.closed for t in transports)
+    assert all(not f.exists() for f in files)
+    assert bool(files) == (where == "pytest")
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(bases[0] + "/status/", timeout=2)
+
+
+LEAK_TEST = """
+import pytest
+
+@pytest.mark.fd_rule("TEN-03")
+def test_quotes_secrets(fd_settings, fd_sessions):
+    session = fd_sessions["primary"]
+    token = session.access_token()
+    assert False, (f"password={fd_settings.personas['primary'].password} access={token} "
+                   f"refresh={session.refresh_token} id={session.id_token}")
+"""
+
+
+def _issued_tokens() -> set[str]:
+    from moto.cognitoidp.models import cognitoidp_backends
+
+    tokens: set[str] = set()
+    for regions in cognitoidp_backends.values():
+        for backend in regions.values():
+            for pool in backend.user_pools.values():
+                tokens |= set(pool.access_tokens) | set(pool.id_tokens) | set(pool.refresh_tokens)
+    return tokens
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_allure_and_pytest_junit_keep_no_secret(
+    workers: int, start_stack: Callable[..., Any], tmp_path: Path
+) -> None:
+    """allure-pytest and pytest record failure messages verbatim; after the run nothing is left of a
+    password or token there, also for tokens only an xdist worker was issued."""
+    stack = start_stack(["ten-foreign-header-accepted"])
+    leak = tmp_path / "test_leak.py"
+    leak.write_text(LEAK_TEST, encoding="utf-8")
+    before = _issued_tokens()
+    outcome = engine.run(
+        flags={"run.rules": "TEN-03", "run.fuzz": False, "run.allure": True, "run.seed": 5,
+               "run.workers": workers, "run.report_dir": str(tmp_path / "r")},
+        environ={}, cwd=tmp_path, reference=stack, echo=QUIET, extra_args=[str(leak)],
+    )
+    assert outcome.exit_code == 1
+    assert statuses(outcome.result)["TEN-03"] == "failed"
+    issued = _issued_tokens() - before
+    assert issued, "nobody signed in"
+    secrets = issued | {p["password"] for p in stack.personas.values()}
+    folder = tmp_path / "r"
+    allure_files = list((folder / "allure-results").iterdir())
+    recorded = "\n".join(p.read_text(encoding="utf-8") for p in allure_files)
+    assert "password=***REDACTED***" in recorded  # the failure was recorded, and masked
+    assert "password=***REDACTED***" in (folder / "pytest-junit.xml").read_text(encoding="utf-8")
+    leaks = [
+        f"{path.name}: {secret[:8]}…"
+        for path in folder.rglob("*")
+        if path.is_file()
+        for secret in secrets
+        if secret.encode() in path.read_bytes()
+    ]
+    assert leaks == []
+    assert outcome.result is not None
+    personas = {p["name"]: p["partner"] for p in outcome.result.personas}
+    assert personas["multi"] == "partner-id-acme, partner-id-beta"
+    assert personas["primary"] == "partner-id-acme"
+
+
+def test_progress_reaches_pytest(tmp_path: Path) -> None:
+    from conformance.config.settings import Settings
+
+    args = engine.pytest_args(Settings(main="http://127.0.0.1:1/api/v3"), tmp_path / "s.json", tmp_path,
+                              progress="lines")
+    assert args[args.index("--fd-progress") + 1] == "lines"

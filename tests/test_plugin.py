@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -129,7 +130,8 @@ def test_rule_status_skip_reasons_and_attribution(pytester: pytest.Pytester, con
     assert rule(data, "SCH-01")["reason"] == "no test gives evidence for this rule"
     assert data["seed"] == 11
     assert data["mode"] == "read-only"
-    assert data["personas"] == [{"name": "primary", "partner": ""}]
+    # the primary persona signed in during the run: its discovered partner is listed
+    assert data["personas"] == [{"name": "primary", "partner": "partner-id-acme"}]
 
 
 def test_read_only_guard_in_fd_api(pytester: pytest.Pytester, config_file: Path) -> None:
@@ -288,3 +290,164 @@ def test_no_target_starts_the_embedded_reference_with_defects(
     assert rule(data, "TEN-05")["status"] == "failed"
     assert data["defects"] == ["ten-partners-wrong-record"]
     assert data["embedded"] is True
+
+
+def test_settings_accessors(pytester: pytest.Pytester, config_file: Path) -> None:
+    from conformance import plugin
+
+    assert plugin._settings_of is plugin.settings_of  # kept for conformance.fuzz.runtime
+    pytester.makepyfile("""
+from conformance.plugin import active_settings, settings_of
+
+def test_accessors(request, fd_settings):
+    assert settings_of(request.config) is fd_settings
+    assert active_settings(request.config) is fd_settings
+    assert fd_settings.seed == 11
+""")
+    out = str(pytester.path / "o")
+    pytester.runpytest("--fd-config", str(config_file), "--fd-report-dir", out).assert_outcomes(passed=1)
+    inert = pytester.makepyfile(test_inert="""
+from conformance.plugin import active_settings
+
+def test_inactive(request):
+    assert active_settings(request.config) is None
+""")
+    pytester.runpytest(str(inert)).assert_outcomes(passed=1)
+
+
+ALLURE_HOSTS = """
+import time
+import pytest
+from conformance.errors import Finding
+
+@pytest.mark.fd_rule("ERR-01")
+def test_clean():
+    pass
+
+@pytest.mark.fd_rule("ERR-01")
+def test_found_on_cr(fd_settings):
+    raise Finding("ERR-01", "no envelope", curl=f"curl -sS -X GET '{fd_settings.cr}/events/x'")
+
+@pytest.mark.fd_rule("ERR-01")
+@pytest.mark.parametrize("host", ["main", "cr"])
+def test_per_host(host):
+    pass
+
+@pytest.mark.fd_rule("SCH-02")
+def test_fuzz_like(request, fd_settings):
+    request.node.user_properties.append(("fd_operation", "cr GET /events/{eid}"))
+    request.node.user_properties.append(("fd_cases", 4))
+    time.sleep(0.05)
+    raise Finding("SCH-02", "cr GET /events/{eid}: ST202 rejected",
+                  curl=f"curl -X GET -H 'Authorization: [Filtered]' '{fd_settings.cr}/events/e1'")
+"""
+
+
+def test_allure_epic_is_the_host_and_fuzz_findings_are_located(
+    pytester: pytest.Pytester, config_file: Path
+) -> None:
+    pytester.makepyfile(test_hosts=ALLURE_HOSTS)
+    out, allure_dir = pytester.path / "out", pytester.path / "allure"
+    result = pytester.runpytest(
+        "--fd-config", str(config_file), "--fd-report-dir", str(out), "--alluredir", str(allure_dir)
+    )
+    result.assert_outcomes(passed=3, failed=2)
+    epics = {}
+    for path in allure_dir.glob("*-result.json"):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        epics[data["name"]] = [label["value"] for label in data["labels"] if label["name"] == "epic"]
+    assert epics == {
+        "test_clean": ["main"],  # clean: the first host of ERR-01 in the catalogue
+        "test_found_on_cr": ["cr"],  # the host of the request behind the finding
+        "test_per_host[main]": ["main"],
+        "test_per_host[cr]": ["cr"],
+        "test_fuzz_like": ["cr"],  # the fuzzed operation's host
+    }
+    data = results(out)
+    (op,) = data["operations"]
+    assert (op["host"], op["operation"], op["cases"]) == ("cr", "GET /events/{eid}", 4)
+    assert op["duration"] >= 0.05
+    (finding,) = rule(data, "SCH-02")["findings"]
+    assert (finding["host"], finding["operation"]) == ("cr", "GET /events/{eid}")
+    assert '-H "Authorization: Bearer ${FD_ACCESS_TOKEN}"' in finding["curl"]
+    assert finding["curl"].endswith("# FD_ACCESS_TOKEN: AccessToken of persona primary")
+    assert rule(data, "ERR-01")["findings"][0]["host"] == "cr"
+
+
+PROGRESS_TESTS = """
+import pytest
+
+@pytest.mark.fd_rule("AUTH-02")
+@pytest.mark.parametrize("n", range(3))
+def test_auth(n):
+    pass
+
+@pytest.mark.fd_rule("ERR-01")
+def test_err():
+    assert False, "broken"
+
+@pytest.mark.fd_rule("TEN-03")
+def test_needs_other(fd_api):
+    fd_api("other")
+"""
+
+
+def test_progress_lines_for_ci_logs(pytester: pytest.Pytester, config_file: Path) -> None:
+    pytester.makepyfile(test_live_progress=PROGRESS_TESTS)
+    args = ("--fd-config", str(config_file), "--fd-report-dir", str(pytester.path / "o"), "-q")
+    result = pytester.runpytest(*args)  # stdout is not a terminal here: auto = lines
+    result.assert_outcomes(passed=3, failed=1, skipped=1)
+    out = result.stdout.str()
+    assert "fdconf: running 5 tests" in out
+    result.stdout.fnmatch_lines(
+        ["fdconf: AUTH  3 passed in *s [[]3/5[]]", "fdconf: ERR   0 passed, 1 failed in *"]
+    )
+    result.stdout.fnmatch_lines(["fdconf: TEN   0 passed, 1 skipped in * [[]5/5[]]"])
+    assert "..." not in out  # pytest's letters are replaced, not doubled
+    assert "[100%]" not in out
+    plain = pytester.runpytest(*args, "--fd-progress", "off")
+    assert "fdconf: AUTH" not in plain.stdout.str()
+    assert "...F" in plain.stdout.str()
+
+
+def test_progress_bar_can_be_forced(pytester: pytest.Pytester, config_file: Path) -> None:
+    pytester.makepyfile(test_live_progress=PROGRESS_TESTS)
+    result = pytester.runpytest(
+        "--fd-config", str(config_file), "--fd-report-dir", str(pytester.path / "o"), "-q",
+        "--fd-progress", "bar",
+    )
+    result.assert_outcomes(passed=3, failed=1, skipped=1)
+    out = result.stdout.str()
+    assert "\x1b[?25h" in out  # the bar was stopped (cursor shown again) before the summary
+    assert out.index("\x1b[?25h") < out.index("fd-conformance run")
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", out)
+    assert "fd-conformance" in text
+    assert "5/5" in text
+    assert "3✓ 1✗ 1○" in text
+
+
+def test_fd_transport_is_closed_at_the_end(pytester: pytest.Pytester, config_file: Path) -> None:
+    pytester.makeconftest("""
+import pytest
+
+HELD = []
+
+@pytest.fixture(autouse=True)
+def _hold(request):
+    if "fd_transport" in request.fixturenames:
+        HELD.append(request.getfixturevalue("fd_transport"))
+
+def pytest_sessionfinish(session):
+    (session.config.rootpath / "closed.txt").write_text(",".join(str(t.closed) for t in HELD))
+""")
+    pytester.makepyfile("""
+import pytest
+
+@pytest.mark.fd_rule("AUTH-02")
+def test_uses_it(fd_api, fd_transport):
+    assert not fd_transport.closed
+    assert fd_api("primary").get("/partners/").status == 200
+""")
+    out = str(pytester.path / "o")
+    pytester.runpytest("--fd-config", str(config_file), "--fd-report-dir", out).assert_outcomes(passed=1)
+    assert (pytester.path / "closed.txt").read_text() == "True"

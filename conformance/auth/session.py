@@ -60,6 +60,11 @@ class Session:
         return self.persona.uses_token
 
     @property
+    def signed_in(self) -> bool:
+        """Whether tokens are at hand (reading :attr:`partners` then sends nothing)."""
+        return self._tokens is not None
+
+    @property
     def tokens(self) -> Tokens:
         """The current tokens, signing in first if needed (no refresh)."""
         if self._tokens is None:

@@ -1,24 +1,84 @@
-"""A curl command line that reproduces one request, with secrets redacted."""
+"""A curl command line that reproduces one request: copy-paste runnable, and never carrying a secret.
+
+The bearer token is never written: the line reads it from a shell variable instead,
+``-H "Authorization: Bearer ${FD_ACCESS_TOKEN}"`` (double quotes, so the shell expands it). When the
+persona whose token was sent is known, the line ends with a shell comment naming it, e.g.
+``# FD_ACCESS_TOKEN: AccessToken of persona primary``. To replay: ``export FD_ACCESS_TOKEN=<token of
+that persona>`` first, then paste the line. :func:`runnable` rewrites curl lines made elsewhere
+(Schemathesis writes ``Authorization: [Filtered]``, older lines ``***REDACTED***``) the same way.
+"""
 
 from __future__ import annotations
 
+import re
 import shlex
 
 import httpx
 
-from conformance.redact import REDACTOR, Redactor
+from conformance.redact import MASK, REDACTOR, Redactor
+
+TOKEN_VAR = "FD_ACCESS_TOKEN"
+PLACEHOLDER = f"${{{TOKEN_VAR}}}"
+BEARER_ARG = f'-H "Authorization: Bearer {PLACEHOLDER}"'
 
 _SKIP_HEADERS = frozenset({"host", "content-length", "accept-encoding", "connection", "user-agent"})
+_HIDDEN = re.escape(MASK) + r"|\[Filtered\]"
+_MASKED_AUTH = re.compile(
+    r"""-H\s+(['"])authorization:\s*(?:bearer\s+)?(?:""" + _HIDDEN + r""")\1""", re.IGNORECASE
+)
+_COMMENT = "  # "
 
 
-def curl_line(request: httpx.Request, redactor: Redactor = REDACTOR) -> str:
-    parts = ["curl", "-sS", "-X", request.method]
-    for name, value in redactor.headers(request.headers.multi_items()):
-        if name.lower() not in _SKIP_HEADERS:
-            parts += ["-H", f"{name}: {value}"]
+def persona_comment(persona: str) -> str:
+    """The trailing shell comment naming whose token ``${FD_ACCESS_TOKEN}`` must hold."""
+    return f"{_COMMENT}{TOKEN_VAR}: AccessToken of persona {persona}" if persona else ""
+
+
+def _auth_arg(value: str, redactor: Redactor) -> str:
+    scheme, _, token = value.partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return BEARER_ARG
+    if redactor.text(value) == value:  # not a secret (a deliberately malformed value): keep it
+        return shlex.join(["-H", f"Authorization: {value}"])
+    # A token sent with another scheme, or none (a malformed-header probe): same variable, same shape.
+    if token and redactor.text(scheme) == scheme:
+        return f'-H "Authorization: {scheme} {PLACEHOLDER}"'
+    return f'-H "Authorization: {PLACEHOLDER}"'
+
+
+def curl_line(request: httpx.Request, redactor: Redactor = REDACTOR, *, persona: str = "") -> str:
+    """``curl …`` for ``request``; ``persona`` names whose token the request carried (if it was one's)."""
+    parts = [shlex.join(["curl", "-sS", "-X", request.method])]
+    bearer = False
+    for name, value in request.headers.multi_items():
+        lower = name.lower()
+        if lower in _SKIP_HEADERS:
+            continue
+        if lower == "authorization":
+            arg = _auth_arg(value, redactor)
+            bearer = bearer or arg == BEARER_ARG
+            parts.append(arg)
+            continue
+        ((_, shown),) = redactor.headers([(name, value)])
+        parts.append(shlex.join(["-H", f"{name}: {shown}"]))
     body = request.content
     if body:
-        text = body.decode("utf-8", "replace")
-        parts += ["--data-binary", redactor.text(text)]
-    parts.append(redactor.text(str(request.url)))
-    return shlex.join(parts)
+        parts.append(shlex.join(["--data-binary", redactor.text(body.decode("utf-8", "replace"))]))
+    parts.append(shlex.quote(redactor.text(str(request.url))))
+    return " ".join(parts) + (persona_comment(persona) if bearer else "")
+
+
+def runnable(line: str, persona: str = "") -> str:
+    """``line`` with a masked Authorization header replaced by the ``${FD_ACCESS_TOKEN}`` placeholder.
+
+    ``persona`` (when given) is named in a trailing comment of a line that reads ``${FD_ACCESS_TOKEN}``
+    and names nobody yet. Anything that is not a curl command comes back unchanged.
+    """
+    stripped = line.strip()
+    if not stripped.startswith("curl "):
+        return line
+    # The API has one scheme (Bearer): a masked value, with or without the scheme, was a bearer token.
+    out = _MASKED_AUTH.sub(lambda _m: BEARER_ARG, stripped)
+    if persona and BEARER_ARG in out and _COMMENT + TOKEN_VAR not in out:
+        out += persona_comment(persona)
+    return out if out != stripped else line

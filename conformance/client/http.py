@@ -39,6 +39,7 @@ class Exchange:
     request: httpx.Request
     response: httpx.Response
     elapsed: float
+    persona: str = ""  # whose own token the request carried ("" = none, or an overridden one)
 
     @property
     def status(self) -> int:
@@ -46,7 +47,8 @@ class Exchange:
 
     @property
     def curl(self) -> str:
-        return curl_line(self.request)
+        """A runnable curl line; the token comes from ``${FD_ACCESS_TOKEN}`` (see :mod:`.curl`)."""
+        return curl_line(self.request, persona=self.persona)
 
     def json(self) -> Any:
         """The body as JSON, or ``None`` when it is not JSON (a finding for the caller to judge)."""
@@ -112,6 +114,17 @@ class Transport:
 
     def close(self) -> None:
         self._client.close()
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` ran (the connection pool is released)."""
+        return self._client.is_closed
+
+    def __enter__(self) -> Transport:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def check_allowed(self, request: httpx.Request) -> None:
         """Raise :class:`WriteBlocked` if the read-only guard forbids ``request``."""
@@ -217,7 +230,10 @@ class Api:
         request = self.transport._client.build_request(
             method.upper(), url, params=params, content=body, files=files, headers=merged
         )
-        return self.transport.send(request)
+        exchange = self.transport.send(request)
+        if token is None and self.token is not None:  # the persona's own token, not an attack's
+            exchange.persona = self.persona
+        return exchange
 
     def get(self, path: str, **kwargs: Any) -> Exchange:
         return self.request("GET", path, **kwargs)

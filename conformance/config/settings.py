@@ -8,7 +8,7 @@ the engine hands to pytest (as JSON, so xdist workers see the same values). It h
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
@@ -33,6 +33,9 @@ class PersonaSettings:
     token: str | None = field(default=None, repr=False)
     partner: str | None = None
     expired_token: str | None = field(default=None, repr=False)
+    # The persona's partners as far as known (from the embedded reference or the pre-flight sign-in):
+    # shown in reports, never sent. Not a config key.
+    partners: tuple[str, ...] = ()
 
     @property
     def uses_token(self) -> bool:
@@ -119,7 +122,10 @@ class Settings:
         shard = values.get("shard")
         values["shard"] = (int(shard[0]), int(shard[1])) if shard else None
         values["personas"] = {
-            name: PersonaSettings(**{k: v for k, v in p.items() if k in PERSONA_FIELDS})
+            name: PersonaSettings(
+                **{k: v for k, v in p.items() if k in PERSONA_FIELDS},
+                partners=tuple(str(x) for x in p.get("partners") or ()),
+            )
             for name, p in (values.get("personas") or {}).items()
         }
         return cls(**values)
@@ -129,7 +135,18 @@ class Settings:
         return cls.from_dict(json.loads(text))
 
     def public_personas(self) -> list[dict[str, str]]:
-        """Persona names and pinned partners only: what a report may show."""
+        """Persona names and partners only (what a report may show): every known partner of the persona,
+        comma-separated (``"partner-id-acme, partner-id-beta"``), else the pinned one, else ``""``."""
         return [
-            {"name": name, "partner": p.partner or ""} for name, p in self.personas.items() if p.configured
+            {"name": name, "partner": ", ".join(p.partners) or p.partner or ""}
+            for name, p in self.personas.items()
+            if p.configured
         ]
+
+    def with_partners(self, known: Mapping[str, Sequence[str]]) -> Settings:
+        """These settings with each named persona's known partners recorded (for reports)."""
+        personas = dict(self.personas)
+        for name, partners in known.items():
+            if name in personas and partners:
+                personas[name] = replace(personas[name], partners=tuple(sorted(partners)))
+        return replace(self, personas=personas)

@@ -52,7 +52,8 @@ def _field(persona: Any, name: str) -> Any:
 
 
 def personas_of(stack: Any) -> dict[str, PersonaSettings]:
-    """The stack's personas as settings: username/password, the partner when there is exactly one."""
+    """The stack's personas as settings: username/password, every partner (for reports), and the pinned
+    partner header when there is exactly one."""
     out: dict[str, PersonaSettings] = {}
     for name, persona in dict(stack.personas).items():
         partners = list(_field(persona, "partners") or [])
@@ -61,6 +62,7 @@ def personas_of(stack: Any) -> dict[str, PersonaSettings]:
             password=_field(persona, "password"),
             partner=partners[0] if len(partners) == 1 else None,
             expired_token=_field(persona, "expired_token"),
+            partners=tuple(sorted(str(x) for x in partners)),
         )
         for secret in settings.secrets():
             REDACTOR.add(secret)

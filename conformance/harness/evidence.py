@@ -3,20 +3,25 @@
 Runs where the test ran (an xdist worker or the only process), because only there the exception
 object exists; the records travel to the controller as plain dicts in ``report.user_properties``.
 Attribution: every ``[RULE-ID]`` tag in a failure names a rule it violates; a failure without any tag
-is attributed to the test's own ``fd_rule`` ids.
+is attributed to the test's own ``fd_rule`` ids. Curl lines are made runnable on the way (a masked
+Authorization header becomes ``${FD_ACCESS_TOKEN}``, see :mod:`conformance.client.curl`), and
+:func:`locate` records the host (and, for fuzz findings, the operation) each finding was seen on.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
 
+from conformance.client.curl import runnable
 from conformance.errors import Finding, rule_ids_in
 from conformance.redact import REDACTOR
 from conformance.report.model import FindingRecord
 
 MAX_TEXT = 4000
+#: Fuzz requests carry the primary persona's token (the fuzz module's auth provider signs them).
+FUZZ_PERSONA = "primary"
 _DETAIL_PREFIXES = {"expected: ": "expected", "received: ": "received", "reproduce: ": "curl"}
 
 
@@ -39,7 +44,7 @@ def from_finding(finding: Finding, test: str) -> list[FindingRecord]:
             message=_clean(_strip_tags(finding.message)),
             expected=_clean(finding.expected),
             received=_clean(finding.received),
-            curl=_clean(finding.curl),
+            curl=runnable(_clean(finding.curl)),
             request=_clean(finding.request),
             response=_clean(finding.response),
             test=test,
@@ -63,6 +68,8 @@ def from_text(text: str, test: str, fallback: Sequence[str], *, error: bool = Fa
             for prefix, key in _DETAIL_PREFIXES.items():
                 if stripped.startswith(prefix) and key not in details:
                     details[key] = _clean(stripped[len(prefix):])
+        if "curl" in details:
+            details["curl"] = runnable(details["curl"])
         records.append(FindingRecord(rule_id=rule_id, message=_clean(_strip_tags(lines[start])), test=test,
                                      **details))
     if records:
@@ -99,6 +106,32 @@ def from_exception(exc: BaseException, test: str, fallback: Sequence[str], *,
     if untagged and not records:
         records.extend(from_text("\n".join(untagged), test, fallback, error=error))
     return records
+
+
+def host_of_url(text: str, targets: Mapping[str, str]) -> str:
+    """``main`` or ``cr``: the configured base URL ``text`` contains (the longest wins; media is main)."""
+    matches = [(len(base), host) for host, base in targets.items() if base and base.rstrip("/") in text]
+    if not matches:
+        return ""
+    host = max(matches)[1]
+    return "main" if host == "media" else host
+
+
+def locate(records: Sequence[FindingRecord], *, targets: Mapping[str, str], operation: str = "") -> None:
+    """Fill each record's ``host`` (and ``operation``) in place.
+
+    ``operation`` is a fuzz test's ``fd_operation`` label (``"HOST METHOD path"``): it names both, and
+    the fuzz persona is named in the curl line. Otherwise the host is the target whose base URL the
+    record's curl line (or request) was sent to.
+    """
+    host, _, label = operation.partition(" ")
+    for record in records:
+        if operation:
+            record.host = record.host or host
+            record.operation = record.operation or label
+            record.curl = runnable(record.curl, FUZZ_PERSONA)
+        elif not record.host:
+            record.host = host_of_url(record.curl or record.request, targets)
 
 
 def to_payload(records: Sequence[FindingRecord]) -> list[dict[str, Any]]:

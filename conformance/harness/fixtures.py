@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from conformance.plugin import DEFAULT, FINDINGS, HOSTS, PLAN, activate, marker_rules, state_of
+from conformance.plugin import DEFAULT, FINDINGS, HOSTS, PLAN, marker_rules, settings_of, state_of
 
 if TYPE_CHECKING:
     from conformance.auth.session import Session
@@ -23,18 +23,10 @@ if TYPE_CHECKING:
     from conformance.rules import Rule
 
 
-def _settings_of(config: pytest.Config) -> Settings:
-    state = state_of(config)
-    if not state.active:
-        activate(config)
-    assert state.settings is not None
-    return state.settings
-
-
 @pytest.fixture(scope="session")
 def fd_settings(request: pytest.FixtureRequest) -> Settings:
     """The run's resolved :class:`~conformance.config.settings.Settings`."""
-    return _settings_of(request.config)
+    return settings_of(request.config)
 
 
 @pytest.fixture(scope="session")
@@ -61,16 +53,22 @@ def fd_transport(fd_settings: Settings) -> Iterator[Transport]:
     from conformance.rules import mode_allows
 
     transport = Transport(timeout=fd_settings.timeout, allow_writes=mode_allows(fd_settings.mode, "write"))
-    yield transport
-    transport.close()
+    try:
+        yield transport
+    finally:
+        transport.close()
 
 
 @pytest.fixture(scope="session")
-def fd_sessions(fd_settings: Settings, fd_transport: Transport) -> dict[str, Session]:
+def fd_sessions(
+    request: pytest.FixtureRequest, fd_settings: Settings, fd_transport: Transport
+) -> dict[str, Session]:
     """Persona name → auth :class:`~conformance.auth.session.Session` (signed in on first use)."""
     from conformance.auth.session import make_sessions
 
-    return make_sessions(fd_settings, fd_transport)
+    sessions = make_sessions(fd_settings, fd_transport)
+    state_of(request.config).sessions = sessions  # the report lists the partners they discover
+    return sessions
 
 
 @pytest.fixture(scope="session")
@@ -126,22 +124,57 @@ def fd_sandbox(request: pytest.FixtureRequest, fd_settings: Settings,
         sandbox.write_log(report_dir, worker)
 
 
+def planned_host(item: pytest.Item, rules: list[str]) -> str:
+    """The host a test is about before it ran: a ``[main]``/``[cr]`` parametrization of the test, else the
+    first host of its first rule in the catalogue, else ``main``."""
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    for host in ("main", "cr"):
+        if params.get("host") == host or f"[{host}]" in item.name:
+            return host
+    from conformance.rules import catalogue
+
+    known = catalogue()
+    for rule_id in rules:
+        rule = known.get(rule_id)
+        if rule is not None and rule.hosts:
+            return "main" if rule.hosts[0] == "media" else rule.hosts[0]
+    return "main"
+
+
+def observed_host(item: pytest.Item) -> str:
+    """The host the test's evidence came from: its first finding's, else its fuzz operation's, else ``""``."""
+    from conformance.plugin import fuzz_operation
+
+    for record in item.stash.get(FINDINGS, []):
+        if record.host:
+            return "main" if record.host == "media" else record.host
+    host = fuzz_operation(item).partition(" ")[0]
+    return "main" if host == "media" else host
+
+
 @pytest.fixture(autouse=True)
 def _fd_allure(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Allure labels (rule ids, host, title) and finding attachments, only with ``--alluredir``."""
+    """Allure labels (rule ids, host, title) and finding attachments, only with ``--alluredir``.
+
+    The epic is one host, ``main`` or ``cr``: the host of the request behind the test's first finding,
+    else the fuzzed operation's host, else the ``[main]``/``[cr]`` parametrization, else the first
+    host of the test's first rule in the catalogue. Sweeps that probe both hosts in one test are thus
+    filed under the host where they found something, and under their rule's first host when clean.
+    """
     config = request.config
     if not state_of(config).active or not config.getoption("allure_report_dir", None):
         yield
         return
-    from conformance.report.allure import apply_labels, attach_finding
-    from conformance.rules import catalogue
+    from conformance.report.allure import apply_labels, attach_finding, set_host
 
     item = request.node
     plan = item.stash.get(PLAN, None)
     rules = list(plan.rules if plan is not None else marker_rules(item))
-    known = catalogue()
-    hosts = sorted({h for r in rules if r in known for h in known[r].hosts})
-    apply_labels(rules, "+".join(hosts) or "main", item.name)
+    planned = planned_host(item, rules)
+    apply_labels(rules, planned, item.name)
     yield
+    seen = observed_host(item)
+    if seen and seen != planned:
+        set_host(seen)
     for record in item.stash.get(FINDINGS, []):
         attach_finding(record)

@@ -20,7 +20,7 @@ from typing import Any
 
 from conformance import __version__
 from conformance.config.settings import Settings
-from conformance.harness.evidence import from_payload, from_text, skip_reason
+from conformance.harness.evidence import from_payload, from_text, locate, skip_reason
 from conformance.report.model import FindingRecord, OperationCoverage, RuleResult, RunResult
 from conformance.resources import cr_spec, main_spec, rules_file
 from conformance.rules import Rule
@@ -45,9 +45,9 @@ class TestRecord:
 def spec_hashes() -> dict[str, str]:
     """sha256 of each bundled spec and of the rule catalogue (files that exist)."""
     out: dict[str, str] = {}
-    for name, locate in (("main", main_spec), ("cr", cr_spec), ("rules", rules_file)):
+    for name, where in (("main", main_spec), ("cr", cr_spec), ("rules", rules_file)):
         try:
-            out[name] = hashlib.sha256(Path(locate()).read_bytes()).hexdigest()
+            out[name] = hashlib.sha256(Path(where()).read_bytes()).hexdigest()
         except (OSError, FileNotFoundError):
             continue
     return out
@@ -103,6 +103,7 @@ class Collector:
                 self.errors.append(f"{nodeid}: teardown error: {longreprtext.strip().splitlines()[-1:]}")
             else:
                 record.outcome = "failed"
+            locate(findings, targets=self.settings.targets, operation=record.operation)
             known = [f for f in findings if f.rule_id in self.rules]
             # A filtered run speaks only about the selected rules: evidence for others is not reported.
             record.findings.extend(f for f in known if self.wanted is None or f.rule_id in self.wanted)
@@ -167,6 +168,7 @@ class Collector:
             host, _, operation = record.operation.partition(" ")
             cov = ops.setdefault((host, operation), OperationCoverage(host=host, operation=operation))
             cov.cases += record.cases
+            cov.duration = round(cov.duration + record.duration, 3)
             if record.outcome == "failed":
                 cov.failures += 1
                 cov.status = "failed"

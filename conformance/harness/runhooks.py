@@ -14,6 +14,7 @@ from typing import IO, Any, cast
 import pytest
 
 from conformance.plugin import RESULT, is_worker, state_of
+from conformance.redact import REDACTOR
 
 
 class RunHooks:
@@ -27,6 +28,13 @@ class RunHooks:
         settings = state_of(self.config).settings
         if settings is not None:
             node.workerinput["fd_settings"] = settings.to_json()
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        # Tokens a worker was issued are secrets the controller must mask too: it writes the reports
+        # and redacts the Allure results after the run.
+        for secret in (getattr(node, "workeroutput", None) or {}).get("fd_secrets", ()):
+            REDACTOR.add(str(secret))
 
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
         settings = state_of(config).settings
@@ -47,9 +55,14 @@ class RunHooks:
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         state = state_of(self.config)
-        if state.collector is None or is_worker(self.config) or state.settings is None:
+        if is_worker(self.config):
+            output = getattr(self.config, "workeroutput", None)
+            if isinstance(output, dict):
+                output["fd_secrets"] = REDACTOR.secrets()
             return
-        result = state.collector.build()
+        if state.collector is None or state.settings is None:
+            return
+        result = state.collector.build(personas=_public_personas(state.settings, state.sessions))
         state.result = result
         self.config.stash[RESULT] = result
         try:
@@ -83,6 +96,18 @@ class RunHooks:
                           soft_wrap=False)
         report_dir = Path(str(state.settings.report_dir)) if state.settings else None
         render_summary(state.result, console, report_dir, state.artifacts)
+
+
+def _public_personas(settings: Any, sessions: dict[str, Any]) -> list[dict[str, str]]:
+    """The report's persona entries, with the partners of every persona this process signed in."""
+    known: dict[str, list[str]] = {}
+    for name, session in sessions.items():
+        if getattr(session, "signed_in", False):
+            try:
+                known[name] = list(session.partners)
+            except Exception:
+                continue
+    return list(settings.with_partners(known).public_personas())
 
 
 class _Writer:

@@ -7,8 +7,12 @@ every call here is a cheap no-op):
   level of the first rule, story = each rule id, severity from the catalogue, the title, and an
   ``operation`` parameter so that Schemathesis-parametrized operations of one test function get
   distinct historyIds (otherwise Allure folds them into one test with "retries").
+- :func:`set_host` ``(host)``: replace the epic once the test knows which host its evidence came from
+  (the fdconf plugin calls it from a fixture's teardown, see :mod:`conformance.harness.fixtures`).
 - :func:`attach_finding` ``(finding)``: the redacted request, response and curl line as text
   attachments.
+
+The epic is always a single host, ``main`` or ``cr`` (``media`` is the main host's unversioned base).
 
 After the run (pytest has exited, every result file is written), :func:`redact_results`
 ``(results_dir)`` rewrites the folder through the redactor: allure-pytest records failure messages
@@ -68,7 +72,7 @@ def apply_labels(rule_ids: Sequence[str], host: str, title: str) -> None:
     dynamic: Any = allure.dynamic
     rules = catalogue()
     known = [rules[r] for r in rule_ids if r in rules]
-    dynamic.epic(host)
+    dynamic.epic(epic_of(host))
     if known:
         dynamic.feature(known[0].level)
         order = ("blocker", "critical", "normal", "minor", "trivial")
@@ -79,6 +83,29 @@ def apply_labels(rule_ids: Sequence[str], host: str, title: str) -> None:
         dynamic.story(rule_id)
     dynamic.title(title)
     dynamic.parameter("operation", title)
+
+
+def epic_of(host: str) -> str:
+    """The epic for a host label: ``main`` or ``cr`` (``media`` and anything unknown file under main)."""
+    return host if host in ("main", "cr") else "main"
+
+
+def set_host(host: str) -> None:
+    """Make ``host`` the running test's only epic (also from a fixture's teardown); no-op without
+    ``--alluredir``."""
+    if not _active():
+        return
+    target = _running_test()
+    if target is None:
+        return
+    from allure_commons.model2 import Label
+
+    logger, test_id = target
+    test = logger.get_test(test_id)
+    if test is None:
+        return
+    test.labels[:] = [label for label in test.labels if label.name != "epic"]
+    test.labels.append(Label(name="epic", value=epic_of(host)))
 
 
 def _running_test() -> tuple[Any, str] | None:

@@ -18,6 +18,7 @@ from conformance.report.grouping import (
     format_duration,
     operation_findings,
     operations_by_host,
+    reproduce_hint,
     rules_by_level,
 )
 from conformance.report.model import FindingRecord, RuleResult, RunResult
@@ -97,7 +98,8 @@ def _finding_html(finding: FindingRecord, is_open: bool = False) -> str:
         lines.append(f"test: {finding.test}")
     body = f"<pre>{_e(chr(10).join(lines))}</pre>"
     if finding.curl:
-        body += f"<div>reproduce:</div><pre>{_e(finding.curl)}</pre>"
+        hint = reproduce_hint(finding.curl)
+        body += f"<div>reproduce{_e(' (' + hint + ')') if hint else ''}:</div><pre>{_e(finding.curl)}</pre>"
     attr = " open" if is_open else ""
     summary = _e(first_line(finding.message, 160))
     return f'<details class="finding"{attr}><summary>{summary}</summary>{body}</details>'

@@ -4,9 +4,15 @@ fuzz findings by operation. One place, so JUnit, Markdown, HTML and the terminal
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from conformance.report.model import FindingRecord, OperationCoverage, RuleResult, RunResult
+
+#: The shell variable reproduction lines read the bearer token from (conformance.client.curl.TOKEN_VAR;
+#: the report layer does not import the client layer).
+TOKEN_VAR = "FD_ACCESS_TOKEN"
+_PERSONA_RE = re.compile(r"#\s*" + TOKEN_VAR + r": AccessToken of persona (\S+)")
 
 #: The hierarchy of the platform (specs/rules.yaml), top-down, then cross-cutting rules.
 LEVEL_ORDER = ("user", "partner", "event", "cluster", "setup-process", "campaign", "cross-cutting")
@@ -70,7 +76,20 @@ def finding_text(finding: FindingRecord) -> str:
         lines.append(f"  test: {finding.test}")
     if finding.curl:
         lines.append(f"  reproduce: {finding.curl}")
+        hint = reproduce_hint(finding.curl)
+        if hint:
+            lines.append(f"  ({hint})")
     return "\n".join(lines)
+
+
+def reproduce_hint(curl: str) -> str:
+    """``export FD_ACCESS_TOKEN=<AccessToken of persona primary> first`` for a line that reads the
+    token from the shell (naming the persona when the line does), else ``""``."""
+    if "${" + TOKEN_VAR + "}" not in curl:
+        return ""
+    match = _PERSONA_RE.search(curl)
+    whose = f"AccessToken of persona {match.group(1)}" if match else "an AccessToken of the persona used"
+    return f"export {TOKEN_VAR}=<{whose}> first"
 
 
 def format_duration(seconds: float) -> str:

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from conformance.report.grouping import (
     STATUS_LABEL,
+    TOKEN_VAR,
     first_line,
     format_duration,
     operations_by_host,
+    reproduce_hint,
     rules_by_level,
 )
 from conformance.report.model import RunResult
@@ -60,6 +62,12 @@ def render_markdown(result: RunResult) -> str:
     failed = [r for r in result.rules if r.status == "failed"]
     if failed:
         out += ["", "### Failed rules", ""]
+        if any(reproduce_hint(f.curl) for r in failed for f in r.findings):
+            out += [
+                f"Reproduction lines read the bearer token from `${TOKEN_VAR}`: run "
+                f"`export {TOKEN_VAR}=<AccessToken of the persona the line names>` first.",
+                "",
+            ]
         for rule in failed:
             out.append(f"- **{rule.id}** ({rule.severity}) {_cell(rule.title)}")
             for finding in rule.findings[:MAX_FINDINGS]:
@@ -69,7 +77,9 @@ def render_markdown(result: RunResult) -> str:
                 if finding.received:
                     detail.append(f"received: {finding.received}")
                 out.append(f"  - {_cell(first_line(finding.message, 300))}")
-                body = "\n".join(detail) + (f"\n\n{finding.curl}" if finding.curl else "")
+                hint = reproduce_hint(finding.curl)
+                replay = ([f"# {hint}"] if hint else []) + ([finding.curl] if finding.curl else [])
+                body = "\n".join(detail) + ("\n\n" + "\n".join(replay) if replay else "")
                 out.append("    <details><summary>details and curl</summary>\n")
                 out.append("    " + _fence(body).replace("\n", "\n    "))
                 out.append("    </details>")

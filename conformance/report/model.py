@@ -26,7 +26,8 @@ class FindingRecord:
     request: str = ""
     response: str = ""
     test: str = ""  # pytest node id (or fuzz operation label) that observed it
-    # Set for fuzz findings so reports can attach them to an operation ("main", "GET /events/{eid}").
+    # The host the violating request went to ("main" | "cr"; "" when unknown). Fuzz findings also name
+    # their operation ("GET /events/{eid}") so reports can attach them to it.
     host: str = ""
     operation: str = ""
 
@@ -52,7 +53,7 @@ class OperationCoverage:
     cases: int = 0
     failures: int = 0
     status: RuleStatus = "not_run"
-    duration: float = 0.0
+    duration: float = 0.0  # seconds spent fuzzing it (setup, cases and teardown of its tests)
     reason: str = ""  # why not run (mode, excluded, no persona ...)
 
 
@@ -68,7 +69,8 @@ class RunResult:
     embedded: bool  # True when the target was the bundled reference
     targets: dict[str, str]  # {"main": ..., "cr": ..., "media": ...}
     spec_hashes: dict[str, str]  # {"main": sha256, "cr": sha256, "rules": sha256}
-    personas: list[dict[str, str]]  # [{"name": "primary", "partner": "partner-id-acme"}]; never secrets
+    # [{"name": "multi", "partner": "partner-id-acme, partner-id-beta"}]: every known partner; never secrets
+    personas: list[dict[str, str]]
     defects: list[str] = field(default_factory=list)
     rules: list[RuleResult] = field(default_factory=list)
     operations: list[OperationCoverage] = field(default_factory=list)

@@ -16,7 +16,10 @@ Progress (for the pytest plugin):
 
 The bar shows done/total, elapsed time and live passed/failed/skipped counts; it is transient (it
 disappears before the closing table) and rich turns it off by itself when the console is not a
-terminal (CI logs), so callers need no special case.
+terminal (CI logs), so callers need no special case. ``auto_refresh=False`` redraws only on
+:meth:`RunProgress.advance`/:meth:`RunProgress.refresh` (no timer thread: inside pytest, output
+written while a test runs would be captured into that test's output). The bar never redirects
+``sys.stdout``/``sys.stderr`` (pytest's capture owns them).
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from conformance.report.grouping import first_line, format_duration
 from conformance.report.model import RunResult
 
 _STYLE = {"passed": "green", "failed": "bold red", "not_run": "yellow"}
+_BAR_WIDTH = 24
 
 
 def _size(num: int) -> str:
@@ -56,7 +60,9 @@ def render_summary(
     """Print the closing table of a run (see the module docstring)."""
     counts = result.counts()
     total_cases = sum(op.cases for op in result.operations) or sum(result.cases.values())
-    table = Table(title=f"fd-conformance run {result.run_id}", title_justify="left", show_lines=False)
+    # The title line prints on every run, also a CERTIFIED one whose table has no row.
+    console.print(Text(f"fd-conformance run {result.run_id}", style="bold"), soft_wrap=True)
+    table = Table(show_lines=False)
     table.add_column("rule")
     table.add_column("status")
     table.add_column("tests", justify="right")
@@ -106,21 +112,32 @@ class RunProgress:
     """A transient progress bar over the tests of a run (API in the module docstring)."""
 
     def __init__(
-        self, console: Console, total: int | None = None, description: str = "fd-conformance"
+        self,
+        console: Console,
+        total: int | None = None,
+        description: str = "fd-conformance",
+        *,
+        auto_refresh: bool = True,
     ) -> None:
         self.counts = {"passed": 0, "failed": 0, "skipped": 0}
         self._progress = Progress(
             TextColumn("[bold]{task.description}"),
-            BarColumn(),
+            BarColumn(bar_width=_BAR_WIDTH),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
             TextColumn("{task.fields[tally]}"),
             TextColumn("[dim]{task.fields[current]}"),
             console=console,
             transient=True,
+            auto_refresh=auto_refresh,
+            redirect_stdout=False,
+            redirect_stderr=False,
         )
+        self._console = console
+        self._description = description
         self._task: TaskID = self._progress.add_task(description, total=total, tally="", current="")
         self._started = False
+        self._auto_refresh = auto_refresh
 
     def start(self) -> None:
         if not self._started:
@@ -135,8 +152,18 @@ class RunProgress:
             f"[green]{self.counts['passed']}✓[/] [red]{self.counts['failed']}✗[/] "
             f"[yellow]{self.counts['skipped']}○[/]"
         )
-        short = escape(nodeid.rsplit("::", 1)[-1][:60])
+        # The running test gets what the bar, counts and time leave of the line, so they never squeeze.
+        room = max(10, self._console.width - len(self._description) - _BAR_WIDTH - 40)
+        name = nodeid.rsplit("::", 1)[-1]
+        short = escape(name if len(name) <= room else name[: room - 1] + "…")
         self._progress.update(self._task, advance=1, tally=tally, current=short)
+        if not self._auto_refresh:
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Redraw now (needed with ``auto_refresh=False``)."""
+        if self._started:
+            self._progress.refresh()
 
     def stop(self) -> None:
         if self._started:

@@ -59,3 +59,14 @@ def test_nearest() -> None:
     assert nearest("primry", ["primary", "other"]) == "primary"
     assert nearest("PRIMARY", ["primary"]) == "primary"
     assert nearest("zzz", ["primary"]) is None
+
+
+def test_known_partners_are_not_a_config_key(tmp_path: Path) -> None:
+    import pytest
+
+    from conformance.errors import ConfigError
+
+    path = tmp_path / "fdconf.toml"
+    path.write_text(DOCUMENTED + 'partners = ["partner-id-acme"]\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="partners"):
+        load_settings(config=path, environ={}, cwd=tmp_path)

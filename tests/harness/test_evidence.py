@@ -63,3 +63,18 @@ def test_payload_round_trip_and_skip_reasons() -> None:
         == "not run: needs persona 'other'"
     )
     assert skip_reason("Skipped: why") == "why"
+
+
+def test_curl_lines_become_runnable_and_findings_are_located() -> None:
+    from conformance.harness.evidence import locate
+
+    schemathesis_curl = "curl -X GET -H 'Authorization: [Filtered]' 'http://127.0.0.1:5/api/events/e1'"
+    records = from_exception(Finding("SCH-01", "500", curl=schemathesis_curl), "t", ())
+    assert records[0].curl.startswith('curl -X GET -H "Authorization: Bearer ${FD_ACCESS_TOKEN}"')
+    locate(records, targets={"cr": "http://127.0.0.1:5/api"}, operation="cr GET /events/{eid}")
+    assert (records[0].host, records[0].operation) == ("cr", "GET /events/{eid}")
+    assert records[0].curl.endswith("# FD_ACCESS_TOKEN: AccessToken of persona primary")
+    scenario = from_exception(Finding("TEN-03", "x", curl=schemathesis_curl), "t", ())
+    locate(scenario, targets={"main": "http://127.0.0.1:4/api/v3", "cr": "http://127.0.0.1:5/api"})
+    assert (scenario[0].host, scenario[0].operation) == ("cr", "")
+    assert "persona" not in scenario[0].curl  # unknown for a scenario's line that did not name one

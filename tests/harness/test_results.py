@@ -117,3 +117,57 @@ def test_shard_and_no_fuzz_reasons() -> None:
     assert status(result, "ERR-01")[1] == "no test of this rule in shard 2/3"
     assert result.shard == "2/3"
     assert status(collector(fuzz=False).build(), "SCH-01")[1] == "fuzzing is off (--no-fuzz)"
+
+
+def test_fuzz_time_and_finding_location_reach_the_operation() -> None:
+    c = collector(cr="http://127.0.0.1:2/api")
+    fuzz = [("fd_rules", ["SCH-02"]), ("fd_operation", "cr PUT /events/{eid}"), ("fd_cases", 3)]
+    c.add("f", "setup", "passed", duration=0.25, user_properties=fuzz)
+    # a failure the worker could not turn into records: recovered from the text on the controller
+    text = (
+        "E   conformance.errors.Finding: [SCH-02] cr PUT /events/{eid}: ST202 rejected\n"
+        "E     reproduce: curl -X PUT -H 'Authorization: [Filtered]' 'http://127.0.0.1:2/api/events/e1'\n"
+    )
+    c.add("f", "call", "failed", duration=1.5, user_properties=fuzz, longreprtext=text)
+    c.add("f", "teardown", "passed", duration=0.25, user_properties=fuzz)
+    result = c.build()
+    (op,) = result.operations
+    assert (op.host, op.operation, op.duration) == ("cr", "PUT /events/{eid}", 2.0)
+    (finding,) = next(r for r in result.rules if r.id == "SCH-02").findings
+    assert (finding.host, finding.operation) == ("cr", "PUT /events/{eid}")
+    assert '-H "Authorization: Bearer ${FD_ACCESS_TOKEN}"' in finding.curl
+    assert finding.curl.endswith("AccessToken of persona primary")
+
+
+def test_scenario_findings_carry_the_host_of_their_request() -> None:
+    c = collector(cr="http://127.0.0.1:2/api", media="http://127.0.0.1:1/api")
+    on_cr = Finding("TEN-04", "leak", curl="curl -sS -X GET 'http://127.0.0.1:2/api/events/'")
+    on_media = Finding("TEN-04", "leak", curl="curl -sS -X POST 'http://127.0.0.1:1/api/media'")
+    on_main = Finding("TEN-04", "leak", request="GET http://127.0.0.1:1/api/v3/events/\n")
+    for nodeid, finding in (("a", on_cr), ("b", on_media), ("c", on_main)):
+        records = from_exception(finding, nodeid, ("TEN-04",))
+        c.add(nodeid, "call", "failed", user_properties=[("fd_rules", ["TEN-04"]),
+                                                          ("fd_findings", to_payload(records))])
+    findings = next(r for r in c.build().rules if r.id == "TEN-04").findings
+    assert [(f.test, f.host, f.operation) for f in findings] == [("a", "cr", ""), ("b", "main", ""),
+                                                                 ("c", "main", "")]
+
+
+def test_personas_show_every_known_partner() -> None:
+    from conformance.config.settings import PersonaSettings
+
+    personas = {
+        "multi": PersonaSettings(username="carol", password="pw-carol-1"),
+        "primary": PersonaSettings(username="alice", password="pw-alice-1", partner="partner-id-acme"),
+        "other": PersonaSettings(username="bob", password="pw-bob-1"),
+    }
+    settings = Settings(main="http://127.0.0.1:1/api/v3", personas=personas).with_partners(
+        {"multi": ["partner-id-beta", "partner-id-acme"], "nobody": ["x"]}
+    )
+    result = Collector(settings, RULES).build()
+    assert result.personas == [
+        {"name": "multi", "partner": "partner-id-acme, partner-id-beta"},
+        {"name": "primary", "partner": "partner-id-acme"},
+        {"name": "other", "partner": ""},
+    ]
+    assert Settings.from_json(settings.to_json()) == settings  # xdist workers see the same

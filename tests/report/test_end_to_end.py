@@ -171,8 +171,21 @@ def test_reference_run_writes_every_artifact(reference_run: Run) -> None:
     assert int(root.get("tests", "0")) == 27 + len(result.operations)
     # exit code of the engine agrees with the result
     assert reference_run.exit_code == (1 if result.counts()["failed"] else 0)
-    assert "fd-conformance run" in reference_run.output
+    assert f"fd-conformance run {result.run_id}" in reference_run.output  # the closing table's title
     assert result.verdict in reference_run.output
+    # progress in a log (stdout is not a terminal): one line per rule family, no per-test letters
+    assert "fdconf: running " in reference_run.output
+    assert re.search(r"^fdconf: SCH +\d+ passed", reference_run.output, re.MULTILINE)
+    fuzzed = [op for op in result.operations if op.status != "not_run"]
+    assert fuzzed
+    assert all(op.duration > 0 for op in fuzzed)
+    epics = {
+        label["value"]
+        for path in (reference_run.dir / "allure-results").glob("*-result.json")
+        for label in json.loads(path.read_text(encoding="utf-8"))["labels"]
+        if label["name"] == "epic"
+    }
+    assert epics == {"main", "cr"}  # one host per test, never "cr+main"
 
 
 def test_no_secret_in_any_file_of_the_report_folder(reference_run: Run, clean_stack: Any) -> None:
@@ -253,35 +266,35 @@ def _status_in(text: str) -> int | None:
 
 
 def test_defect_curl_reproduces_it(defect_run: Run, defect_stack: Any) -> None:
+    """The recorded line, pasted into a shell after `export FD_ACCESS_TOKEN=<token of the persona it
+    names>`, gets the answer the suite recorded."""
     finding = next(f for f in defect_findings(defect_run) if _status_in(f.received))
     observed = _status_in(finding.received)
-    argv = shlex.split(finding.curl)
-    masked = [i for i, arg in enumerate(argv) if MASK in arg and arg.lower().startswith("authorization")]
-    assert masked, f"the curl line has no redacted Authorization header: {finding.curl}"
+    assert '-H "Authorization: Bearer ${FD_ACCESS_TOKEN}"' in finding.curl
+    assert MASK not in finding.curl
+    argv = shlex.split(finding.curl, comments=True)
     assert all("127.0.0.1" in a for a in argv if a.startswith("http"))  # loopback only
-    statuses = {}
-    for name, persona in defect_stack.personas.items():
-        reply = httpx.post(
-            defect_stack.main_base + "/auth",
-            json={"username": persona["username"], "password": persona["password"]},
-            timeout=10,
-        )
-        token = reply.json().get("AccessToken")
-        if not token:
-            continue
-        cmd = list(argv)
-        for i in masked:
-            cmd[i] = f"Authorization: Bearer {token}"
-        done = subprocess.run(
-            [*cmd, "-o", os.devnull, "-w", "%{http_code}"],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
-        assert done.returncode == 0, done.stderr
-        statuses[name] = int(done.stdout.strip() or 0)
-    assert observed in statuses.values(), f"recorded {observed}, curl gave {statuses} ({finding.received})"
+    named = re.search(r"# FD_ACCESS_TOKEN: AccessToken of persona (\w+)", finding.curl)
+    assert named, f"the line names no persona: {finding.curl}"
+    persona = defect_stack.personas[named.group(1)]
+    reply = httpx.post(
+        defect_stack.main_base + "/auth",
+        json={"username": persona["username"], "password": persona["password"]},
+        timeout=10,
+    )
+    token = reply.json()["AccessToken"]
+    # The line runs unchanged; a shell function only makes curl print the status instead of the body.
+    status_only = "curl() { command curl -o /dev/null -w '%{http_code}' \"$@\"; }\n"
+    done = subprocess.run(
+        ["bash", "-c", status_only + finding.curl],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, "FD_ACCESS_TOKEN": token},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout.strip() or 0) == observed, (finding.curl, done.stdout, finding.received)
 
 
 def test_diff_over_two_real_runs(reference_run: Run, defect_run: Run) -> None:

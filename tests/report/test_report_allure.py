@@ -25,7 +25,7 @@ SECRET = "Alice-Passw0rd!-allure"
 INNER_TEST = f'''
 import pytest
 from conformance.redact import REDACTOR
-from conformance.report.allure import apply_labels, attach_finding
+from conformance.report.allure import apply_labels, attach_finding, set_host
 from conformance.report.model import FindingRecord
 
 REDACTOR.add("{SECRET}")
@@ -54,6 +54,15 @@ def late_finding():
 
 def test_teardown(late_finding):
     apply_labels(["OBJ-01"], "main", "teardown attach")
+
+@pytest.fixture
+def moved_to_cr():
+    yield
+    # the fdconf plugin re-labels from a fixture's teardown once it knows where the finding came from
+    set_host("cr")
+
+def test_relabelled(moved_to_cr):
+    apply_labels(["TEN-04"], "media", "relabelled")
 '''
 
 
@@ -119,6 +128,7 @@ def test_labels(allure_results: Path) -> None:
         "GET /partners/",
         "foreign partner header",
         "teardown attach",
+        "relabelled",
     }
     tenancy = labels(results["foreign partner header"])
     assert tenancy["epic"] == ["main"]
@@ -132,6 +142,8 @@ def test_labels(allure_results: Path) -> None:
         ["SCH-01"],
         ["critical"],
     )
+    assert labels(results["relabelled"])["epic"] == ["cr"]  # one epic, replaced, never "cr+main"
+    assert all(len(labels(r)["epic"]) == 1 for r in results.values())
     ops = [results["GET /events/{eid}"], results["GET /partners/"]]
     assert ops[0]["historyId"] != ops[1]["historyId"]
     assert {"name": "operation", "value": "'GET /partners/'"} in ops[1]["parameters"]
@@ -167,7 +179,7 @@ def test_redact_results_masks_tracebacks(allure_results: Path, tmp_path: Path) -
     assert redact_results(copy, Redactor([SECRET])) >= 1
     for path in copy.iterdir():
         assert SECRET not in path.read_text(encoding="utf-8")
-    assert len(results_by_name(copy)) == 4  # still valid JSON
+    assert len(results_by_name(copy)) == 5  # still valid JSON
     assert redact_results(copy, Redactor([SECRET])) == 0
 
 
@@ -188,7 +200,7 @@ def test_html_report_keeps_history(allure_results: Path, tmp_path: Path) -> None
         json.loads(p.read_text(encoding="utf-8"))
         for p in (second.parent / "data" / "test-results").glob("*.json")
     ]
-    assert len(tests) == 4
+    assert len(tests) == 5
     assert all(len(t.get("history", [])) == 1 for t in tests)
     # no history dir: still a report, no history file anywhere
     third = build_html(allure_results, tmp_path / "report-3")
@@ -222,3 +234,8 @@ def test_allure2_on_path_is_not_taken(monkeypatch: pytest.MonkeyPatch, tmp_path:
     monkeypatch.chdir(tmp_path)
     with pytest.raises(AllureError, match="Allure Report 3 was not found"):
         find_allure()
+
+
+def test_epic_is_one_host() -> None:
+    epics = [fd_allure.epic_of(h) for h in ("main", "cr", "media", "cr+main")]
+    assert epics == ["main", "cr", "main", "main"]

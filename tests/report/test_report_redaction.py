@@ -69,3 +69,59 @@ def test_global_redactor_is_the_default(tmp_path: Path) -> None:
     REDACTOR.add(secret)
     write_all(leaky_result(secret, "rt-" + uuid.uuid4().hex, "at-" + uuid.uuid4().hex), tmp_path)
     assert scan(tmp_path, [secret]) == []
+
+
+def test_runnable_curl_survives_every_writer_and_names_the_step(tmp_path: Path) -> None:
+    access = "opaque-access-" + uuid.uuid4().hex
+    result = sample_result()
+    finding = next(r for r in result.rules if r.id == "TEN-03").findings[0]
+    finding.curl = (
+        'curl -sS -X GET -H "Authorization: Bearer ${FD_ACCESS_TOKEN}" '
+        f"-H 'X-Debug: {access}' http://127.0.0.1:41001/api/v3/events/"
+        "  # FD_ACCESS_TOKEN: AccessToken of persona primary"
+    )
+    paths = write_all(result, tmp_path, redactor=Redactor([access]))
+    assert scan(tmp_path, [access]) == []
+    data = json.loads(paths["results.json"].read_text(encoding="utf-8"))
+    curls = [f["curl"] for r in data["rules"] for f in r["findings"] if r["id"] == "TEN-03"]
+    assert 'Bearer ${FD_ACCESS_TOKEN}"' in curls[0]
+    summary = paths["summary.md"].read_text(encoding="utf-8")
+    assert "export FD_ACCESS_TOKEN=<AccessToken of persona primary> first" in summary
+    assert "Bearer ${FD_ACCESS_TOKEN}" in summary
+    page = paths["certificate.html"].read_text(encoding="utf-8")
+    assert "Bearer ${FD_ACCESS_TOKEN}&quot;" in page
+    assert "export FD_ACCESS_TOKEN=&lt;AccessToken of persona primary&gt; first" in page
+    junit = paths["junit.xml"].read_text(encoding="utf-8")
+    assert "(export FD_ACCESS_TOKEN=&lt;AccessToken of persona primary&gt; first)" in junit
+
+
+def test_a_real_token_in_the_bearer_slot_is_still_masked() -> None:
+    redactor = Redactor()
+    for text in ("Bearer ${FD_ACCESS_TOKEN}x", "Bearer ${FD_ACCESS_TOKEN}.eyJzdWIi", "Bearer $TOKEN",
+                 "Bearer tok-123456"):
+        assert redactor.text(text) == "Bearer ***REDACTED***", text
+
+
+def test_pytest_junit_and_allure_results_are_redacted_after_the_run(tmp_path: Path) -> None:
+    from conformance.report.postrun import redact_run_outputs
+
+    secret = 'Pw&<"' + uuid.uuid4().hex  # escapes differently in XML and JSON
+    junit = tmp_path / "pytest-junit.xml"
+    junit.write_text(
+        '<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="s"><testcase name="t">'
+        f'<failure message="{secret.replace("&", "&amp;").replace("<", "&lt;").replace(chr(34), "&quot;")}">'
+        f"{secret.replace('&', '&amp;').replace('<', '&lt;')}</failure></testcase></testsuite></testsuites>",
+        encoding="utf-8",
+    )
+    allure = tmp_path / "allure-results"
+    allure.mkdir()
+    result_file = allure / "x-result.json"
+    result_file.write_text(json.dumps({"statusDetails": {"message": secret}}), encoding="utf-8")
+    assert redact_run_outputs([junit, tmp_path / "missing.xml"], [allure, tmp_path / "none"],
+                              Redactor([secret])) == 2
+    import xml.etree.ElementTree as ET
+
+    failure = ET.parse(junit).getroot().find(".//failure")
+    assert failure is not None
+    assert failure.get("message") == failure.text == "***REDACTED***"
+    assert secret not in json.loads(result_file.read_text(encoding="utf-8"))["statusDetails"]["message"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 from pathlib import Path
 
 from rich.console import Console
@@ -42,6 +43,7 @@ def test_closing_table_when_everything_passed() -> None:
     con = console()
     render_summary(all_passed(), con)
     out = con.export_text()
+    assert out.splitlines()[0] == f"fd-conformance run {all_passed().run_id}"  # also when certified
     assert "27 passed, 0 failed, 0 not run" in out
     assert "CERTIFIED" in out
     assert "NOT CERTIFIED" not in out
@@ -56,3 +58,19 @@ def test_progress_counts_outcomes() -> None:
         progress.advance("tests/a.py::test_z", "skipped")
     assert progress.counts == {"passed": 1, "failed": 1, "skipped": 1}
     progress.stop()  # idempotent
+
+
+def test_progress_without_timer_draws_only_when_told() -> None:
+    buf = io.StringIO()
+    con = Console(file=buf, width=80, force_terminal=True, color_system=None)
+    progress = RunProgress(con, total=2, auto_refresh=False)
+    progress.start()
+    drawn = buf.getvalue()
+    time.sleep(0.3)  # a timer thread would redraw about three times here
+    assert buf.getvalue() == drawn
+    progress.advance("t.py::test_a_rather_long_name_" + "x" * 200, "passed")
+    line = buf.getvalue()[len(drawn):].split("\r")[-1]
+    assert "1/2" in line
+    assert "1✓" in line
+    assert len(line.replace("\x1b[2K", "")) <= 80  # the test name is cut, the bar and counts stay
+    progress.stop()
