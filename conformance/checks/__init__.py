@@ -1,6 +1,6 @@
 """Pure contract checks: they judge responses and JSON bodies and raise Findings, never send requests.
 
 One module per concept: :mod:`envelope` (ERR-01), :mod:`tenancy` (CONTRACT §2 outcomes),
-:mod:`pagination` (PAG-01), :mod:`cid` (CID-01/03), :mod:`scope` (TEN-04), and :mod:`st_hooks`, which
-registers them with Schemathesis.
+:mod:`pagination` (PAG-01), :mod:`cid` (CID-01/03), :mod:`scope` (TEN-04), :mod:`hosts` (which rule a
+host's violation counts for, HST-02), and :mod:`st_hooks`, which registers them with Schemathesis.
 """

@@ -25,11 +25,12 @@ are the usual base URLs of the two hosts.
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import schemathesis
 
@@ -135,24 +136,64 @@ def transport_sender(transport: Any) -> Sender:
 # -- adapting Schemathesis' objects ---------------------------------------------------------------
 
 
+_LAST = threading.local()  # per thread (CLI workers): the response last adapted, and its Observed
+
+
 def observed(response: Any, case: Any) -> Observed:
-    """A Schemathesis response as :class:`Observed` (its header dict has lower-case keys, list values)."""
+    """A Schemathesis response as :class:`Observed` (its header dict has lower-case keys, list values).
+
+    Every check of one response shares one :class:`Observed` (and so one JSON parse). It carries no
+    curl line: rendering one costs more than all our checks together, and only a finding needs it;
+    :func:`_reproducible` adds it to findings about this response."""
+    cached = getattr(_LAST, "pair", None)
+    if cached is not None and cached[0] is response:
+        return cast(Observed, cached[1])
     headers = {
         str(k).lower(): (v[0] if isinstance(v, list) and v else str(v)) for k, v in response.headers.items()
     }
     request = response.request
-    try:
-        curl = REDACTOR.text(case.as_curl_command())
-    except Exception:  # curl rendering is best effort; a check must not crash on it
-        curl = ""
-    return Observed(
+    obs = Observed(
         method=str(request.method),
         url=REDACTOR.text(str(request.url)),
         status=response.status_code,
         headers=headers,
         body=response.content or b"",
-        curl=curl,
     )
+    _LAST.pair = (response, obs)
+    return obs
+
+
+def _curl(case: Any) -> str:
+    try:
+        return REDACTOR.text(case.as_curl_command())
+    except Exception:  # curl rendering is best effort; a check must not crash on it
+        return ""
+
+
+Check = Callable[[Any, Any, Any], "bool | None"]
+
+
+def _reproducible(check: Check) -> Check:
+    """Findings about the checked response itself get the case's curl line (replays carry their own)."""
+
+    @functools.wraps(check)
+    def wrapper(ctx: Any, response: Any, case: Any) -> bool | None:
+        try:
+            return check(ctx, response, case)
+        except Finding as finding:
+            if finding.curl:
+                raise
+            raise Finding(
+                finding.rule_id,
+                finding.message,
+                expected=finding.expected,
+                received=finding.received,
+                curl=_curl(case),
+                request=finding.request,
+                response=finding.response,
+            ) from None
+
+    return wrapper
 
 
 def _sent_headers(response: Any) -> dict[str, str]:
@@ -185,6 +226,7 @@ def _int(value: Any) -> int | None:
 
 
 @schemathesis.check
+@_reproducible
 def fd_error_envelope(ctx: Any, response: Any, case: Any) -> bool | None:
     """ERR-01 on every error answer."""
     check_error_envelope(observed(response, case))
@@ -192,6 +234,7 @@ def fd_error_envelope(ctx: Any, response: Any, case: Any) -> bool | None:
 
 
 @schemathesis.check
+@_reproducible
 def fd_cid_safety(ctx: Any, response: Any, case: Any) -> bool | None:
     """CID-03 on every successful JSON answer (client-written setup entries excluded)."""
     obs = observed(response, case)
@@ -208,6 +251,7 @@ def fd_cid_safety(ctx: Any, response: Any, case: Any) -> bool | None:
 
 
 @schemathesis.check
+@_reproducible
 def fd_list_isolation(ctx: Any, response: Any, case: Any) -> bool | None:
     """PAG-01 consistency and TEN-04 scope of every page envelope."""
     obs = observed(response, case)
@@ -263,6 +307,7 @@ def _eid_bearing(case: Any) -> bool:
 
 
 @schemathesis.check
+@_reproducible
 def fd_tenancy_replay(ctx: Any, response: Any, case: Any) -> bool | None:
     """Replays of a successful GET under other identities (TEN-01, TEN-03, OBJ-01)."""
     context = current()

@@ -35,3 +35,11 @@ def fuzz_context(fd_sessions: Any, fd_transport: Any, fd_settings: Any) -> Itera
     st_hooks.configure(context)
     yield context
     st_hooks.configure(None)
+
+
+@pytest.fixture(scope="session")
+def fuzz_partner_product(fd_api: Any) -> str | None:
+    """One of the primary partner's registered products (CR saves name one), if the target tells."""
+    from conformance.scenarios.sandbox import partner_product
+
+    return partner_product(fd_api("primary", "main"))

@@ -3,6 +3,11 @@
 Built-in failure codes map to rules (ST101/102 → SCH-01, ST103-111 → SCH-02, ST201-205 → SCH-03,
 ST401 → AUTH-01, ST402 → OBJ-01); our own checks (ST901) already carry ``[RULE-ID]`` in their text.
 :func:`as_finding` turns a ``FailureGroup`` into one :class:`Finding` whose text tags every rule hit.
+
+A server error is one fact, not three: when a response is a 5xx (ST101/ST102), the built-in status,
+header, body and acceptance verdicts on that same response (ST103-ST205) are consequences of it and
+are not attributed separately; the finding is SCH-01's. Our own checks still speak (a 5xx without
+the error envelope is also ERR-01's).
 """
 
 from __future__ import annotations
@@ -10,12 +15,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from conformance.errors import Finding, rule_ids_in
+from conformance.checks.hosts import rule_for_host
+from conformance.errors import RULE_ID_RE, Finding, rule_ids_in
 from conformance.redact import REDACTOR
 
 SCH_RANGES = (("ST101", "ST102", "SCH-01"), ("ST103", "ST111", "SCH-02"), ("ST201", "ST205", "SCH-03"))
 SINGLE = {"ST401": "AUTH-01", "ST402": "OBJ-01"}
 FALLBACK = "SCH-02"
+SERVER_ERRORS = ("ST101", "ST102")
+#: Built-in verdicts that only restate a server error when the response is a 5xx.
+SUBSUMED_BY_SERVER_ERROR = ("ST103", "ST205")
 
 
 def rule_for_code(code: str) -> str | None:
@@ -36,8 +45,12 @@ def _leaves(exc: BaseException) -> Iterable[BaseException]:
         yield exc
 
 
+def _code(failure: BaseException) -> str:
+    return str(getattr(failure, "code", ""))
+
+
 def _describe(failure: BaseException) -> tuple[list[str], str]:
-    code = str(getattr(failure, "code", ""))
+    code = _code(failure)
     title = str(getattr(failure, "title", "") or type(failure).__name__)
     message = str(getattr(failure, "message", "") or failure)
     text = f"{code} {title}: {message}".strip()
@@ -48,16 +61,29 @@ def _describe(failure: BaseException) -> tuple[list[str], str]:
     return [rule or FALLBACK], text
 
 
-def as_finding(exc: BaseException, *, operation: str, curl: str = "") -> Finding:
-    """One Finding for every failure in ``exc``; its text starts with the first rule and tags the rest."""
+def attributable(failures: list[BaseException]) -> list[BaseException]:
+    """The failures of ONE response that are separate facts: with a server error, drop the built-in
+    verdicts it implies (undocumented status, content type, acceptance)."""
+    if not any(_code(f) in SERVER_ERRORS for f in failures):
+        return failures
+    low, high = SUBSUMED_BY_SERVER_ERROR
+    return [f for f in failures if not (low <= _code(f) <= high and not rule_ids_in(str(f)))]
+
+
+def as_finding(exc: BaseException, *, operation: str, curl: str = "", host: str = "main") -> Finding:
+    """One Finding for every failure in ``exc``; its text starts with the first rule and tags the rest.
+
+    ``host`` is where the response came from: AUTH/TEN/OBJ evidence seen on the CR host is HST-02's
+    (:func:`~conformance.checks.hosts.rule_for_host`). Rule tags inside the failure texts are unwrapped,
+    so the finding names exactly the rules of its prefix."""
     rules: list[str] = []
     texts: list[str] = []
-    for failure in _leaves(exc):
+    for failure in attributable(list(_leaves(exc))):
         ids, text = _describe(failure)
-        for rule in ids:
+        for rule in (rule_for_host(i, host) for i in ids):
             if rule not in rules:
                 rules.append(rule)
-        texts.append(text)
+        texts.append(RULE_ID_RE.sub(r"\1", text))
     first, rest = rules[0], rules[1:]
     tags = "".join(f"[{r}] " for r in rest)
     body = REDACTOR.text(" | ".join(t.replace("\n", " ") for t in texts))

@@ -43,17 +43,18 @@ def collection_settings() -> CollectionSettings:
 
 
 def _plugin_settings() -> Any:
+    """The fdconf plugin's resolved settings, or ``None`` when the plugin is not active in this session."""
     if CONFIG is None:
         return None
     try:
         from conformance import plugin
     except ImportError:  # pragma: no cover - the plugin ships with the package
         return None
-    if not CONFIG.pluginmanager.has_plugin("fdconf") and not any(
-        getattr(p, "__name__", "") == "conformance.plugin" for p in CONFIG.pluginmanager.get_plugins()
-    ):
+    state_of = getattr(plugin, "state_of", None)
+    if state_of is None:  # pragma: no cover - an older plugin without run state
         return None
     try:
-        return plugin._settings_of(CONFIG)
-    except Exception:  # an inactive plugin (no fdconf options) falls back to the environment
+        state = state_of(CONFIG)
+    except Exception:  # no fdconf state on this config: fall back to the environment
         return None
+    return state.settings if getattr(state, "active", False) else None

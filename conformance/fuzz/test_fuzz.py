@@ -9,11 +9,16 @@
   write mode with their eid pinned to the sandbox event; boost-grade operations (``x-fd-publish``)
   only in publish mode against the embedded reference.
 * Seed and examples per operation come from the run settings (``database=none``: reproducible).
-* Failures become one Finding tagged with every rule hit (see :mod:`conformance.fuzz.failures`).
+* Failures become one Finding tagged with every rule hit (see :mod:`conformance.fuzz.failures`);
+  AUTH/TEN/OBJ evidence from the CR host is HST-02's.
+* Cost: one keep-alive session for all cases, ``ignored_auth`` probes once per operation (as in
+  Schemathesis' own engine), our checks share one parsed response and render curl only for findings,
+  tenancy replays are budgeted per operation (:mod:`conformance.checks.st_hooks`).
 """
 
 from __future__ import annotations
 
+import urllib.parse
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -22,11 +27,12 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
+from schemathesis.specs.openapi.checks import ignored_auth
 
 from conformance import resources
 from conformance.checks import st_hooks
 from conformance.client.http import PARTNER_HEADER
-from conformance.fuzz import runtime
+from conformance.fuzz import contract, runtime
 from conformance.fuzz.failures import as_finding, case_curl
 from conformance.scenarios import operations
 
@@ -43,8 +49,12 @@ def _publish_ids(host: str) -> list[str]:
     ]
 
 
+def _config(host: str) -> Any:
+    return schemathesis.Config.from_dict({"operations": contract.operations_config(host)})
+
+
 def _load(path: Any, host: str) -> Any:
-    schema: Any = schemathesis.openapi.from_path(path)
+    schema: Any = schemathesis.openapi.from_path(path, config=_config(host))
     schema.config.seed = SETTINGS.seed
     schema.config.generation.update(max_examples=SETTINGS.max_examples, database="none")
     schema.config.phases.stateful.enabled = False  # stateful runs through the engine: test_stateful.py
@@ -62,6 +72,44 @@ def _load(path: Any, host: str) -> Any:
 
 
 DEFERRED = "fdconf-deferred-token"
+_SESSIONS: dict[bool, Any] = {}  # loopback or not -> the run's HTTP session (created on first use)
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def _session(base_url: str) -> Any:
+    """One keep-alive ``requests`` session for every case, as Schemathesis' own engine uses: without
+    it ``case.call`` opens a new connection per request. Cookies are dropped between cases.
+
+    For a loopback target the environment is not consulted: a proxy must never carry loopback
+    traffic, and reading proxy/netrc/CA settings from the environment costs ~0.5 ms per request."""
+    loopback = (urllib.parse.urlsplit(base_url).hostname or "") in LOOPBACK
+    if loopback not in _SESSIONS:
+        from schemathesis.transport.requests import ManagedCookiesSession
+
+        session = ManagedCookiesSession()
+        session.headers.clear()  # no requests defaults (User-Agent, Accept) merged into every case
+        session.trust_env = not loopback
+        _SESSIONS[loopback] = session
+    return _SESSIONS[loopback]
+
+
+#: Per host: operations whose auth enforcement ignored_auth has confirmed in this run.
+_AUTH_ENFORCED: dict[str, set[str]] = {}
+
+
+def _ignored_auth_once(host: str) -> Callable[..., Any]:
+    """Schemathesis' ``ignored_auth`` (ST401) as its own engine runs it: the no-auth and invalid-auth
+    probes go out until an operation has been shown to enforce auth, then once per operation per run
+    ("enforcement is a property of the operation"). Under pytest the check gets no run-wide memory and
+    would probe after every 2xx, doubling the requests; AUTH-01's sweep probes every operation anyway."""
+    enforced = _AUTH_ENFORCED.setdefault(host, set())
+
+    def ignored_auth_once(ctx: Any, response: Any, case: Any) -> bool | None:
+        if getattr(ctx, "auth_enforced_operations", None) is None:
+            ctx.auth_enforced_operations = enforced
+        return ignored_auth(ctx, response, case)
+
+    return ignored_auth_once
 
 
 def _register_auth(schema: Any) -> None:
@@ -135,10 +183,23 @@ def test_operation(  # noqa: PLR0917 - pytest passes fixtures positionally
         and _is_positive(case)
     ):
         case.path_parameters["eid"] = request.getfixturevalue("fd_sandbox")["eid"]
+    if _is_positive(case) and "partner_product" in (case.query or {}):
+        # a positive case should reach the save itself, not only the documented 422 for a product
+        # the partner does not have (which stays acceptable: see conformance.fuzz.contract)
+        product = request.getfixturevalue("fuzz_partner_product")
+        if product:
+            case.query["partner_product"] = product
     try:
-        case.call_and_validate(base_url=base_url, headers=headers)  # st_hooks checks are registered globally
+        # st_hooks checks are registered globally; ignored_auth runs once per operation (see above)
+        case.call_and_validate(
+            base_url=base_url,
+            session=_session(base_url),
+            headers=headers,
+            excluded_checks=[ignored_auth],
+            additional_checks=[_ignored_auth_once(host)],
+        )
     except (AssertionError, BaseExceptionGroup) as exc:  # FailureGroup / Failure / Finding
-        raise as_finding(exc, operation=label, curl=case_curl(case, base_url)) from None
+        raise as_finding(exc, operation=label, curl=case_curl(case, base_url), host=host) from None
 
 
 def _record(request: pytest.FixtureRequest, label: str, case: Any) -> None:

@@ -22,6 +22,7 @@ import jwt
 
 from conformance.reference.dataset import PARTNER_RE, Dataset
 
+VERIFIED_CACHE_SIZE = 1024
 DUMMY_CREDENTIALS = {"aws_access_key_id": "fdref", "aws_secret_access_key": "fdref"}
 
 
@@ -231,8 +232,23 @@ class TokenVerifier:
         }
         self._issuer = issuer
         self._client_id = client_id
+        # token -> its verified user. A signature, issuer and claim check is a pure function of the
+        # token string, so it runs once per token; only expiry depends on the clock and is re-checked
+        # on every call (PyJWT's rule: expired when exp <= now).
+        self._verified: dict[str, User] = {}
 
     def verify(self, token: str, *, verify_exp: bool = True) -> User:
+        user = self._verified.get(token)
+        if user is None:
+            user = self._verify(token)
+            if len(self._verified) >= VERIFIED_CACHE_SIZE:
+                self._verified.clear()
+            self._verified[token] = user
+        if verify_exp and int(user.claims["exp"]) <= time.time():
+            raise InvalidToken("Signature has expired")
+        return user
+
+    def _verify(self, token: str) -> User:
         try:
             header = jwt.get_unverified_header(token)
             key = self._keys.get(str(header.get("kid")))
@@ -245,12 +261,14 @@ class TokenVerifier:
                 issuer=self._issuer,
                 options={
                     "require": ["exp", "iss", "sub", "token_use"],
-                    "verify_exp": verify_exp,
+                    "verify_exp": False,  # checked by verify(), per call
                     "verify_aud": False,
                 },
             )
         except jwt.PyJWTError as exc:
             raise InvalidToken(str(exc)) from exc
+        if isinstance(claims["exp"], bool) or not isinstance(claims["exp"], int | float):
+            raise InvalidToken("exp is not a number")
         if claims.get("token_use") != "access":
             raise InvalidToken("not an access token")
         if claims.get("client_id") != self._client_id:

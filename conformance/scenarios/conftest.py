@@ -21,6 +21,7 @@ from conformance.scenarios.discovery import (
     Unavailable,
     event_facts,
     event_id,
+    keyed_campaigns,
     list_items,
     never_existing_like,
     own_event_ids,
@@ -159,10 +160,11 @@ def event_with_clusters(primary_facts: list[EventFacts]) -> EventFacts:
 
 @pytest.fixture
 def event_with_campaigns(primary_facts: list[EventFacts]) -> EventFacts:
+    """A primary event listing at least one campaign of its own with a well-formed key."""
     for facts in primary_facts:
-        if facts.campaigns:
+        if keyed_campaigns(facts):
             return facts
-    pytest.skip("not run: no primary event with campaigns found")
+    pytest.skip("not run: no primary event with a campaign of its own (well-formed key) found")
 
 
 @pytest.fixture

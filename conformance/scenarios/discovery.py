@@ -78,6 +78,26 @@ class EventFacts:
     series: list[str] = field(default_factory=list)
 
 
+def campaign_key(campaign: Any) -> tuple[str, str, int] | None:
+    """``(eid, tc, tc_run_id)`` of a campaign whose key is well-formed (string eid and tc, integer run),
+    else ``None``. Scenarios build per-campaign paths only from such keys: a malformed key is CID-01's
+    finding, and must not cascade into the rules that merely address campaigns."""
+    if not isinstance(campaign, dict):
+        return None
+    eid, tc, run = campaign.get("eid"), campaign.get("tc"), campaign.get("tc_run_id")
+    if not isinstance(eid, str) or not eid or not isinstance(tc, str) or not tc:
+        return None
+    if not isinstance(run, int) or isinstance(run, bool):
+        return None
+    return eid, tc, run
+
+
+def keyed_campaigns(facts: EventFacts) -> list[dict[str, Any]]:
+    """The event's own campaigns with a well-formed key (campaigns of other events a list may show,
+    e.g. series members, are addressed under their own eid, never under this one's)."""
+    return [c for c in facts.campaigns if (key := campaign_key(c)) is not None and key[0] == facts.eid]
+
+
 def own_event_ids(own: list[Any], foreign: list[Any], partner: str | None) -> list[str]:
     """Eids of ``own`` items that are really the persona's: not claimed by another partner and not in
     the other tenant's listing (so a leaking list cannot turn a foreign event into an attack base)."""

@@ -91,10 +91,18 @@ def _id_kind(param: Mapping[str, Any]) -> str | None:
 
 
 @cache
+def _parse(source: Path) -> dict[str, Any]:
+    """A spec document, parsed once per process (libyaml when available: ~20x faster)."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    data: dict[str, Any] = yaml.load(source.read_text(encoding="utf-8"), Loader=loader)
+    return data
+
+
+@cache
 def load(host: str, path: Path | None = None) -> tuple[Operation, ...]:
     """Every operation of the ``main`` or ``cr`` spec, in file order."""
     source = path or (resources.main_spec() if host == "main" else resources.cr_spec())
-    spec = yaml.safe_load(source.read_text(encoding="utf-8"))
+    spec = _parse(source)
     global_security = spec.get("security", [])
     ops: list[Operation] = []
     for template, item in (spec.get("paths") or {}).items():
@@ -163,11 +171,9 @@ def methods_at(ops: Iterable[Operation], concrete: str) -> set[str]:
     return {op.method for op in ops if template_matches(op.path, concrete)}
 
 
-@cache
 def spec_of(host: str) -> dict[str, Any]:
-    source = resources.main_spec() if host == "main" else resources.cr_spec()
-    data: dict[str, Any] = yaml.safe_load(source.read_text(encoding="utf-8"))
-    return data
+    """The bundled spec document of ``main`` or ``cr`` (shared with :func:`load`: parsed once)."""
+    return _parse(resources.main_spec() if host == "main" else resources.cr_spec())
 
 
 def minimal_instance(schema: Any, spec: Mapping[str, Any], depth: int = 0) -> Any:

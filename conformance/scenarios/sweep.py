@@ -2,8 +2,12 @@
 
 A sweep visits each spec operation (filled with discovered path values), sends a probe and lets a
 judge raise :class:`Finding`s; all of them are gathered so one run names every offending operation.
-Findings observed on the CR host also carry ``[HST-02]`` when the rule is one HST-02 generalises
-(AUTH, TEN, OBJ): "the CR host enforces the same rules" is exactly that evidence.
+
+Host attribution: HST-02 is "the CR host enforces the same AUTH, TEN and OBJ rules", so a violation
+of one of those rules observed on the CR host is HST-02's evidence alone, and one observed on the
+main host is the family rule's alone (specs/README.md, Decisions). A sweep therefore files each
+finding under :func:`~conformance.checks.hosts.rule_for_host` and raises one finding per sweep
+that names the rules hit.
 """
 
 from __future__ import annotations
@@ -14,22 +18,17 @@ from typing import Any
 
 import pytest
 
+from conformance.checks.hosts import rule_for_host
 from conformance.client.http import Api, Exchange
 from conformance.errors import Finding
 from conformance.scenarios.operations import Operation, example_body, fill_path, minimal_instance, spec_of
 
 PLACEHOLDER = "fdconf-probe"
-HST02_FAMILIES = ("AUTH-", "TEN-", "OBJ-")
 MAX_LISTED = 8
 
 
 def host_of(op: Operation) -> str:
     return "media" if op.base == "unversioned" else op.host
-
-
-def cr_tag(rule_id: str, host: str) -> str:
-    """``"[HST-02] "`` for a CR-host violation of an AUTH/TEN/OBJ rule, else ``""`` (a message prefix)."""
-    return "[HST-02] " if host == "cr" and rule_id.startswith(HST02_FAMILIES) else ""
 
 
 def required_params(op: Operation, known: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -60,19 +59,40 @@ def send(
 
 @dataclass
 class Sweep:
-    """Collects per-operation findings of one rule and raises them together at the end."""
+    """Collects per-operation findings of one rule and raises them together at the end.
+
+    Findings are filed per host (:func:`rule_for_host`): a sweep of an AUTH/TEN/OBJ rule over both
+    hosts raises its rule for main-host violations and HST-02 for CR-host ones, each alone."""
 
     rule_id: str
     findings: list[Finding] = field(default_factory=list)
     visited: int = 0
     skipped: list[str] = field(default_factory=list)
 
-    def judge(self, fn: Callable[[], None]) -> None:
+    def judge(self, fn: Callable[[], None], host: str = "main") -> None:
         self.visited += 1
         try:
             fn()
         except Finding as finding:
+            self.add(finding, host)
+
+    def add(self, finding: Finding, host: str = "main") -> None:
+        """File ``finding`` (raised for this sweep's rule) under the rule its host makes it evidence for."""
+        rule = rule_for_host(finding.rule_id, host)
+        if rule == finding.rule_id:
             self.findings.append(finding)
+            return
+        self.findings.append(
+            Finding(
+                rule,
+                f"{finding.rule_id} on the {host} host: {finding.message}",
+                expected=finding.expected,
+                received=finding.received,
+                curl=finding.curl,
+                request=finding.request,
+                response=finding.response,
+            )
+        )
 
     def finish(self, what: str) -> None:
         if not self.findings:
@@ -82,13 +102,14 @@ class Sweep:
                     + (f" (skipped: {'; '.join(self.skipped[:MAX_LISTED])})" if self.skipped else "")
                 )
             return
+        rules = list(dict.fromkeys(f.rule_id for f in self.findings))
         first = self.findings[0]
-        extra = "[HST-02] " if any("[HST-02]" in f.message for f in self.findings) else ""
-        summary = "; ".join(f.message.replace("[HST-02] ", "") for f in self.findings[:MAX_LISTED])
+        tags = "".join(f"[{r}] " for r in rules[1:])
+        summary = "; ".join(f.message for f in self.findings[:MAX_LISTED])
         more = f" (+{len(self.findings) - MAX_LISTED} more)" if len(self.findings) > MAX_LISTED else ""
         raise Finding(
-            self.rule_id,
-            f"{extra}{what}: {len(self.findings)} of {self.visited} operations violate it: {summary}{more}",
+            first.rule_id,
+            f"{tags}{what}: {len(self.findings)} of {self.visited} operations violate it: {summary}{more}",
             expected=first.expected,
             received=first.received,
             curl=first.curl,

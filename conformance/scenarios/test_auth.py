@@ -20,7 +20,7 @@ from conformance.client.http import OMIT, Api, Exchange
 from conformance.errors import Finding
 from conformance.scenarios.operations import Operation
 from conformance.scenarios.personas import foreign_signed, refresh_token_of
-from conformance.scenarios.sweep import Sweep, cr_tag, host_of, send, targets
+from conformance.scenarios.sweep import Sweep, host_of, send, targets
 
 VARIANTS = ("none", "garbage", "truncated", "no-scheme", "expired", "foreign-signed")
 
@@ -52,8 +52,7 @@ def _probe(  # noqa: PLR0917 - one probe, all of its inputs
         if exchange.status != 401 or carries_data(exchange.json()):
             raise Finding(
                 "AUTH-01",
-                f"{cr_tag('AUTH-01', op.host)}{op.method} {op.host}:{path} with token variant `{variant}` "
-                f"-> {exchange.status}",
+                f"{op.method} {op.host}:{path} with token variant `{variant}` -> {exchange.status}",
                 expected="401 and no data",
                 received=f"{exchange.status} {exchange.response.text[:160]}",
                 curl=exchange.curl,
@@ -61,7 +60,7 @@ def _probe(  # noqa: PLR0917 - one probe, all of its inputs
                 response=exchange.response_text(),
             )
 
-    sweep.judge(judge)
+    sweep.judge(judge, op.host)
 
 
 def _sweep(  # noqa: PLR0917 - pytest passes fixtures positionally
@@ -88,7 +87,7 @@ def _sweep(  # noqa: PLR0917 - pytest passes fixtures positionally
     sweep.finish(f"token variant `{variant}` must get 401 on every authenticated operation")
 
 
-@pytest.mark.fd_rule("AUTH-01")
+@pytest.mark.fd_rule("AUTH-01", "HST-02")
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_bad_tokens_are_rejected_on_every_read(  # noqa: PLR0917 - pytest passes fixtures positionally
     variant: str,
@@ -102,7 +101,7 @@ def test_bad_tokens_are_rejected_on_every_read(  # noqa: PLR0917 - pytest passes
     _sweep(fd_api, fd_sessions, fd_settings, spec_ops, path_values, variant, primary_partner, reads_only=True)
 
 
-@pytest.mark.fd_rule("AUTH-01")
+@pytest.mark.fd_rule("AUTH-01", "HST-02")
 @pytest.mark.fd_needs(mode="write")
 @pytest.mark.parametrize("variant", ["none", "garbage", "foreign-signed"])
 def test_bad_tokens_are_rejected_on_every_write(  # noqa: PLR0917 - pytest passes fixtures positionally

@@ -20,7 +20,7 @@ from conformance.errors import Finding
 from conformance.scenarios.discovery import event_facts
 from conformance.scenarios.operations import Operation
 from conformance.scenarios.sandbox import partner_product
-from conformance.scenarios.sweep import Sweep, cr_tag, host_of, send, targets
+from conformance.scenarios.sweep import Sweep, host_of, send, targets
 
 
 def _local_target(settings: Any) -> bool:
@@ -40,7 +40,7 @@ def _eid_reads(spec_ops: tuple[Operation, ...]) -> list[Operation]:
 def _relabel(rule: str, op: Operation, finding: Finding) -> Finding:
     return Finding(
         rule,
-        f"{cr_tag(rule, op.host)}{op.host} {finding.message}",
+        f"{op.host} {finding.message}",
         expected=finding.expected,
         received=finding.received,
         curl=finding.curl,
@@ -49,7 +49,7 @@ def _relabel(rule: str, op: Operation, finding: Finding) -> Finding:
     )
 
 
-@pytest.mark.fd_rule("OBJ-01")
+@pytest.mark.fd_rule("OBJ-01", "HST-02")
 def test_foreign_eid_is_404_on_every_read(
     fd_api: Callable[..., Api], spec_ops: tuple[Operation, ...], path_values: dict[str, Any], other_eid: str
 ) -> None:
@@ -71,7 +71,7 @@ def test_foreign_eid_is_404_on_every_read(
             except Finding as finding:
                 raise _relabel("OBJ-01", op, finding) from None
 
-        sweep.judge(judge)
+        sweep.judge(judge, op.host)
     sweep.finish("another partner's eid must be 404 on every /events/{eid}/... read")
 
 
@@ -83,7 +83,7 @@ def _normalised(exchange: Exchange, eid: str) -> tuple[int, str]:
     return exchange.status, text
 
 
-@pytest.mark.fd_rule("OBJ-04")
+@pytest.mark.fd_rule("OBJ-04", "HST-02")
 def test_foreign_and_never_existing_ids_are_indistinguishable(
     fd_api: Callable[..., Api],
     spec_ops: tuple[Operation, ...],
@@ -105,7 +105,7 @@ def test_foreign_and_never_existing_ids_are_indistinguishable(
             if _normalised(foreign, other_eid) != _normalised(never, never_existing_eid):
                 raise Finding(
                     "OBJ-04",
-                    f"{cr_tag('OBJ-04', op.host)}{op.host} GET {op.path}: a foreign eid "
+                    f"{op.host} GET {op.path}: a foreign eid "
                     f"answers {foreign.status}, a never-existing one {never.status} (bodies "
                     f"{'equal' if foreign.status != never.status else 'differ'})",
                     expected=f"{never.status} {never.response.text[:160]}",
@@ -115,7 +115,7 @@ def test_foreign_and_never_existing_ids_are_indistinguishable(
                     response=foreign.response_text(),
                 )
 
-        sweep.judge(judge)
+        sweep.judge(judge, op.host)
     sweep.finish("foreign and never-existing eids must get the same status and body")
 
 
@@ -134,7 +134,7 @@ def _snapshot(api_main: Api, api_cr: Api | None, eid: str) -> dict[str, Any]:
     return snap
 
 
-@pytest.mark.fd_rule("OBJ-02")
+@pytest.mark.fd_rule("OBJ-02", "HST-02")
 @pytest.mark.fd_needs(mode="write")
 def test_foreign_eid_is_rejected_on_every_write(  # noqa: PLR0917 - pytest passes fixtures positionally
     fd_api: Callable[..., Api],
@@ -169,8 +169,7 @@ def test_foreign_eid_is_rejected_on_every_write(  # noqa: PLR0917 - pytest passe
             if exchange.status != NOT_FOUND_STATUS:
                 raise Finding(
                     "OBJ-02",
-                    f"{cr_tag('OBJ-02', op.host)}{op.method} {op.host}:{path} on another "
-                    f"partner's event -> {exchange.status}",
+                    f"{op.method} {op.host}:{path} on another partner's event -> {exchange.status}",
                     expected="404",
                     received=f"{exchange.status} {exchange.response.text[:160]}",
                     curl=exchange.curl,
@@ -178,7 +177,7 @@ def test_foreign_eid_is_rejected_on_every_write(  # noqa: PLR0917 - pytest passe
                     response=exchange.response_text(),
                 )
 
-        sweep.judge(judge)
+        sweep.judge(judge, op.host)
     after = _snapshot(owner_main, owner_cr, other_eid)
     changed = [key for key in before if before[key] != after.get(key)]
     if changed:
@@ -226,7 +225,7 @@ def test_ids_in_query_strings_and_partner_segments_are_scoped(
                     f"GET {path}?{name}=<another partner's eid>",
                 )
 
-            sweep.judge(judge)
+            sweep.judge(judge, op.host)
     partner_reads = [
         op
         for op in spec_ops
@@ -240,7 +239,7 @@ def test_ids_in_query_strings_and_partner_segments_are_scoped(
         def judge_partner(path: str = path, api: Api = api) -> None:
             check_refusal(api.get(path), "OBJ-03", 403, None, f"GET {path} names another partner")
 
-        sweep.judge(judge_partner)
+        sweep.judge(judge_partner, op.host)
     sweep.finish("ids in query strings and {partner_id} segments must be scoped like path ids")
 
 
@@ -333,7 +332,7 @@ def test_parent_child_mismatch_is_404(
                     response=exchange.response_text(),
                 )
 
-        sweep.judge(judge)
+        sweep.judge(judge, op.host)
     _package_mismatches(sweep, fd_api("primary", "main"), spec_ops, primary_facts)
     sweep.finish("a tc or run of another event in a per-campaign path must be 404")
 

@@ -14,7 +14,8 @@ import pytest
 
 from conformance.client.http import Api
 from conformance.errors import Finding
-from conformance.scenarios.discovery import EventFacts, body_of
+from conformance.scenarios.discovery import EventFacts, body_of, campaign_key, keyed_campaigns
+from conformance.scenarios.operations import Operation, fill_path
 from conformance.scenarios.sandbox import clusters_of, q, refresh, setup_body
 
 
@@ -53,24 +54,39 @@ def test_clusters_carry_an_integer_run_and_unique_tcs(
         pytest.skip("not run: no primary event answered its clusters")
 
 
+def _campaign_read(spec_ops: tuple[Operation, ...]) -> Operation | None:
+    """The spec's read of one campaign by its per-campaign path ``/campaigns/{eid}/{tc}/{tc_run_id}``."""
+    for op in spec_ops:
+        kinds = [op.kind_of(p) for p in op.path_params]
+        bare = op.path.endswith("}")  # the campaign itself, not a sub-resource such as /creative
+        if op.host == "main" and op.method == "GET" and kinds == ["eid", "tc", "tc_run_id"] and bare:
+            return op
+    return None
+
+
 @pytest.mark.fd_rule("RUN-01")
-@pytest.mark.fd_needs(mode="publish")
-def test_url_encoded_tc_paths_resolve(primary_main: Api, primary_facts: list[EventFacts]) -> None:
-    """A campaign whose tc needs encoding is addressed by its per-campaign path (its own creative is
-    written back unchanged, so the call is idempotent)."""
+def test_url_encoded_tc_paths_resolve(
+    primary_main: Api, primary_facts: list[EventFacts], spec_ops: tuple[Operation, ...]
+) -> None:
+    """A campaign whose tc needs encoding is read by its per-campaign path, addressed with the
+    campaign's own key (its eid, not the listing event's), and that path resolves to it."""
+    op = _campaign_read(spec_ops)
+    if op is None:
+        pytest.skip("not run: the spec has no read of one campaign by its per-campaign path")
     for facts in primary_facts:
-        for campaign in facts.campaigns:
-            tc = str(campaign.get("tc", ""))
-            creative = campaign.get("creative")
-            if tc == urllib.parse.quote(tc, safe="") or not isinstance(creative, dict):
+        for campaign in keyed_campaigns(facts):
+            eid, tc, run = campaign_key(campaign) or ("", "", 0)
+            if tc == urllib.parse.quote(tc, safe=""):
                 continue
-            path = f"/campaigns/{q(facts.eid)}/{q(tc)}/{q(campaign.get('tc_run_id'))}/creative"
-            exchange = primary_main.put(path, json=creative)
-            if not 200 <= exchange.status < 300:
+            path = fill_path(op, {"eid": eid, "tc": tc, "tc_run_id": run}) or ""
+            exchange = primary_main.get(path)
+            body = exchange.json()
+            resolved = isinstance(body, dict) and campaign_key(body) in (None, (eid, tc, run))
+            if exchange.status != 200 or not resolved:
                 raise Finding(
                     "RUN-01",
-                    f"PUT {path} (tc {tc!r} percent-encoded) -> {exchange.status}",
-                    expected="2xx: the encoded label resolves to its campaign",
+                    f"GET {path} (tc {tc!r} percent-encoded) -> {exchange.status}",
+                    expected=f"200 with the campaign {(eid, tc, run)}: the encoded label resolves to it",
                     received=exchange.response_text(200),
                     curl=exchange.curl,
                     request=exchange.request_text(),

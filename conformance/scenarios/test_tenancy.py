@@ -21,7 +21,7 @@ from conformance.errors import Finding
 from conformance.scenarios.discovery import list_items, walk_pages
 from conformance.scenarios.operations import Operation
 from conformance.scenarios.personas import non_partner_groups, partners_of
-from conformance.scenarios.sweep import Sweep, cr_tag, host_of, targets
+from conformance.scenarios.sweep import Sweep, host_of, targets
 
 WALK_LIMIT = 10
 
@@ -56,7 +56,7 @@ def _tenancy_sweep(  # noqa: PLR0917 - pytest passes fixtures positionally
             except Finding as finding:
                 raise Finding(
                     rule,
-                    f"{cr_tag(rule, op.host)}{op.host} {finding.message}",
+                    f"{op.host} {finding.message}",
                     expected=finding.expected,
                     received=finding.received,
                     curl=finding.curl,
@@ -64,11 +64,11 @@ def _tenancy_sweep(  # noqa: PLR0917 - pytest passes fixtures positionally
                     response=finding.response,
                 ) from None
 
-        sweep.judge(judge)
+        sweep.judge(judge, op.host)
     sweep.finish(what)
 
 
-@pytest.mark.fd_rule("TEN-01")
+@pytest.mark.fd_rule("TEN-01", "HST-02")
 @pytest.mark.fd_needs(personas=("multi",))
 def test_multi_partner_user_without_header_gets_400(
     fd_api: Callable[..., Api], fd_sessions: Any, spec_ops: tuple[Operation, ...], path_values: dict[str, Any]
@@ -87,7 +87,7 @@ def test_multi_partner_user_without_header_gets_400(
     )
 
 
-@pytest.mark.fd_rule("TEN-02")
+@pytest.mark.fd_rule("TEN-02", "HST-02")
 def test_single_partner_user_without_header_gets_own_data(
     fd_api: Callable[..., Api],
     fd_sessions: Any,
@@ -111,7 +111,7 @@ def test_single_partner_user_without_header_gets_own_data(
             if (implied.status, implied.json()) != (explicit.status, explicit.json()):
                 raise Finding(
                     "TEN-02",
-                    f"{cr_tag('TEN-02', op.host)}{op.host} GET {path}: the answer without "
+                    f"{op.host} GET {path}: the answer without "
                     f"the header differs from the answer scoped to {primary_partner}",
                     expected=f"{explicit.status} {explicit.response.text[:160]}",
                     received=f"{implied.status} {implied.response.text[:160]}",
@@ -120,7 +120,7 @@ def test_single_partner_user_without_header_gets_own_data(
                     response=implied.response_text(),
                 )
 
-        sweep.judge(judge)
+        sweep.judge(judge, op.host)
     sweep.finish("a single-partner user without the header must see exactly its own partner's data")
 
 
@@ -136,7 +136,7 @@ def _foreign_header(kind: str, fd_sessions: Any, other_partner: str, primary_par
     return primary_partner.upper()
 
 
-@pytest.mark.fd_rule("TEN-03")
+@pytest.mark.fd_rule("TEN-03", "HST-02")
 @pytest.mark.parametrize("kind", ["other-tenant", "non-partner-group", "malformed"])
 def test_header_naming_a_partner_the_user_lacks_gets_403(  # noqa: PLR0917 - pytest passes fixtures positionally
     kind: str,

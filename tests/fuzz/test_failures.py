@@ -29,3 +29,56 @@ def test_group_becomes_one_finding_tagging_every_rule() -> None:
 def test_single_custom_failure_keeps_its_rule() -> None:
     failure = Failure(operation="GET /x", message="[TEN-04] list leaks")
     assert as_finding(failure, operation="main GET /x").rule_id == "TEN-04"
+
+
+def test_a_5xx_is_sch01_only_not_also_an_undocumented_status() -> None:
+    from schemathesis.openapi.checks import UndefinedStatusCode
+
+    server = ServerError(operation="GET /events/", status_code=500)
+    undocumented = UndefinedStatusCode(
+        operation="GET /events/",
+        status_code=500,
+        defined_status_codes=["200"],
+        allowed_status_codes=[200],
+        message="undocumented",
+    )
+    finding = as_finding(FailureGroup([server, undocumented]), operation="main GET /events/")
+    assert finding.rule_id == "SCH-01"
+    assert "[SCH-02]" not in str(finding)
+
+
+def test_without_a_5xx_an_undocumented_status_is_sch02() -> None:
+    from schemathesis.openapi.checks import UndefinedStatusCode
+
+    undocumented = UndefinedStatusCode(
+        operation="GET /events/",
+        status_code=418,
+        defined_status_codes=["200"],
+        allowed_status_codes=[200],
+        message="undocumented",
+    )
+    assert as_finding(FailureGroup([undocumented]), operation="main GET /events/").rule_id == "SCH-02"
+
+
+def test_cr_host_tenancy_evidence_is_hst02_alone() -> None:
+    ours = CustomFailure(
+        operation="GET /events/{eid}",
+        title="Custom check failed: `fd_tenancy_replay`",
+        message="[TEN-03] GET /events/{eid} replayed with a foreign header: expected 403, got 200",
+        exception=AssertionError("x"),
+    )
+    finding = as_finding(FailureGroup([ours]), operation="cr GET /events/{eid}", host="cr")
+    assert finding.rule_id == "HST-02"
+    assert "[TEN-03]" not in str(finding)
+
+
+def test_main_host_tenancy_evidence_keeps_its_rule() -> None:
+    ours = CustomFailure(
+        operation="GET /events/{eid}",
+        title="Custom check failed: `fd_tenancy_replay`",
+        message="[TEN-03] replayed with a foreign header: expected 403, got 200",
+        exception=AssertionError("x"),
+    )
+    finding = as_finding(FailureGroup([ours]), operation="main GET /events/{eid}", host="main")
+    assert finding.rule_id == "TEN-03"
+    assert "[HST-02]" not in str(finding)

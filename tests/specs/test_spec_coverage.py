@@ -1,5 +1,6 @@
 """The specs hold exactly the operations api-facts.md documents (§D1-D3), minus the admin-only and
-catch-all rows, with the fixed operationIds; old-only routes are deprecated."""
+catch-all rows, plus the contract's own read of one campaign, with the fixed operationIds; old-only
+routes are deprecated."""
 
 from __future__ import annotations
 
@@ -64,6 +65,8 @@ MAIN = {
     "GET /setup_processes/event_types": ("listSetupEventTypes", False),
     "POST /campaigns_setup": ("editPublishedCampaign", False),
     "POST /campaigns/new_runtime_budget": ("setCampaignsRuntimeBudget", True),
+    # Not a row of api-facts.md: the contract's read of one campaign (specs/README.md, Decisions).
+    "GET /campaigns/{eid}/{tc}/{tc_run_id}": ("getCampaign", False),
     "PUT /campaigns/{eid}/{tc}/{tc_run_id}/creative": ("replaceCampaignCreative", True),
     "PUT /campaigns/{partner_id}/{eid}/{tc}/{tc_run_id}/target_audience": (
         "replaceCampaignTargetAudience",

@@ -116,4 +116,4 @@ def test_hypothesis_generates_every_operation(host: str) -> None:
         operation = result.ok()
         labels.append(operation.label)
         _generate(operation)
-    assert len(labels) == {"main": 79, "cr": 5}[host]
+    assert len(labels) == {"main": 80, "cr": 5}[host]

@@ -48,23 +48,37 @@ SIMULATION_CLUSTERS = [
         "size_share": 0.1,
     },
 ]
-# field in the save payload -> (stored key, accepted types)
-EDITABLE: dict[str, tuple[str, tuple[type, ...]]] = {
+NONE = type(None)
+# The fields each payload declares in the spec -> (stored key, accepted JSON types). Nullable fields
+# (`type: [string, 'null']`) accept null, which clears them; fields the spec does not declare are
+# additional properties: accepted and ignored. The spec validated the body already; these guard the
+# handler's own needs and must never reject what the spec allows.
+SAVE_FIELDS: dict[str, tuple[str, tuple[type, ...]]] = {
     "title": ("title", (str,)),
     "name": ("title", (str,)),
-    "description": ("description", (str,)),
-    "category": ("category", (str,)),
+    "description": ("description", (str, NONE)),
+    "category": ("category", (str, NONE)),
     "lineups": ("lineups_raw", (list,)),
     "lineups_raw": ("lineups_raw", (list,)),
     "setlists": ("setlists", (list,)),
+    "venue": ("venue_name", (str, NONE)),
+    "hall": ("hall_name", (str, NONE)),
+    "city": ("city", (str, NONE)),
+    "capacity": ("capacity", (int, NONE)),
+    "price": ("price", (dict,)),
+    "special_ad_category": ("special_ad_category", (str, NONE)),
+}
+SIMULATION_FIELDS: dict[str, tuple[str, tuple[type, ...]]] = {
+    "description": ("description", (str,)),
     "venue": ("venue_name", (str,)),
-    "venue_name": ("venue_name", (str,)),
     "hall": ("hall_name", (str,)),
-    "hall_name": ("hall_name", (str,)),
     "city": ("city", (str,)),
+    "category": ("category", (str,)),
     "capacity": ("capacity", (int,)),
     "price": ("price", (dict,)),
-    "special_ad_category": ("special_ad_category", (str, type(None))),
+    "lineups": ("lineups_raw", (list,)),
+    "setlists": ("setlists", (list,)),
+    "special_ad_category": ("special_ad_category", (str,)),
 }
 
 
@@ -87,22 +101,21 @@ def get_event(ctx: Ctx) -> Reply:
     return Reply(200, {**raw_view(doc), "tc_run_id": runs[-1] if runs else None})
 
 
-def _apply(doc: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+Fields = dict[str, tuple[str, tuple[type, ...]]]
+
+
+def _apply(doc: dict[str, Any], body: dict[str, Any], fields: Fields) -> dict[str, Any]:
     errors = []
-    for name, (key, types) in EDITABLE.items():
+    for name, (key, types) in fields.items():
         if name not in body:
             continue
         value: Any = body[name]
-        if key == "capacity" and as_int(value) is not None:
-            value = body[name] = as_int(value)  # 12000.0 is an integer to JSON Schema
+        if int in types and as_int(value) is not None:
+            value = as_int(value)  # 12000.0 is an integer to JSON Schema
         if not isinstance(value, types) or isinstance(value, bool):
             errors.append(replies.field_error(f"body.{name}", "type", f"{name} has the wrong type"))
-            continue
-        value = body[name]  # typed Any again: isinstance against a tuple variable narrows to object
-        if key == "capacity" and not 0 <= value <= 2_147_483_647:
+        elif isinstance(value, int) and key == "capacity" and not 0 <= value <= 2_147_483_647:
             errors.append(replies.field_error("body.capacity", "range", "capacity must be 0..2147483647"))
-        elif key == "title" and not value.strip():
-            errors.append(replies.field_error(f"body.{name}", "required", "the title must not be empty"))
         else:
             doc[key] = value
     if errors:
@@ -141,7 +154,7 @@ def save_event(ctx: Ctx) -> Reply:
         )
     retry = bool_arg(ctx, "itc_retry")
     with ctx.svc.store.transaction():
-        doc = _apply(doc, body_object(ctx))
+        doc = _apply(doc, body_object(ctx), SAVE_FIELDS)
         doc["last_updated_on_fe"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         ctx.svc.store.save_event(doc["id"], ctx.partner, doc)
         if retry:
@@ -200,7 +213,8 @@ def simulate(ctx: Ctx) -> Reply:
             "capacity": 0,
             "category": "concert",
         },
-        {k: v for k, v in body.items() if k != "name"},
+        body,
+        SIMULATION_FIELDS,
     )
     with ctx.svc.store.transaction():
         created = _new_event(ctx, doc)

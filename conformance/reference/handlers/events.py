@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -70,45 +71,56 @@ def _day(ctx: Ctx, name: str) -> date | None:
         ) from None
 
 
-def _matches(ctx: Ctx, doc: dict[str, Any], with_campaigns: set[str]) -> bool:
+FILTERS = {
+    "city": "city",
+    "frontend_status": "frontend_status",
+    "status": "status",
+    "marketing_campaign_status": "campaign_status",
+}
+
+
+def _event_filter(ctx: Ctx, with_campaigns: set[str]) -> Callable[[dict[str, Any]], bool]:
+    """The list's query as one predicate over event documents (the query is read once per request)."""
     q = str(ctx.arg("q") or ctx.arg("search") or "").strip().lower()
-    if q and not any(q in str(doc.get(k) or "").lower() for k in ("title", "city", "venue_name", "id")):
-        return False
-    day = date.fromisoformat(str(doc["start_date_time"])[:10])
     since, until = _day(ctx, "since"), _day(ctx, "until")
-    if (since and day < since) or (until and day > until):
-        return False
-    filters = {
-        "city": "city",
-        "frontend_status": "frontend_status",
-        "status": "status",
-        "marketing_campaign_status": "campaign_status",
-    }
-    for param, key in filters.items():
-        wanted = ctx.arg_list(param)
-        if wanted and str(doc.get(key)) not in wanted:
-            return False
+    wanted = {key: values for param, key in FILTERS.items() if (values := ctx.arg_list(param))}
     venues = ctx.arg_list("vh")
-    if venues and doc.get("venue_name") not in venues and doc.get("hall_name") not in venues:
-        return False
-    for flag in ("simulated", "flagged_to_top"):
-        wanted_flag = bool_arg(ctx, flag)
-        if wanted_flag is not None and bool(doc.get(flag)) != wanted_flag:
+    flags = {
+        flag: value for flag in ("simulated", "flagged_to_top") if (value := bool_arg(ctx, flag)) is not None
+    }
+    include_archived = bool_arg(ctx, "include_archived")
+    only_with_campaigns = bool_arg(ctx, "campaigns")
+    exclude_products = bool_arg(ctx, "exclude_products")
+
+    def matches(doc: dict[str, Any]) -> bool:
+        if q and not any(q in str(doc.get(k) or "").lower() for k in ("title", "city", "venue_name", "id")):
             return False
-    if not bool_arg(ctx, "include_archived") and (
-        doc.get("frontend_status") == "HIDDEN" or doc.get("status") == "archived"
-    ):
-        return False
-    if bool_arg(ctx, "campaigns") and doc["id"] not in with_campaigns:
-        return False
-    return not (bool_arg(ctx, "exclude_products") and doc.get("category") == "product")
+        day = date.fromisoformat(str(doc["start_date_time"])[:10])
+        if (since and day < since) or (until and day > until):
+            return False
+        if any(str(doc.get(key)) not in values for key, values in wanted.items()):
+            return False
+        if venues and doc.get("venue_name") not in venues and doc.get("hall_name") not in venues:
+            return False
+        if any(bool(doc.get(flag)) != value for flag, value in flags.items()):
+            return False
+        if not include_archived and (
+            doc.get("frontend_status") == "HIDDEN" or doc.get("status") == "archived"
+        ):
+            return False
+        if only_with_campaigns and doc["id"] not in with_campaigns:
+            return False
+        return not (exclude_products and doc.get("category") == "product")
+
+    return matches
 
 
 def list_events(ctx: Ctx) -> Reply:
     page, limit = paging(ctx)
     owners = ctx.svc.hooks.lists.owners(ctx, "events", page)
     with_campaigns = {r["eid"] for r in ctx.svc.store.rows("SELECT DISTINCT eid FROM campaigns")}
-    docs = [d for d in owned_events(ctx, owners) if _matches(ctx, d, with_campaigns)]
+    matches = _event_filter(ctx, with_campaigns)
+    docs = [d for d in owned_events(ctx, owners) if matches(d)]
     docs.sort(key=lambda d: not d.get("flagged_to_top"))
     return Reply(200, page_of(ctx, [main_view(d) for d in docs], page, limit))
 

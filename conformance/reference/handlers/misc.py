@@ -249,20 +249,13 @@ def start_multipart(ctx: Ctx) -> Reply:
 
 
 def complete_multipart(ctx: Ctx) -> Reply:
-    body = body_object(ctx, required=False)
-    upload_id = body.get("upload_id")
-    if upload_id is None:  # the spec leaves the body open: nothing named, nothing to complete
-        return Reply(200, {"upload_id": None, "completed": False})
-    row = ctx.svc.store.one("SELECT partner_id FROM uploads WHERE id = ?", (str(upload_id),))
+    # The spec requires upload_id; an id never issued, already completed or another partner's is one
+    # answer (404), so the upload table is no oracle over other tenants' uploads.
+    upload_id = str(body_object(ctx).get("upload_id"))
+    row = ctx.svc.store.one("SELECT partner_id FROM uploads WHERE id = ?", (upload_id,))
     if row is None or row["partner_id"] != ctx.partner:
-        raise replies.invalid(
-            [
-                replies.field_error(
-                    "body.upload_id", "unknown_upload", "an upload_id from POST /storage/multipart-upload"
-                )
-            ]
-        )
-    ctx.svc.store.run("DELETE FROM uploads WHERE id = ?", (str(upload_id),))
+        raise replies.not_found("upload")
+    ctx.svc.store.run("DELETE FROM uploads WHERE id = ?", (upload_id,))
     return Reply(200, {"upload_id": upload_id, "completed": True})
 
 
