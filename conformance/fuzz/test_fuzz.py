@@ -34,23 +34,17 @@ from conformance.checks import st_hooks
 from conformance.client.http import PARTNER_HEADER
 from conformance.fuzz import contract, runtime
 from conformance.fuzz.failures import as_finding, case_curl
-from conformance.scenarios import operations
 
 SETTINGS = runtime.collection_settings()
 READ_ONLY = SETTINGS.mode == "read-only"
 FUZZ_PUBLISH = SETTINGS.mode == "publish" and SETTINGS.embedded
 
 
-def _publish_ids(host: str) -> list[str]:
-    return [
-        str(op.raw.get("operationId"))
-        for op in operations.load(host)
-        if op.publishes and op.raw.get("operationId")
-    ]
-
-
 def _config(host: str) -> Any:
-    return schemathesis.Config.from_dict({"operations": contract.operations_config(host)})
+    # Mode safety lives in the config's operation entries: Schemathesis ignores schema.include() and
+    # schema.exclude() once a config has any (see conformance.fuzz.contract).
+    entries = contract.operations_config(host, reads_only=READ_ONLY, publish=FUZZ_PUBLISH)
+    return schemathesis.Config.from_dict({"operations": entries})
 
 
 def _load(path: Any, host: str) -> Any:
@@ -64,9 +58,6 @@ def _load(path: Any, host: str) -> Any:
             config.extra_data_sources.responses = False  # never reuse captured ids in writes
     if READ_ONLY:
         schema.config.phases.coverage.unexpected_methods = set()
-        schema = schema.include(method=["GET"])
-    if not FUZZ_PUBLISH and _publish_ids(host):
-        schema = schema.exclude(operation_id=_publish_ids(host))
     _register_auth(schema)
     return schema
 

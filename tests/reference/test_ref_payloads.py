@@ -99,3 +99,9 @@ def test_simulation_accepts_integral_floats_and_exact_times(alice: Caller) -> No
     assert created.json()["capacity"] == 0
     late = alice.cr("POST", "/events/", json={"time": "20:30\n"}, params={"event_type": "fdlive"})
     assert_envelope(late, 400)
+
+
+@pytest.mark.parametrize(("description", "status"), [(" ", 400), ("\u00a0\t", 400), (" concert fans ", 200)])
+def test_nlq_descriptions_must_not_be_blank(alice: Caller, description: str, status: int) -> None:
+    answer = alice.main("GET", "/nlq/ids_from_nl_description", params={"description": description})
+    assert answer.status_code == status, answer.text

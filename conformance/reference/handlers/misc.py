@@ -204,8 +204,9 @@ def customer_list(ctx: Ctx) -> Reply:
 
 
 def nlq(ctx: Ctx) -> Reply:
+    # The spec makes it required and non-blank (`pattern: \S`); its validation ran already.
     description = ctx.arg("description")
-    if not isinstance(description, str) or not description.strip():
+    if not isinstance(description, str) or not description:
         raise replies.invalid([replies.field_error("query.description", "required", "a description")])
     kind = ctx.arg("result_type") or "customer"
     return Reply(
