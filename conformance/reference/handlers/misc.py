@@ -13,7 +13,7 @@ from typing import Any
 from conformance.reference import replies
 from conformance.reference.context import Ctx
 from conformance.reference.handlers.common import body_object, bool_arg, route
-from conformance.reference.handlers.partners import BACKHAUL_DEFAULTS
+from conformance.reference.handlers.partners import BACKHAUL_DEFAULTS, backhaul_settings
 from conformance.reference.replies import Reply
 
 CTAS = {
@@ -138,25 +138,7 @@ def get_backhaul_details(ctx: Ctx) -> Reply:
 
 def put_backhaul_details(ctx: Ctx) -> Reply:
     doc = _package(ctx, ctx.params["package_id"])
-    body = body_object(ctx)
-    window = body.get("backhaul_evaluation_attribution_window", 14)
-    if isinstance(window, float) and window.is_integer():
-        window = int(window)
-    if not isinstance(window, int) or isinstance(window, bool) or not 0 <= window <= 3650:
-        raise replies.invalid(
-            [
-                replies.field_error(
-                    "body.backhaul_evaluation_attribution_window",
-                    "range",
-                    "an integer number of days, 0..3650",
-                )
-            ]
-        )
-    doc["backhaul_evaluation_details"] = {
-        **BACKHAUL_DEFAULTS,
-        **{k: body[k] for k in BACKHAUL_DEFAULTS if k in body},
-        "backhaul_evaluation_attribution_window": window,
-    }
+    doc["backhaul_evaluation_details"] = backhaul_settings(ctx)
     _save_package(ctx, doc)
     return Reply(200, doc["backhaul_evaluation_details"])
 

@@ -64,13 +64,8 @@ def _own_partner_segment(ctx: Ctx) -> None:
         raise replies.not_authorized()
 
 
-def backhaul_details(ctx: Ctx) -> Reply:
-    _own_partner_segment(ctx)
-    return Reply(200, {**BACKHAUL_DEFAULTS, **_partner(ctx).get("backhaul_attribution_details", {})})
-
-
-def save_backhaul_details(ctx: Ctx) -> Reply:
-    _own_partner_segment(ctx)
+def backhaul_settings(ctx: Ctx) -> dict[str, Any]:
+    """Backhaul settings from the request body over the defaults (packages and partners share them)."""
     body = body_object(ctx)
     window = body.get("backhaul_evaluation_attribution_window", 14)
     if isinstance(window, float) and window.is_integer():
@@ -85,12 +80,22 @@ def save_backhaul_details(ctx: Ctx) -> Reply:
                 )
             ]
         )
-    doc = _partner(ctx)
-    details = {
+    return {
         **BACKHAUL_DEFAULTS,
         **{k: body[k] for k in BACKHAUL_DEFAULTS if k in body},
         "backhaul_evaluation_attribution_window": window,
     }
+
+
+def backhaul_details(ctx: Ctx) -> Reply:
+    _own_partner_segment(ctx)
+    return Reply(200, {**BACKHAUL_DEFAULTS, **_partner(ctx).get("backhaul_attribution_details", {})})
+
+
+def save_backhaul_details(ctx: Ctx) -> Reply:
+    _own_partner_segment(ctx)
+    doc = _partner(ctx)
+    details = backhaul_settings(ctx)
     doc["backhaul_attribution_details"] = details
     _save_partner(ctx, doc)
     return Reply(200, details)
