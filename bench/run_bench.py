@@ -49,17 +49,25 @@ def fdconf_run(args: list[str], report_dir: Path) -> tuple[float, dict[str, Any]
     return wall, json.loads(results.read_text(encoding="utf-8"))
 
 
-def total_cases(results: dict[str, Any]) -> tuple[int, float]:
-    """Fuzzed cases of a run and the time its fuzz tests took (they all give evidence for SCH-01)."""
-    cases = sum(o["cases"] for o in results["operations"])
-    fuzz_time = next((r["duration"] for r in results["rules"] if r["id"] == "SCH-01"), 0.0)
-    return cases, fuzz_time
+def total_cases(results: dict[str, Any], host: str | None = None) -> tuple[int, float]:
+    """Fuzzed cases of a run (optionally of one host) and the time their fuzz tests took."""
+    ops = [o for o in results["operations"] if host is None or o["host"] == host]
+    return sum(o["cases"] for o in ops), sum(o["duration"] for o in ops)
 
 
 def plain_schemathesis(stack: ReferenceStack, token: str, examples: int, seed: int,
-                       work: Path) -> tuple[int, float]:
-    """Plain ``schemathesis run`` on the main spec, GET operations, same phases as our fuzz."""
-    report = work / "st-report"
+                       work: Path, *, unexpected_methods: bool) -> tuple[int, float]:
+    """Plain ``schemathesis run`` on the main spec, GET operations, same phases as our fuzz.
+
+    With ``unexpected_methods=False`` the coverage phase sends no undocumented-method probes, as our
+    read-only fuzz does: that is the like-for-like workload."""
+    label = "probes" if unexpected_methods else "like"
+    report = work / f"st-report-{label}"
+    cwd = work / f"st-{label}"
+    cwd.mkdir()
+    if not unexpected_methods:
+        (cwd / "schemathesis.toml").write_text("[phases.coverage]\nunexpected-methods = []\n",
+                                               encoding="utf-8")
     cmd = [
         sys.executable, "-m", "schemathesis.cli", "run", str(main_spec()), "--url", stack.main_base,
         "-n", str(examples), "--seed", str(seed), "--generation-database", "none",
@@ -68,7 +76,7 @@ def plain_schemathesis(stack: ReferenceStack, token: str, examples: int, seed: i
         "--report", "json", "--report-dir", str(report), "--no-color",
     ]
     env = {**os.environ, "SCHEMATHESIS_HOOKS": ""}
-    subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=work, env=env)
+    subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=cwd, env=env)
     summary = json.loads(next(report.glob("*.json")).read_text(encoding="utf-8"))
     return int(summary["test_cases"]["generated"]), float(summary["running_time"])
 
@@ -101,6 +109,10 @@ def run_against(stack: ReferenceStack, work: Path, name: str, extra: list[str]) 
     return wall
 
 
+def rate(count: int, seconds: float, unit: str) -> str:
+    return f"{count} {unit} / {seconds:.1f} s = {count / max(seconds, 1e-9):.0f} {unit}/s"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="skip the slow full-run figures")
@@ -116,21 +128,27 @@ def main() -> None:
             rows.append(("full `fdconf run` (embedded, default budget)",
                          f"{wall:.1f} s wall, {cases} cases, verdict {results['verdict']}"))
 
-        _, fuzz = fdconf_run(["--seed", str(args.seed), "--max-examples", str(args.examples),
-                              "--rules", "SCH", "--mode", "read-only"], work / "fuzz")
+        budget = ["--seed", str(args.seed), "--max-examples", str(args.examples)]
+        _, fuzz = fdconf_run([*budget, "--rules", "SCH", "--mode", "read-only"], work / "fuzz")
+        # Like-for-like: only the main host's GET operations, no stateful phase (pytest -k).
+        _, main_only = fdconf_run([*budget, "--rules", "SCH", "--mode", "read-only", "--",
+                                   "-k", "test_operation and main"], work / "fuzz-main")
         ours, ours_s = total_cases(fuzz)
+        like, like_s = total_cases(main_only, host="main")
         with ReferenceStack() as stack:
             token = httpx.post(f"{stack.main_base}/auth", timeout=10, json={
                 "username": stack.personas["primary"]["username"],
                 "password": stack.personas["primary"]["password"]}).json()["AccessToken"]
-            st_cases, st_s = plain_schemathesis(stack, token, args.examples, args.seed, work)
+            st_cases, st_s = plain_schemathesis(stack, token, args.examples, args.seed, work,
+                                                unexpected_methods=False)
+            probe_cases, probe_s = plain_schemathesis(stack, token, args.examples, args.seed, work,
+                                                      unexpected_methods=True)
             loop_s = httpx_loop(stack, token, max(st_cases, 1))
-        rows.append(("fuzz, ours (both hosts, GET, our checks on)", f"{ours} cases / {ours_s:.1f} s = "
-                     f"{ours / max(ours_s, 1e-9):.0f} cases/s"))
-        rows.append(("fuzz, plain `schemathesis run` (main, GET)", f"{st_cases} cases / {st_s:.1f} s = "
-                     f"{st_cases / max(st_s, 1e-9):.0f} cases/s"))
-        rows.append(("plain httpx loop, same request count", f"{st_cases} requests / {loop_s:.2f} s = "
-                     f"{st_cases / max(loop_s, 1e-9):.0f} req/s"))
+        rows.append(("fuzz, ours: main GET ops, our checks on", rate(like, like_s, "cases")))
+        rows.append(("fuzz, plain `schemathesis run`: same ops and phases", rate(st_cases, st_s, "cases")))
+        rows.append(("fuzz, ours: both hosts + stateful (read-only run)", rate(ours, ours_s, "cases")))
+        rows.append(("fuzz, plain, plus undocumented-method probes", rate(probe_cases, probe_s, "cases")))
+        rows.append(("plain httpx loop, same request count", rate(st_cases, loop_s, "requests")))
 
         if not args.quick:
             scen = ["--no-fuzz", "--seed", str(args.seed)]

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 
 from conformance.client.curl import curl_line
-from conformance.errors import TargetError, UsageError
+from conformance.errors import Finding, TargetError, UsageError
 from conformance.redact import REDACTOR
 
 PARTNER_HEADER = "X-Preferred-Partner-Id"
@@ -71,6 +71,22 @@ class Exchange:
         head = [f"HTTP {self.status}"]
         head += [f"{k}: {v}" for k, v in REDACTOR.headers(self.response.headers.multi_items())]
         return REDACTOR.text("\n".join(head) + "\n\n" + self.response.text[:limit])
+
+    def finding(
+        self, rule_id: str, message: str, *, expected: str = "", received: str | None = None
+    ) -> Finding:
+        """A :class:`Finding` about this exchange, carrying its curl line, request and response.
+
+        ``received`` defaults to the status and the start of the body."""
+        return Finding(
+            rule_id,
+            message,
+            expected=expected,
+            received=f"{self.status} {self.response.text[:160]}" if received is None else received,
+            curl=self.curl,
+            request=self.request_text(),
+            response=self.response_text(),
+        )
 
 
 class WriteBlocked(UsageError):

@@ -18,7 +18,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from conformance.config.settings import MODES, PERSONA_FIELDS, PERSONAS, PersonaSettings, Settings
+from conformance.config.settings import (
+    EMBEDDED_REFRESH_TIMEOUT,
+    MODES,
+    PERSONA_FIELDS,
+    PERSONAS,
+    PersonaSettings,
+    Settings,
+)
 from conformance.config.validate import nearest, validate
 from conformance.errors import ConfigError
 from conformance.redact import REDACTOR
@@ -223,6 +230,9 @@ def build(data: Mapping[str, Any], *, config_file: str | None = None) -> Setting
         seed=int(run["seed"]) if "seed" in run else secrets.randbelow(2**31),
         max_examples=int(run.get("max_examples", Settings.max_examples)),
         timeout=float(run.get("timeout", Settings.timeout)),
+        # The reference refreshes synchronously; a real target may recompute clusters for a while.
+        refresh_timeout=float(run.get("refresh_timeout", EMBEDDED_REFRESH_TIMEOUT if embedded
+                                      else Settings.refresh_timeout)),
         report_dir=run.get("report_dir"),
         rules=split_rules(run.get("rules")),
         defects=defects,

@@ -17,6 +17,8 @@ PERSONAS = ("primary", "other", "multi", "nopartner", "legacy")
 PERSONA_FIELDS = ("username", "password", "token", "partner", "expired_token")
 DEFAULT_MAX_EXAMPLES = 25
 DEFAULT_TIMEOUT = 10.0
+DEFAULT_REFRESH_TIMEOUT = 30.0  # a real target may recompute clusters asynchronously
+EMBEDDED_REFRESH_TIMEOUT = 3.0  # the reference refreshes synchronously
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,7 @@ class Settings:
     seed: int = 0
     max_examples: int = DEFAULT_MAX_EXAMPLES
     timeout: float = DEFAULT_TIMEOUT
+    refresh_timeout: float = DEFAULT_REFRESH_TIMEOUT
     report_dir: str | None = None
     rules: tuple[str, ...] = ()
     defects: tuple[str, ...] = ()

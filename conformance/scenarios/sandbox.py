@@ -16,8 +16,6 @@ from conformance.errors import Finding
 from conformance.scenarios.discovery import body_of
 from conformance.scenarios.operations import example_body, load
 
-REFRESH_TIMEOUT = 30.0
-
 
 def q(value: Any) -> str:
     return urllib.parse.quote(str(value), safe="")
@@ -91,8 +89,9 @@ def partner_product(api: Api) -> str | None:
     return None
 
 
-def refresh(main: Api, cr: Api, eid: str, rule: str) -> tuple[int, int]:
-    """Ask the CR host to recompute clusters; ``(run before, run after)`` once a newer run shows."""
+def refresh(main: Api, cr: Api, eid: str, rule: str, *, timeout: float) -> tuple[int, int]:
+    """Ask the CR host to recompute clusters; ``(run before, run after)`` once a newer run shows,
+    polling for at most ``timeout`` seconds (``run.refresh_timeout``)."""
     before, _ = clusters_of(main, eid, rule)
     raw = cr.get(f"/events/{q(eid)}")
     event = body_of(raw)
@@ -109,16 +108,13 @@ def refresh(main: Api, cr: Api, eid: str, rule: str) -> tuple[int, int]:
         params["partner_product"] = product
     saved = cr.put(f"/events/{q(eid)}", params=params, json=event)
     if not 200 <= saved.status < 300:
-        raise Finding(
+        raise saved.finding(
             rule,
             f"the CR save with itc_retry=true was refused ({saved.status})",
             expected="2xx",
             received=saved.response_text(300),
-            curl=saved.curl,
-            request=saved.request_text(),
-            response=saved.response_text(),
         )
-    deadline, wait, after = time.monotonic() + REFRESH_TIMEOUT, 0.2, before
+    deadline, wait, after = time.monotonic() + timeout, 0.2, before
     while time.monotonic() < deadline:
         after, _ = clusters_of(main, eid, rule)
         if after != before:

@@ -50,14 +50,10 @@ def _probe(  # noqa: PLR0917 - one probe, all of its inputs
     def judge() -> None:
         exchange = send(api, op, path, token=OMIT, headers=headers, partner=partner)
         if exchange.status != 401 or carries_data(exchange.json()):
-            raise Finding(
+            raise exchange.finding(
                 "AUTH-01",
                 f"{op.method} {op.host}:{path} with token variant `{variant}` -> {exchange.status}",
                 expected="401 and no data",
-                received=f"{exchange.status} {exchange.response.text[:160]}",
-                curl=exchange.curl,
-                request=exchange.request_text(),
-                response=exchange.response_text(),
             )
 
     sweep.judge(judge, op.host)
@@ -146,14 +142,11 @@ def _shape_problems(body: Any, fields: tuple[str, ...]) -> list[str]:
 
 
 def _finding(exchange: Exchange, message: str, expected: str) -> Finding:
-    return Finding(
+    return exchange.finding(
         "AUTH-02",
         message,
         expected=expected,
         received=f"{exchange.status} {exchange.response_text(300)}",
-        curl=exchange.curl,
-        request=exchange.request_text(),
-        response=exchange.response_text(),
     )
 
 

@@ -58,14 +58,10 @@ def test_routes_answer_only_on_their_host(
         ) -> None:
             exchange = send(api, op, path)
             if exchange.status != want:
-                raise Finding(
+                raise exchange.finding(
                     "HST-01",
                     f"{op.host} route {op.method} {op.path} sent to the {away} host -> {exchange.status}",
                     expected=str(want),
-                    received=f"{exchange.status} {exchange.response.text[:160]}",
-                    curl=exchange.curl,
-                    request=exchange.request_text(),
-                    response=exchange.response_text(),
                 )
 
         sweep.judge(judge)

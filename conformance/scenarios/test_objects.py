@@ -103,16 +103,12 @@ def test_foreign_and_never_existing_ids_are_indistinguishable(
         def judge(op: Operation = op, path: str = path, never_path: str = never_path, api: Api = api) -> None:
             foreign, never = api.get(path), api.get(never_path)
             if _normalised(foreign, other_eid) != _normalised(never, never_existing_eid):
-                raise Finding(
+                raise foreign.finding(
                     "OBJ-04",
                     f"{op.host} GET {op.path}: a foreign eid "
                     f"answers {foreign.status}, a never-existing one {never.status} (bodies "
                     f"{'equal' if foreign.status != never.status else 'differ'})",
                     expected=f"{never.status} {never.response.text[:160]}",
-                    received=f"{foreign.status} {foreign.response.text[:160]}",
-                    curl=foreign.curl,
-                    request=foreign.request_text(),
-                    response=foreign.response_text(),
                 )
 
         sweep.judge(judge, op.host)
@@ -167,14 +163,10 @@ def test_foreign_eid_is_rejected_on_every_write(  # noqa: PLR0917 - pytest passe
         def judge(op: Operation = op, path: str = path, api: Api = api) -> None:
             exchange = send(api, op, path, known=known)
             if exchange.status != NOT_FOUND_STATUS:
-                raise Finding(
+                raise exchange.finding(
                     "OBJ-02",
                     f"{op.method} {op.host}:{path} on another partner's event -> {exchange.status}",
                     expected="404",
-                    received=f"{exchange.status} {exchange.response.text[:160]}",
-                    curl=exchange.curl,
-                    request=exchange.request_text(),
-                    response=exchange.response_text(),
                 )
 
         sweep.judge(judge, op.host)
@@ -321,15 +313,11 @@ def test_parent_child_mismatch_is_404(
         def judge(op: Operation = op, path: str = path, api: Api = api) -> None:
             exchange = send(api, op, path)
             if exchange.status != NOT_FOUND_STATUS:
-                raise Finding(
+                raise exchange.finding(
                     "OBJ-05",
                     f"{op.method} {path}: a tc and run of event {source.eid} under event "
                     f"{parent.eid} -> {exchange.status}",
                     expected="404",
-                    received=f"{exchange.status} {exchange.response.text[:160]}",
-                    curl=exchange.curl,
-                    request=exchange.request_text(),
-                    response=exchange.response_text(),
                 )
 
         sweep.judge(judge, op.host)

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from conformance.client.http import Api
+from conformance.config.settings import Settings
 from conformance.errors import Finding
 from conformance.scenarios.discovery import EventFacts, body_of, campaign_key, keyed_campaigns
 from conformance.scenarios.operations import Operation, fill_path
@@ -83,14 +84,11 @@ def test_url_encoded_tc_paths_resolve(
             body = exchange.json()
             resolved = isinstance(body, dict) and campaign_key(body) in (None, (eid, tc, run))
             if exchange.status != 200 or not resolved:
-                raise Finding(
+                raise exchange.finding(
                     "RUN-01",
                     f"GET {path} (tc {tc!r} percent-encoded) -> {exchange.status}",
                     expected=f"200 with the campaign {(eid, tc, run)}: the encoded label resolves to it",
                     received=exchange.response_text(200),
-                    curl=exchange.curl,
-                    request=exchange.request_text(),
-                    response=exchange.response_text(),
                 )
             return
     pytest.skip("not run: no campaign whose tc needs percent-encoding was found")
@@ -98,9 +96,12 @@ def test_url_encoded_tc_paths_resolve(
 
 @pytest.mark.fd_rule("RUN-02")
 @pytest.mark.fd_needs(mode="write")
-def test_refresh_yields_a_larger_run(fd_api: Callable[..., Api], fresh_sandbox: dict[str, Any]) -> None:
+def test_refresh_yields_a_larger_run(
+    fd_api: Callable[..., Api], fresh_sandbox: dict[str, Any], fd_settings: Settings
+) -> None:
     eid = fresh_sandbox["eid"]
-    before, after = refresh(fd_api("primary", "main"), fd_api("primary", "cr"), eid, "RUN-02")
+    main, cr = fd_api("primary", "main"), fd_api("primary", "cr")
+    before, after = refresh(main, cr, eid, "RUN-02", timeout=fd_settings.refresh_timeout)
     if after <= before:
         raise Finding(
             "RUN-02",
@@ -123,7 +124,7 @@ def _runs_in(body: Any) -> set[int]:
 @pytest.mark.fd_rule("RUN-03")
 @pytest.mark.fd_needs(mode="write")
 def test_drafts_and_campaigns_keep_their_run(
-    fd_api: Callable[..., Api], fresh_sandbox: dict[str, Any], fd_mode: str
+    fd_api: Callable[..., Api], fresh_sandbox: dict[str, Any], fd_mode: str, fd_settings: Settings
 ) -> None:
     main, cr = fd_api("primary", "main"), fd_api("primary", "cr")
     eid = fresh_sandbox["eid"]
@@ -132,7 +133,7 @@ def test_drafts_and_campaigns_keep_their_run(
     if created.status not in (200, 201):
         pytest.skip(f"not run: the sandbox draft could not be created ({created.status})")
     published = fd_mode == "publish" and main.post(f"/setup_processes/{q(eid)}/boost").status == 200
-    _, after = refresh(main, cr, eid, "RUN-03")
+    _, after = refresh(main, cr, eid, "RUN-03", timeout=fd_settings.refresh_timeout)
     if after == run:
         pytest.skip("not run: the refresh produced no new run (RUN-02's finding)")
     setup = body_of(main.get(f"/setup_processes/{q(eid)}"))

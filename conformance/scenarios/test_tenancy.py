@@ -109,15 +109,11 @@ def test_single_partner_user_without_header_gets_own_data(
                 return  # "or a 4xx": no data is fine
             explicit = api.get(path, partner=primary_partner)
             if (implied.status, implied.json()) != (explicit.status, explicit.json()):
-                raise Finding(
+                raise implied.finding(
                     "TEN-02",
                     f"{op.host} GET {path}: the answer without "
                     f"the header differs from the answer scoped to {primary_partner}",
                     expected=f"{explicit.status} {explicit.response.text[:160]}",
-                    received=f"{implied.status} {implied.response.text[:160]}",
-                    curl=implied.curl,
-                    request=implied.request_text(),
-                    response=implied.response_text(),
                 )
 
         sweep.judge(judge, op.host)

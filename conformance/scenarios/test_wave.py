@@ -32,14 +32,11 @@ class Table:
         path = "/campaigns_setup" if suffix == "campaigns_setup" else self.path + suffix
         exchange = self.api.request(method, path, **kwargs)
         if exchange.status not in allowed:
-            raise Finding(
+            raise exchange.finding(
                 "WAV-01",
                 f"state `{state}`: {method} {path} -> {exchange.status}",
                 expected=" or ".join(map(str, allowed)),
                 received=exchange.response_text(200),
-                curl=exchange.curl,
-                request=exchange.request_text(),
-                response=exchange.response_text(),
             )
         return exchange
 
@@ -146,14 +143,11 @@ def test_boost_creates_exactly_the_setups_campaigns(
         boost = api.post(f"{path}/boost")
         key = message_key(boost)
         if boost.status != 400 or (key is not None and key != SETUP_INVALID):
-            raise Finding(
+            raise boost.finding(
                 "WAV-02",
                 f"boost of a setup with {why} -> {boost.status} {key or ''}".strip(),
                 expected=f"400 {SETUP_INVALID}",
                 received=boost.response_text(200),
-                curl=boost.curl,
-                request=boost.request_text(),
-                response=boost.response_text(),
             )
     if first:
         api.post(path, json=valid)

@@ -1,102 +1,23 @@
-"""A real HTTP server on loopback that misbehaves on request: HTML, truncated JSON, silence, 429s."""
+"""Fixtures: a scripted loopback HTTP server (:mod:`scripted_server`) and transports closed at teardown."""
 
 from __future__ import annotations
 
-import json
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from scripted_server import ScriptedServer, handler
 
 from conformance.client.http import Transport
-
-Reply = tuple[int, dict[str, str], bytes]
-Action = Reply | str | Callable[["Seen"], Reply]
-
-
-@dataclass
-class Seen:
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-
-@dataclass
-class ScriptedServer:
-    """Routes ``(METHOD, path)`` to a reply, or to ``"hang"``, ``"close"``, ``"truncate"``."""
-
-    routes: dict[tuple[str, str], Action] = field(default_factory=dict)
-    seen: list[Seen] = field(default_factory=list)
-    base: str = ""
-    stop_event: threading.Event = field(default_factory=threading.Event)
-
-    def json(self, method: str, path: str, body: Any, status: int = 200) -> None:
-        self.routes[(method, path)] = (
-            status,
-            {"Content-Type": "application/json"},
-            json.dumps(body).encode(),
-        )
-
-
-def _handler(server: ScriptedServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-        def _serve(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
-            path = self.path.split("?")[0]
-            seen = Seen(self.command, path, dict(self.headers.items()), body)
-            server.seen.append(seen)
-            action = server.routes.get(
-                (self.command, path),
-                (404, {"Content-Type": "application/json"}, b'{"message": "error.route.not_found"}'),
-            )
-            if action == "hang":
-                server.stop_event.wait(30)
-                self.close_connection = True
-                return
-            if action == "close":
-                self.close_connection = True
-                self.connection.shutdown(socket.SHUT_RDWR)
-                return
-            if action == "truncate":
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", "100")
-                self.end_headers()
-                self.wfile.write(b'{"items": [1, 2')
-                self.wfile.flush()
-                self.close_connection = True
-                self.connection.shutdown(socket.SHUT_RDWR)
-                return
-            status, headers, payload = action(seen) if callable(action) else action  # type: ignore[misc]
-            self.send_response(status)
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(payload)
-
-        do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _serve
-
-    return Handler
 
 
 @pytest.fixture
 def scripted() -> Iterator[ScriptedServer]:
     state = ScriptedServer()
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler(state))
     httpd.daemon_threads = True
     state.base = f"http://127.0.0.1:{httpd.server_address[1]}/api/v3"
     thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)

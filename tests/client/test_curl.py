@@ -9,7 +9,7 @@ import subprocess
 from collections.abc import Callable
 
 import pytest
-from conftest import ScriptedServer
+from scripted_server import ScriptedServer
 
 from conformance.client.curl import BEARER_ARG, TOKEN_VAR, curl_line, runnable
 from conformance.client.http import Api, Transport

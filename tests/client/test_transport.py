@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 
 import pytest
-from conftest import ScriptedServer
+from scripted_server import ScriptedServer
 
 from conformance.client.http import OMIT, Api, Transport, WriteBlocked
 from conformance.errors import TargetError, UsageError
@@ -165,3 +165,21 @@ def test_curl_and_texts_are_redacted(scripted: ScriptedServer, make_transport: M
     assert ex.curl.startswith("curl -sS -X POST")
     assert "POST" in ex.describe()
     assert "-> 401" in ex.describe()
+
+
+def test_finding_from_an_exchange_carries_its_evidence(
+    scripted: ScriptedServer, make_transport: MakeTransport
+) -> None:
+    scripted.json("GET", "/api/v3/events/evt_x", {"eid": "evt_x", "secret": "n/a"}, status=200)
+    ex = api(scripted, make_transport).get("/events/evt_x")
+    finding = ex.finding("OBJ-01", "a foreign event was readable", expected="404")
+    assert finding.rule_id == "OBJ-01"
+    assert str(finding).startswith("[OBJ-01] a foreign event was readable")
+    assert finding.received.startswith("200 ")
+    assert "evt_x" in finding.received
+    assert finding.curl == ex.curl
+    assert "/api/v3/events/evt_x" in finding.curl
+    assert finding.request.startswith("GET ")
+    assert finding.response.startswith("HTTP 200")
+    assert "tok-abc-123456" not in finding.request + finding.curl
+    assert ex.finding("OBJ-01", "m", received="custom").received == "custom"

@@ -243,3 +243,14 @@ def test_password_from_env_completes_file_username(tmp_path: Path) -> None:
 def test_persona_label_never_shows_the_full_username() -> None:
     assert PersonaSettings(username="alice@acme.example", password="x").label() == "alice@…"
     assert PersonaSettings(token="t").label() == "static token"
+
+
+def test_refresh_timeout_defaults_by_target_and_is_configurable(tmp_path: Path) -> None:
+    embedded = load_settings(environ={}, cwd=tmp_path)
+    target = load_settings(environ={"FD_BASE_URL": MAIN}, cwd=tmp_path)
+    assert embedded.refresh_timeout < target.refresh_timeout
+    write(tmp_path / "fdconf.toml", "[run]\nrefresh_timeout = 120\n")
+    assert load_settings(environ={"FD_BASE_URL": MAIN}, cwd=tmp_path).refresh_timeout == 120.0
+    write(tmp_path / "fdconf.toml", "[run]\nrefresh_timeout = -1\n")
+    with pytest.raises(ConfigError, match="refresh_timeout"):
+        load_settings(environ={}, cwd=tmp_path)
