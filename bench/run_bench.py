@@ -2,9 +2,10 @@
 
 Figures (all against the embedded reference on loopback, on this machine):
   1. wall time of a full ``fdconf run`` at the default budget;
-  2. fuzzing cases per second: our fuzz (scenarios off, main host) vs plain ``schemathesis run`` on the
-     same spec at the same example count vs a plain httpx loop sending as many requests (the
-     physical limit);
+  2. fuzzing cases per second, like for like: our fuzz (main host's GET operations, no stateful phase)
+     vs plain ``schemathesis run`` on the same spec, operations, phases and example count, both against
+     one reference in this process, repeated and alternated (median and range); plus the broader
+     workloads, and a plain httpx loop sending as many requests (the physical limit);
   3. how run time grows when the dataset has 10x more events (list isolation walks every page);
   4. the speed-up of ``-n 2``.
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -64,7 +66,7 @@ def plain_schemathesis(stack: ReferenceStack, token: str, examples: int, seed: i
     label = "probes" if unexpected_methods else "like"
     report = work / f"st-report-{label}"
     cwd = work / f"st-{label}"
-    cwd.mkdir()
+    cwd.mkdir(parents=True)
     if not unexpected_methods:
         (cwd / "schemathesis.toml").write_text("[phases.coverage]\nunexpected-methods = []\n",
                                                encoding="utf-8")
@@ -102,15 +104,26 @@ def big_dataset(work: Path, factor: int) -> Path:
     return path
 
 
-def run_against(stack: ReferenceStack, work: Path, name: str, extra: list[str]) -> float:
+def run_against(
+    stack: ReferenceStack, work: Path, name: str, extra: list[str]
+) -> tuple[float, dict[str, Any]]:
+    """``fdconf run`` against an already running reference (in this process, not the run's)."""
     config = work / f"{name}.toml"
     stack.write_config(config)
-    wall, _ = fdconf_run(["--config", str(config), "--mode", "publish", *extra], work / name)
-    return wall
+    mode = [] if "--mode" in extra else ["--mode", "publish"]
+    return fdconf_run(["--config", str(config), *mode, *extra], work / name)
 
 
 def rate(count: int, seconds: float, unit: str) -> str:
     return f"{count} {unit} / {seconds:.1f} s = {count / max(seconds, 1e-9):.0f} {unit}/s"
+
+
+def rates(runs: list[tuple[int, float]]) -> str:
+    """Median cases/s of repeated runs, with the range."""
+    per_s = sorted(c / max(t, 1e-9) for c, t in runs)
+    cases = sorted(c for c, _ in runs)[len(runs) // 2]
+    spread = f"range {per_s[0]:.0f}-{per_s[-1]:.0f}"
+    return f"median {statistics.median(per_s):.0f} cases/s ({spread}; {cases} cases)"
 
 
 def main() -> None:
@@ -118,6 +131,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="skip the slow full-run figures")
     parser.add_argument("--examples", type=int, default=10)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of the like-for-like fuzz pair")
     args = parser.parse_args()
     rows: list[tuple[str, str]] = []
     with tempfile.TemporaryDirectory(prefix="fdconf-bench-") as tmp:
@@ -130,32 +144,40 @@ def main() -> None:
 
         budget = ["--seed", str(args.seed), "--max-examples", str(args.examples)]
         _, fuzz = fdconf_run([*budget, "--rules", "SCH", "--mode", "read-only"], work / "fuzz")
-        # Like-for-like: only the main host's GET operations, no stateful phase (pytest -k).
-        _, main_only = fdconf_run([*budget, "--rules", "SCH", "--mode", "read-only", "--",
-                                   "-k", "test_operation and main"], work / "fuzz-main")
         ours, ours_s = total_cases(fuzz)
-        like, like_s = total_cases(main_only, host="main")
+        like_runs: list[tuple[int, float]] = []
+        plain_runs: list[tuple[int, float]] = []
         with ReferenceStack() as stack:
             token = httpx.post(f"{stack.main_base}/auth", timeout=10, json={
                 "username": stack.personas["primary"]["username"],
                 "password": stack.personas["primary"]["password"]}).json()["AccessToken"]
-            st_cases, st_s = plain_schemathesis(stack, token, args.examples, args.seed, work,
-                                                unexpected_methods=False)
+            # Like-for-like, alternating: both against this process's reference (so neither shares
+            # a process with the server), only the main host's GET operations, no stateful phase
+            # and no undocumented-method probes.
+            for i in range(args.repeat):
+                _, main_only = run_against(stack, work, f"like-{i}", [
+                    *budget, "--rules", "SCH", "--mode", "read-only", "--", "-k", "test_operation and main"])
+                like_runs.append(total_cases(main_only, host="main"))
+                plain_runs.append(plain_schemathesis(stack, token, args.examples, args.seed, work / f"p{i}",
+                                                     unexpected_methods=False))
             probe_cases, probe_s = plain_schemathesis(stack, token, args.examples, args.seed, work,
                                                       unexpected_methods=True)
+            st_cases = plain_runs[0][0]
             loop_s = httpx_loop(stack, token, max(st_cases, 1))
-        rows.append(("fuzz, ours: main GET ops, our checks on", rate(like, like_s, "cases")))
-        rows.append(("fuzz, plain `schemathesis run`: same ops and phases", rate(st_cases, st_s, "cases")))
-        rows.append(("fuzz, ours: both hosts + stateful (read-only run)", rate(ours, ours_s, "cases")))
+        rows.append((f"fuzz, ours: main GET ops, our checks on (x{args.repeat})", rates(like_runs)))
+        rows.append((f"fuzz, plain `schemathesis run`: same ops and phases (x{args.repeat})",
+                     rates(plain_runs)))
+        rows.append(("fuzz, ours: both hosts + stateful, embedded (read-only run)",
+                     rate(ours, ours_s, "cases")))
         rows.append(("fuzz, plain, plus undocumented-method probes", rate(probe_cases, probe_s, "cases")))
         rows.append(("plain httpx loop, same request count", rate(st_cases, loop_s, "requests")))
 
         if not args.quick:
             scen = ["--no-fuzz", "--seed", str(args.seed)]
             with ReferenceStack() as stack:
-                base = run_against(stack, work, "x1", scen)
+                base, _ = run_against(stack, work, "x1", scen)
             with ReferenceStack(dataset=big_dataset(work, 10)) as stack:
-                big = run_against(stack, work, "x10", scen)
+                big, _ = run_against(stack, work, "x10", scen)
             rows.append(("scenarios, dataset x1 vs x10 events", f"{base:.1f} s vs {big:.1f} s "
                          f"(x{big / max(base, 1e-9):.2f})"))
             one, _ = fdconf_run(["--seed", str(args.seed), "--max-examples", str(args.examples)],

@@ -40,6 +40,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 INI_FILE = PACKAGE_DIR / "harness" / "fdconf-pytest.ini"
 TEST_PACKAGES = ("conformance.scenarios", "conformance.fuzz")
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130  # Ctrl-C or SIGTERM, as a shell reports SIGINT
 
 Echo = Callable[[str], None]
 
@@ -169,9 +170,11 @@ class _ResultSink:
 
 
 def exit_code(pytest_exit: int, result: RunResult | None, errors: Sequence[str], *, strict: bool) -> int:
-    """Map pytest's exit status and the run's result to 0 / 1 / 2."""
+    """Map pytest's exit status and the run's result to 0 / 1 / 2 (130 when interrupted)."""
+    if pytest_exit == pytest.ExitCode.INTERRUPTED:
+        return EXIT_INTERRUPTED
     if pytest_exit in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.NO_TESTS_COLLECTED,
-                       pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.INTERRUPTED) or result is None:
+                       pytest.ExitCode.INTERNAL_ERROR) or result is None:
         return EXIT_USAGE
     counts = result.counts()
     failed = counts["failed"] > 0 or bool(errors) or pytest_exit == pytest.ExitCode.TESTS_FAILED
@@ -246,7 +249,9 @@ def run(
         stack.callback(_redact_outputs, args)  # runs first when the stack unwinds
         rc = int(pytest.main(args, plugins=[sink]))
     code = exit_code(rc, sink.result, sink.errors, strict=strict)
-    if rc == pytest.ExitCode.NO_TESTS_COLLECTED:
+    if code == EXIT_INTERRUPTED:
+        echo("fdconf: interrupted (Ctrl-C or SIGTERM)")
+    elif rc == pytest.ExitCode.NO_TESTS_COLLECTED:
         echo("fdconf: no test matched the selection (--rules / --shard); nothing was checked")
     elif code == EXIT_USAGE and sink.result is not None and not sink.result.counts()["passed"]:
         echo("fdconf: no rule could run (reasons above): configure personas, or change --mode / --rules")

@@ -77,6 +77,19 @@ class Finding(AssertionError):
         self.response = response
         super().__init__(self.render())
 
+    def relabel(self, rule_id: str, message: str) -> Finding:
+        """The same evidence (expected, received, curl, request, response) under another rule or message,
+        e.g. a check's finding filed under the rule of the scenario that ran it."""
+        return Finding(
+            rule_id,
+            message,
+            expected=self.expected,
+            received=self.received,
+            curl=self.curl,
+            request=self.request,
+            response=self.response,
+        )
+
     def render(self) -> str:
         lines = [f"[{self.rule_id}] {self.message}"]
         if self.expected:

@@ -286,6 +286,7 @@ def test_exit_code_mapping() -> None:
     ):
         assert engine.exit_code(rc, clean, [], strict=False) == 2
     assert engine.exit_code(ok, None, [], strict=False) == 2
+    assert engine.exit_code(pytest.ExitCode.INTERRUPTED, clean, [], strict=False) == 130
 
 
 @pytest.mark.parametrize("where", ["preflight", "pytest"])

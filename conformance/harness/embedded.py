@@ -1,7 +1,8 @@
 """The embedded reference as a target: start it with defects, take URLs and personas from it.
 
 Only this module (and the CLI) import :mod:`conformance.reference`, and only through
-``conformance.reference.stack.ReferenceStack`` (ARCHITECTURE.md).
+``conformance.reference.stack.ReferenceStack`` for the defect registry (ARCHITECTURE.md); a run's
+reference is started as a child process (:mod:`conformance.harness.reference_process`).
 """
 
 from __future__ import annotations
@@ -40,11 +41,12 @@ def check_defects(defects: Sequence[str]) -> None:
 
 
 def start_reference(defects: Sequence[str] = ()) -> Any:
-    """A started :class:`ReferenceStack` with ``defects`` on (the caller stops it)."""
+    """A started reference with ``defects`` on, in a child process (the caller stops it); it exposes
+    the URLs and personas a :class:`ReferenceStack` does (:mod:`.reference_process`)."""
+    from conformance.harness.reference_process import ReferenceProcess
+
     check_defects(defects)
-    stack = _stack_class()(defects=tuple(defects))
-    stack.start()
-    return stack
+    return ReferenceProcess(defects).start()
 
 
 def _field(persona: Any, name: str) -> Any:

@@ -82,17 +82,8 @@ class Sweep:
         if rule == finding.rule_id:
             self.findings.append(finding)
             return
-        self.findings.append(
-            Finding(
-                rule,
-                f"{finding.rule_id} on the {host} host: {finding.message}",
-                expected=finding.expected,
-                received=finding.received,
-                curl=finding.curl,
-                request=finding.request,
-                response=finding.response,
-            )
-        )
+        where = f"{finding.rule_id} on the {host} host"
+        self.findings.append(finding.relabel(rule, f"{where}: {finding.message}"))
 
     def finish(self, what: str) -> None:
         if not self.findings:
@@ -107,14 +98,9 @@ class Sweep:
         tags = "".join(f"[{r}] " for r in rules[1:])
         summary = "; ".join(f.message for f in self.findings[:MAX_LISTED])
         more = f" (+{len(self.findings) - MAX_LISTED} more)" if len(self.findings) > MAX_LISTED else ""
-        raise Finding(
+        raise first.relabel(
             first.rule_id,
             f"{tags}{what}: {len(self.findings)} of {self.visited} operations violate it: {summary}{more}",
-            expected=first.expected,
-            received=first.received,
-            curl=first.curl,
-            request=first.request,
-            response=first.response,
         )
 
 

@@ -79,15 +79,7 @@ def test_deliberate_errors_carry_the_envelope(  # noqa: PLR0917 - pytest passes 
             try:
                 check_error_envelope(exchange)
             except Finding as finding:
-                raise Finding(
-                    "ERR-01",
-                    f"{why}: {finding.message}",
-                    expected=finding.expected,
-                    received=finding.received,
-                    curl=finding.curl,
-                    request=finding.request,
-                    response=finding.response,
-                ) from None
+                raise finding.relabel("ERR-01", f"{why}: {finding.message}") from None
 
         sweep.judge(judge)
     if not errors:

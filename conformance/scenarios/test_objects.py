@@ -37,18 +37,6 @@ def _eid_reads(spec_ops: tuple[Operation, ...]) -> list[Operation]:
     return [op for op in spec_ops if op.secured and op.is_read and op.eid_params]
 
 
-def _relabel(rule: str, op: Operation, finding: Finding) -> Finding:
-    return Finding(
-        rule,
-        f"{op.host} {finding.message}",
-        expected=finding.expected,
-        received=finding.received,
-        curl=finding.curl,
-        request=finding.request,
-        response=finding.response,
-    )
-
-
 @pytest.mark.fd_rule("OBJ-01", "HST-02")
 def test_foreign_eid_is_404_on_every_read(
     fd_api: Callable[..., Api], spec_ops: tuple[Operation, ...], path_values: dict[str, Any], other_eid: str
@@ -69,7 +57,7 @@ def test_foreign_eid_is_404_on_every_read(
                     f"GET {path} names another partner's event",
                 )
             except Finding as finding:
-                raise _relabel("OBJ-01", op, finding) from None
+                raise finding.relabel("OBJ-01", f"{op.host} {finding.message}") from None
 
         sweep.judge(judge, op.host)
     sweep.finish("another partner's eid must be 404 on every /events/{eid}/... read")

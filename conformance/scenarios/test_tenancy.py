@@ -54,15 +54,7 @@ def _tenancy_sweep(  # noqa: PLR0917 - pytest passes fixtures positionally
             try:
                 check_outcome(exchange, outcome, rule)
             except Finding as finding:
-                raise Finding(
-                    rule,
-                    f"{op.host} {finding.message}",
-                    expected=finding.expected,
-                    received=finding.received,
-                    curl=finding.curl,
-                    request=finding.request,
-                    response=finding.response,
-                ) from None
+                raise finding.relabel(rule, f"{op.host} {finding.message}") from None
 
         sweep.judge(judge, op.host)
     sweep.finish(what)
