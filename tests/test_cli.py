@@ -11,10 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from report.builders import result_with
 
-from conformance.report.model import OperationCoverage, RuleResult, RunResult
 from conformance.report.writer import write_all
-from conformance.rules import catalogue
 
 FDCONF = shutil.which("fdconf") or str(Path(sys.executable).parent / "fdconf")
 
@@ -133,40 +132,9 @@ def test_mistyped_option_is_a_click_usage_error(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
-def _result(run_id: str, statuses: dict[str, str], shard: str = "") -> RunResult:
-    rules = [
-        RuleResult(
-            id=r.id,
-            title=r.title,
-            level=r.level,
-            severity=r.severity,
-            required=r.required,
-            status=statuses.get(r.id, "passed"),
-            tests=1,
-        )  # type: ignore[arg-type]
-        for r in catalogue().values()
-    ]
-    return RunResult(
-        run_id=run_id,
-        suite_version="0.1.0",
-        started_at="2026-01-01T00:00:00+00:00",
-        finished_at="2026-01-01T00:01:00+00:00",
-        duration=60.0,
-        seed=3,
-        mode="read-only",
-        embedded=False,
-        targets={"main": "http://127.0.0.1:1/api/v3"},
-        spec_hashes={},
-        personas=[{"name": "primary", "partner": "partner-id-acme"}],
-        rules=rules,
-        operations=[OperationCoverage(host="main", operation="GET /events/", cases=3, status="passed")],
-        shard=shard,
-    )
-
-
 def test_diff_and_fail_on_new(tmp_path: Path) -> None:
-    write_all(_result("old", {}), tmp_path / "old")
-    write_all(_result("new", {"TEN-03": "failed"}), tmp_path / "new")
+    write_all(result_with(run_id="old"), tmp_path / "old")
+    write_all(result_with({"TEN-03": "failed"}, run_id="new"), tmp_path / "new")
     done = fdconf("diff", "old", "new", "--fail-on-new", cwd=tmp_path)
     assert done.returncode == 1, done.stderr
     assert "TEN-03" in done.stdout
@@ -175,8 +143,8 @@ def test_diff_and_fail_on_new(tmp_path: Path) -> None:
 
 
 def test_merge_shards(tmp_path: Path) -> None:
-    write_all(_result("a", {"TEN-03": "not_run"}, shard="1/2"), tmp_path / "a")
-    write_all(_result("b", {"OBJ-01": "not_run"}, shard="2/2"), tmp_path / "b")
+    write_all(result_with({"TEN-03": "not_run"}, run_id="a", shard="1/2"), tmp_path / "a")
+    write_all(result_with({"OBJ-01": "not_run"}, run_id="b", shard="2/2"), tmp_path / "b")
     done = fdconf("merge", "a", "b", "--out", "merged", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "merged" / "results.json").is_file()

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from report.builders import result_with
 
 from conformance import engine
 from conformance.report.model import RunResult
@@ -234,50 +235,20 @@ def test_allure_results_carry_rule_labels(start_stack: Callable[..., Any], tmp_p
     assert outcome.exit_code == 0
 
 
-def _result_with(statuses_by_rule: dict[str, str]) -> RunResult:
-    from conformance.report.model import RuleResult
-
-    rules = [
-        RuleResult(
-            id=r.id,
-            title=r.title,
-            level=r.level,
-            severity=r.severity,
-            required=r.required,
-            status=statuses_by_rule.get(r.id, "passed"),
-        )  # type: ignore[arg-type]
-        for r in catalogue().values()
-    ]
-    return RunResult(
-        run_id="r",
-        suite_version="0",
-        started_at="",
-        finished_at="",
-        duration=0,
-        seed=1,
-        mode="read-only",
-        embedded=False,
-        targets={},
-        spec_hashes={},
-        personas=[],
-        rules=rules,
-    )
-
-
 def test_exit_code_mapping() -> None:
     ok = pytest.ExitCode.OK
-    clean = _result_with({})
+    clean = result_with({})
     assert engine.exit_code(ok, clean, [], strict=False) == 0
     assert engine.exit_code(ok, clean, [], strict=True) == 0
-    some_not_run = _result_with({"WAV-01": "not_run"})
+    some_not_run = result_with({"WAV-01": "not_run"})
     assert engine.exit_code(ok, some_not_run, [], strict=False) == 0
     assert engine.exit_code(ok, some_not_run, [], strict=True) == 1
     assert (
-        engine.exit_code(pytest.ExitCode.TESTS_FAILED, _result_with({"TEN-03": "failed"}), [], strict=False)
+        engine.exit_code(pytest.ExitCode.TESTS_FAILED, result_with({"TEN-03": "failed"}), [], strict=False)
         == 1
     )
     assert engine.exit_code(ok, clean, ["a teardown error"], strict=False) == 1
-    nothing = _result_with(dict.fromkeys(catalogue(), "not_run"))
+    nothing = result_with(dict.fromkeys(catalogue(), "not_run"))
     assert engine.exit_code(ok, nothing, [], strict=False) == 2
     for rc in (
         pytest.ExitCode.USAGE_ERROR,

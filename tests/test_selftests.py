@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -33,6 +34,12 @@ def _failed(result: RunResult | None) -> dict[str, str]:
     }
 
 
+def _run(tmp_path: Path, flags: dict[str, Any]) -> engine.RunOutcome:
+    """One embedded run at the self-tests' budget (5 examples, seed 1), reports under ``tmp_path``."""
+    budget = {"run.max_examples": 5, "run.seed": 1, "run.report_dir": str(tmp_path / "r")}
+    return engine.run(flags={**budget, **flags}, environ={}, cwd=tmp_path, echo=QUIET)
+
+
 @pytest.mark.parametrize(
     "defect",
     [
@@ -43,19 +50,7 @@ def _failed(result: RunResult | None) -> dict[str, str]:
 def test_defect_fails_exactly_its_rule(defect: str, tmp_path: Path) -> None:
     rule_id, what = DEFECTS[defect]
     family = rule_id.split("-")[0]
-    outcome = engine.run(
-        flags={
-            "run.defects": [defect],
-            "run.rules": family,
-            "run.fuzz": family == "SCH",
-            "run.max_examples": 5,
-            "run.seed": 1,
-            "run.report_dir": str(tmp_path / "r"),
-        },
-        environ={},
-        cwd=tmp_path,
-        echo=QUIET,
-    )
+    outcome = _run(tmp_path, {"run.defects": [defect], "run.rules": family, "run.fuzz": family == "SCH"})
     failed = _failed(outcome.result)
     expected = {rule_id} | ALSO_FAILS.get(defect, set())
     assert set(failed) == expected, (
@@ -70,18 +65,7 @@ def test_defect_fails_exactly_its_rule(defect: str, tmp_path: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("mode", ["read-only", "write", "publish"])
 def test_clean_reference_passes_every_rule_of_the_mode(mode: str, tmp_path: Path) -> None:
-    outcome = engine.run(
-        flags={
-            "run.mode": mode,
-            "run.fuzz": mode == "publish",
-            "run.max_examples": 5,
-            "run.seed": 1,
-            "run.report_dir": str(tmp_path / "r"),
-        },
-        environ={},
-        cwd=tmp_path,
-        echo=QUIET,
-    )
+    outcome = _run(tmp_path, {"run.mode": mode, "run.fuzz": mode == "publish"})
     result = outcome.result
     assert result is not None
     assert _failed(result) == {}

@@ -60,25 +60,24 @@ def test_without_a_5xx_an_undocumented_status_is_sch02() -> None:
     assert as_finding(FailureGroup([undocumented]), operation="main GET /events/").rule_id == "SCH-02"
 
 
-def test_cr_host_tenancy_evidence_is_hst02_alone() -> None:
-    ours = CustomFailure(
+def _tenancy_replay_failure() -> CustomFailure:
+    return CustomFailure(
         operation="GET /events/{eid}",
         title="Custom check failed: `fd_tenancy_replay`",
         message="[TEN-03] GET /events/{eid} replayed with a foreign header: expected 403, got 200",
         exception=AssertionError("x"),
     )
+
+
+def test_cr_host_tenancy_evidence_is_hst02_alone() -> None:
+    ours = _tenancy_replay_failure()
     finding = as_finding(FailureGroup([ours]), operation="cr GET /events/{eid}", host="cr")
     assert finding.rule_id == "HST-02"
     assert "[TEN-03]" not in str(finding)
 
 
 def test_main_host_tenancy_evidence_keeps_its_rule() -> None:
-    ours = CustomFailure(
-        operation="GET /events/{eid}",
-        title="Custom check failed: `fd_tenancy_replay`",
-        message="[TEN-03] replayed with a foreign header: expected 403, got 200",
-        exception=AssertionError("x"),
-    )
+    ours = _tenancy_replay_failure()
     finding = as_finding(FailureGroup([ours]), operation="main GET /events/{eid}", host="main")
     assert finding.rule_id == "TEN-03"
     assert "[HST-02]" not in str(finding)

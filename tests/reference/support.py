@@ -3,6 +3,7 @@ so these tests exercise the reference over the wire without depending on suite c
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -72,3 +73,11 @@ def assert_envelope(response: httpx.Response, status: int, message: str | None =
     if message is not None:
         assert body["message"] == message, body
     return body
+
+
+def private_caller(persona: str = "primary") -> Iterator[Caller]:
+    """A caller on a reference of its own, for a module whose writes must not leak into others."""
+    with ReferenceStack() as stack:
+        caller = Caller(stack, persona)
+        yield caller
+        caller.close()

@@ -9,17 +9,14 @@ from collections.abc import Iterator
 import pytest
 
 from conformance.reference.stack import ReferenceStack
-from tests.reference.support import Caller, assert_envelope, seg
+from tests.reference.support import Caller, assert_envelope, private_caller, seg
 
 KUNST = "Kunst & Kultur Fans München"
 
 
 @pytest.fixture(scope="module")
 def alice() -> Iterator[Caller]:
-    with ReferenceStack() as stack:
-        caller = Caller(stack, "primary")
-        yield caller
-        caller.close()
+    yield from private_caller("primary")
 
 
 def test_one_campaign_is_read_by_its_triple_and_mismatches_are_404(alice: Caller) -> None:

@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 
-from conformance.reference.stack import ReferenceStack
-from tests.reference.support import Caller, seg
+from tests.reference.support import Caller, private_caller, seg
 
 KUNST = "Kunst & Kultur Fans München"
 SAFE = r"^[A-Za-z0-9]+(?:[-_][A-Za-z0-9]+)*$"
@@ -16,10 +15,7 @@ SAFE = r"^[A-Za-z0-9]+(?:[-_][A-Za-z0-9]+)*$"
 
 @pytest.fixture(scope="module")
 def alice() -> Iterator[Caller]:
-    with ReferenceStack() as stack:
-        caller = Caller(stack, "primary")
-        yield caller
-        caller.close()
+    yield from private_caller("primary")
 
 
 def test_clusters_carry_an_integer_run_and_unique_tcs(alice: Caller) -> None:

@@ -7,18 +7,14 @@ from typing import Any
 
 import pytest
 
-from conformance.reference.stack import ReferenceStack
-from tests.reference.support import Caller, assert_envelope
+from tests.reference.support import Caller, assert_envelope, private_caller
 
 EID = "evt_acme_004"  # starts without a setup process; run 5 holds the "music" clusters
 
 
 @pytest.fixture(scope="module")
 def alice() -> Iterator[Caller]:
-    with ReferenceStack() as stack:
-        caller = Caller(stack, "primary")
-        yield caller
-        caller.close()
+    yield from private_caller("primary")
 
 
 def _setup(alice: Caller, eid: str = EID, **changes: Any) -> dict[str, Any]:

@@ -144,3 +144,15 @@ def all_passed(run_id: str = "20250102T120000Z-def456") -> RunResult:
     )
     result.defects = []
     return result
+
+
+def result_with(
+    statuses: Mapping[str, str] | None = None, *, run_id: str = "r", shard: str = ""
+) -> RunResult:
+    """Every rule passed except those in ``statuses`` (no findings): for exit-code, diff and merge tests."""
+    result = all_passed(run_id)
+    for rule in result.rules:
+        rule.status = (statuses or {}).get(rule.id, "passed")  # type: ignore[assignment]
+        rule.tests = 0 if rule.status == "not_run" else rule.tests
+    result.shard = shard
+    return result
