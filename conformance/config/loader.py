@@ -98,8 +98,35 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: not valid TOML ({exc})", "fix the syntax at the position shown") from exc
 
 
-def file_layer(path: Path | None) -> dict[str, Any]:
-    """The file's configuration table (``[tool.fdconf]`` for a pyproject.toml), validated."""
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def _expand(node: Any, environ: Mapping[str, str], where: str) -> Any:
+    """``${NAME}`` in the file's strings → the environment variable's value (secrets stay out of files).
+
+    A variable that is not set is a :class:`ConfigError` naming the key, never an empty string: a
+    password of ``""`` would only fail later, at sign-in, with a misleading message."""
+    if isinstance(node, dict):
+        return {k: _expand(v, environ, f"{where}.{k}" if where else k) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_expand(value, environ, f"{where}[{i}]") for i, value in enumerate(node)]
+    if not isinstance(node, str):
+        return node
+
+    def value_of(match: re.Match[str]) -> str:
+        name = match.group(1)
+        value = environ.get(name)
+        if value is None or not value.strip():
+            raise ConfigError(f"{where}: environment variable {name} (written as ${{{name}}}) is not set",
+                              f"export {name}=… before the run, or write the value in the file")
+        return value
+
+    return _ENV_REF.sub(value_of, node)
+
+
+def file_layer(path: Path | None, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The file's configuration table (``[tool.fdconf]`` for a pyproject.toml), validated, with
+    ``${NAME}`` references expanded from ``environ``."""
     if path is None:
         return {}
     data = _read_toml(path)
@@ -108,6 +135,7 @@ def file_layer(path: Path | None) -> dict[str, Any]:
         source = f"{path} [tool.fdconf]"
     else:
         source = str(path)
+    data = _expand(data, os.environ if environ is None else environ, "")
     validate(data, source, partial=True)
     return data
 
@@ -260,5 +288,5 @@ def load_settings(
     env = os.environ if environ is None else environ
     where = Path.cwd() if cwd is None else cwd
     path = find_config_file(config, env, where)
-    merged = _merge(_merge(file_layer(path), env_layer(env)), flag_layer(flags or {}))
+    merged = _merge(_merge(file_layer(path, env), env_layer(env)), flag_layer(flags or {}))
     return build(merged, config_file=str(path) if path else None)

@@ -254,3 +254,27 @@ def test_refresh_timeout_defaults_by_target_and_is_configurable(tmp_path: Path) 
     write(tmp_path / "fdconf.toml", "[run]\nrefresh_timeout = -1\n")
     with pytest.raises(ConfigError, match="refresh_timeout"):
         load_settings(environ={}, cwd=tmp_path)
+
+
+def test_file_values_expand_environment_references(tmp_path: Path) -> None:
+    write(tmp_path / "fdconf.toml", f"""
+[target]
+main = "{MAIN}"
+[personas.primary]
+username = "svc-acme@example.com"
+password = "${{FD_PRIMARY_PASSWORD}}"
+""")
+    settings = load_settings(environ={"FD_PRIMARY_PASSWORD": "Sekret-Pw-42!"}, cwd=tmp_path)
+    primary = settings.personas["primary"]
+    assert primary.password == "Sekret-Pw-42!"
+    assert "Sekret-Pw-42!" not in REDACTOR.text("the password is Sekret-Pw-42!")
+
+
+def test_unset_environment_reference_names_the_key_and_variable(tmp_path: Path) -> None:
+    write(tmp_path / "fdconf.toml", '[personas.primary]\nusername = "u"\npassword = "${FD_NOPE_PW}"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(environ={}, cwd=tmp_path)
+    line = caught.value.one_line()
+    assert "personas.primary.password" in line
+    assert "FD_NOPE_PW" in line
+    assert "\n" not in line
