@@ -15,6 +15,7 @@ import contextlib
 import importlib.metadata
 import importlib.util
 import os
+import re
 import signal
 import sys
 import tempfile
@@ -241,12 +242,14 @@ def run(
                 check_defects(settings.defects)
             settings = settings_for_stack(settings, reference)
         echo(_describe(settings))
-        transport = stack.enter_context(Transport(timeout=settings.timeout, allow_writes=False))
+        transport = stack.enter_context(Transport(timeout=settings.timeout, allow_writes=False,
+                                                  headers=settings.headers, ca_bundle=settings.ca_bundle))
         settings = settings.with_partners(preflight(settings, transport))
         settings_file = stack.enter_context(_settings_file(settings))
         sink = _ResultSink()
         args = pytest_args(settings, settings_file, report_dir, extra_args, progress=progress)
         stack.callback(_redact_outputs, args)  # runs first when the stack unwinds
+        _forget_collected_modules()
         rc = int(pytest.main(args, plugins=[sink]))
     code = exit_code(rc, sink.result, sink.errors, strict=strict)
     if code == EXIT_INTERRUPTED:
@@ -257,6 +260,17 @@ def run(
         echo("fdconf: no rule could run (reasons above): configure personas, or change --mode / --rules")
     echo(f"fdconf: seed {settings.seed}, reports in {report_dir}, exit {code}")
     return RunOutcome(code, settings, sink.result, report_dir, rc, sink.errors)
+
+
+_RUN_MODULES = re.compile(r"^conformance\.(fuzz|scenarios)\.(test_\w+|conftest)$")
+
+
+def _forget_collected_modules() -> None:
+    """Drop the suite's test modules and conftests from ``sys.modules``: they hold collection-time state
+    (the run's settings, case counters, HTTP sessions), and pytest reuses an imported module, so a second
+    run in the same process (the self-tests, a tool embedding :func:`run`) would inherit the first's."""
+    for name in [name for name in sys.modules if _RUN_MODULES.match(name)]:
+        del sys.modules[name]
 
 
 def _option_values(args: Sequence[str], option: str) -> list[str]:

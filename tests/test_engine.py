@@ -52,6 +52,27 @@ def test_read_only_run_sends_no_write(start_stack: Callable[..., Any], tmp_path:
     assert (tmp_path / "ro" / "results.json").is_file()
 
 
+def test_runs_in_one_process_do_not_share_collection_state(
+    start_stack: Callable[..., Any], tmp_path: Path
+) -> None:
+    """Fuzz modules read the settings and count cases at import time: each run must import them afresh."""
+    stack = start_stack()
+
+    def cases(name: str, examples: int) -> int:
+        outcome = engine.run(
+            flags={"run.rules": "SCH", "run.max_examples": examples, "run.seed": 1, "run.mode": "read-only",
+                   "run.report_dir": str(tmp_path / name)},
+            environ={}, cwd=tmp_path, reference=stack, echo=QUIET,
+            extra_args=["-k", "test_operation and events"],
+        )
+        assert outcome.result is not None
+        return sum(op.cases for op in outcome.result.operations)
+
+    small, large, again = cases("a", 2), cases("b", 6), cases("c", 2)
+    assert large > small  # the second run used its own budget, not the first run's
+    assert again == small  # and counted only its own cases
+
+
 def test_workers_merge_like_a_serial_run(start_stack: Callable[..., Any], tmp_path: Path) -> None:
     stack = start_stack()
     serial = run(tmp_path, "serial", stack, rules="TEN,AUTH-02,PAG", fuzz=False)

@@ -9,6 +9,7 @@ partner header, with per-call overrides for tenancy attacks.
 from __future__ import annotations
 
 import json as jsonlib
+import ssl
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -117,8 +118,13 @@ class Transport:
         backoff_cap: float = 8.0,
         sleep: Callable[[float], None] = time.sleep,
         allow_writes: bool = True,
+        headers: Mapping[str, str] | None = None,
+        ca_bundle: str | None = None,
     ) -> None:
-        self._client = httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=False)
+        # ``headers``: sent on every request (a proxy's own key); ``ca_bundle``: a private CA's PEM.
+        verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=ca_bundle) if ca_bundle else True
+        self._client = httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=False,
+                                    headers=dict(headers or {}), verify=verify)
         self._max_429 = max_429_retries
         self._base = backoff_base
         self._cap = backoff_cap
@@ -168,7 +174,18 @@ class Transport:
                     f"{request.method} {request.url.copy_with(query=None)} timed out ({exc})",
                     "check the target is up, or raise run.timeout",
                 ) from exc
-            except (httpx.ConnectError, httpx.UnsupportedProtocol) as exc:
+            except httpx.ConnectError as exc:
+                if "CERTIFICATE_VERIFY_FAILED" in str(exc):
+                    raise TargetError(
+                        f"the TLS certificate of {request.url.scheme}://{request.url.netloc.decode()} "
+                        f"is not trusted ({exc})",
+                        "set target.ca_bundle (or FD_CA_BUNDLE) to the PEM of the CA that signed it",
+                    ) from exc
+                raise TargetError(
+                    f"cannot reach {request.url.scheme}://{request.url.netloc.decode()} ({exc})",
+                    "check the target URL and that the host is running",
+                ) from exc
+            except httpx.UnsupportedProtocol as exc:
                 raise TargetError(
                     f"cannot reach {request.url.scheme}://{request.url.netloc.decode()} ({exc})",
                     "check the target URL and that the host is running",

@@ -38,6 +38,7 @@ ENV_KEYS: dict[str, str] = {
     "FD_BASE_URL": "target.main",
     "CR_BASE": "target.cr",
     "FD_MEDIA_BASE": "target.media",
+    "FD_CA_BUNDLE": "target.ca_bundle",
     "FD_ACCESS_TOKEN": "personas.primary.token",
     "FD_PARTNER_ID": "personas.primary.partner",
     "FD_USERNAME": "personas.primary.username",
@@ -135,9 +136,9 @@ def file_layer(path: Path | None, environ: Mapping[str, str] | None = None) -> d
         source = f"{path} [tool.fdconf]"
     else:
         source = str(path)
-    data = _expand(data, os.environ if environ is None else environ, "")
-    validate(data, source, partial=True)
-    return data
+    expanded: dict[str, Any] = _expand(data, os.environ if environ is None else environ, "")
+    validate(expanded, source, partial=True)
+    return expanded
 
 
 def env_layer(environ: Mapping[str, str]) -> dict[str, Any]:
@@ -216,6 +217,35 @@ def split_rules(value: Any) -> tuple[str, ...]:
     return tuple(seen)
 
 
+RESERVED_HEADERS = frozenset({"authorization", "x-preferred-partner-id", "host", "content-length",
+                              "content-type", "accept"})
+
+
+def _extra_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """``target.headers``, checked: the suite owns the headers the rules are about."""
+    for name, value in headers.items():
+        if name.lower() in RESERVED_HEADERS:
+            raise ConfigError(
+                f"target.headers.{name}: the suite sets this header itself (personas, request bodies)",
+                "remove it; tokens and partners belong under [personas.<name>]",
+            )
+        REDACTOR.add(value)  # a proxy key is a credential
+    return dict(headers)
+
+
+def _ca_bundle(value: str | None, config_file: str | None) -> str | None:
+    """``target.ca_bundle`` as an absolute path to an existing file (relative to the config file)."""
+    if not value:
+        return None
+    path = Path(value).expanduser()
+    if not path.is_absolute():
+        path = (Path(config_file).parent if config_file else Path.cwd()) / path
+    if not path.is_file():
+        raise ConfigError(f"target.ca_bundle: no file at {path}",
+                          "point it at the PEM file of the CA that signs the target's certificate")
+    return str(path.resolve())
+
+
 def build(data: Mapping[str, Any], *, config_file: str | None = None) -> Settings:
     """Merged, schema-valid data → :class:`Settings`, applying defaults and cross-field rules."""
     validate(data, "configuration (file + environment + flags)")
@@ -247,12 +277,16 @@ def build(data: Mapping[str, Any], *, config_file: str | None = None) -> Setting
         personas[name] = persona
         for secret in persona.secrets():
             REDACTOR.add(secret)
+    headers = _extra_headers(target.get("headers") or {})
+    ca_bundle = _ca_bundle(target.get("ca_bundle"), config_file)
     media = target.get("media") or (re.sub(r"/v3/?$", "", main.rstrip("/")) if main else None)
     shard = parse_shard(run["shard"]) if run.get("shard") else None
     return Settings(
         main=main.rstrip("/") if main else None,
         cr=target["cr"].rstrip("/") if target.get("cr") else None,
         media=media.rstrip("/") if media else None,
+        headers=headers,
+        ca_bundle=ca_bundle,
         embedded=embedded,
         mode=mode,
         seed=int(run["seed"]) if "seed" in run else secrets.randbelow(2**31),

@@ -67,6 +67,8 @@ class Settings:
     main: str | None = None
     cr: str | None = None
     media: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)  # extra headers on every request (secrets)
+    ca_bundle: str | None = None  # PEM file of the targets' CA; None = the system's trust store
     embedded: bool = False
     mode: str = "read-only"
     seed: int = 0

@@ -9,7 +9,8 @@ resolved settings when the plugin is active, else from ``FDCONF_SEED``/``FDCONF_
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 DEFAULT_MAX_EXAMPLES = 10
@@ -22,6 +23,8 @@ class CollectionSettings:
     max_examples: int = DEFAULT_MAX_EXAMPLES
     mode: str = "read-only"
     embedded: bool = False
+    headers: Mapping[str, str] = field(default_factory=dict)  # target.headers, on every case
+    ca_bundle: str | None = None  # target.ca_bundle, for TLS verification
 
 
 def collection_settings() -> CollectionSettings:
@@ -32,6 +35,8 @@ def collection_settings() -> CollectionSettings:
             max_examples=int(settings.max_examples),
             mode=str(settings.mode),
             embedded=bool(settings.embedded),
+            headers=dict(settings.headers),
+            ca_bundle=settings.ca_bundle,
         )
     env = os.environ
     return CollectionSettings(

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import urllib.parse
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -44,7 +44,8 @@ def _config(host: str) -> Any:
     # Mode safety lives in the config's operation entries: Schemathesis ignores schema.include() and
     # schema.exclude() once a config has any (see conformance.fuzz.contract).
     entries = contract.operations_config(host, reads_only=READ_ONLY, publish=FUZZ_PUBLISH)
-    return schemathesis.Config.from_dict({"operations": entries})
+    # Schemathesis passes its own `verify` to every call, overriding the session's: set it here.
+    return schemathesis.Config.from_dict({"operations": entries, "tls-verify": SETTINGS.ca_bundle or True})
 
 
 def _load(path: Any, host: str) -> Any:
@@ -79,9 +80,20 @@ def _session(base_url: str) -> Any:
 
         session = ManagedCookiesSession()
         session.headers.clear()  # no requests defaults (User-Agent, Accept) merged into every case
+        session.headers.update(SETTINGS.headers)  # target.headers, e.g. a proxy's own key
         session.trust_env = not loopback
         _SESSIONS[loopback] = session
     return _SESSIONS[loopback]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _close_sessions() -> Iterator[None]:
+    """Release the keep-alive connections when the module's tests are done (the target may be a
+    server that waits for its clients before it can stop)."""
+    yield
+    for session in _SESSIONS.values():
+        session.close()
+    _SESSIONS.clear()
 
 
 #: Per host: operations whose auth enforcement ignored_auth has confirmed in this run.

@@ -56,6 +56,8 @@ def _schema(host: str, base_url: str, wfc_path: Path, settings: Any) -> Any:
     config = schemathesis.Config.from_dict(
         {
             "base-url": base_url,
+            "headers": dict(settings.headers),  # target.headers, e.g. a proxy's own key
+            "tls-verify": settings.ca_bundle or True,
             "seed": int(settings.seed),
             "generation": {"max-examples": int(settings.max_examples), "database": "none"},
             "phases": {

@@ -278,3 +278,38 @@ def test_unset_environment_reference_names_the_key_and_variable(tmp_path: Path) 
     assert "personas.primary.password" in line
     assert "FD_NOPE_PW" in line
     assert "\n" not in line
+
+
+def test_target_headers_are_secrets_and_ca_bundle_is_relative_to_the_file(tmp_path: Path) -> None:
+    (tmp_path / "certs").mkdir()
+    (tmp_path / "certs" / "ca.pem").write_text("-----BEGIN CERTIFICATE-----\n", encoding="utf-8")
+    write(tmp_path / "fdconf.toml", f"""
+[target]
+main = "{MAIN}"
+ca_bundle = "certs/ca.pem"
+[target.headers]
+X-Proxy-Key = "${{PROXY_KEY}}"
+""")
+    config = tmp_path / "fdconf.toml"
+    settings = load_settings(config=config, environ={"PROXY_KEY": "pk-7781-secret"}, cwd=tmp_path / "certs")
+    assert settings.headers == {"X-Proxy-Key": "pk-7781-secret"}
+    assert settings.ca_bundle == str((tmp_path / "certs" / "ca.pem").resolve())
+    assert "pk-7781-secret" not in REDACTOR.text("key pk-7781-secret")
+    assert Settings.from_json(settings.to_json()).headers == settings.headers
+
+
+@pytest.mark.parametrize(
+    ("toml", "fragment"),
+    [
+        ('[target.headers]\nAuthorization = "Bearer x"\n', "target.headers.Authorization"),
+        ('[target.headers]\nx-preferred-partner-id = "partner-id-a"\n', "x-preferred-partner-id"),
+        ('[target]\nca_bundle = "nope.pem"\n', "target.ca_bundle: no file"),
+        ('[target.headers]\n"Bad Name" = "v"\n', "Bad Name"),
+    ],
+)
+def test_target_header_and_ca_mistakes_are_one_line(tmp_path: Path, toml: str, fragment: str) -> None:
+    write(tmp_path / "fdconf.toml", f'[target]\nmain = "{MAIN}"\n' + toml.replace("[target]\n", ""))
+    with pytest.raises(ConfigError) as caught:
+        load_settings(environ={}, cwd=tmp_path)
+    assert fragment in caught.value.one_line()
+    assert "\n" not in caught.value.one_line()

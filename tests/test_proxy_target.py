@@ -1,0 +1,107 @@
+"""Certifying through a partner's proxy: HTTPS from a private CA and the proxy's own key header.
+
+The reference sits behind two loopback TLS proxies (main, CR) that refuse any request without
+``X-Proxy-Key``. A read-only run configured with ``target.headers`` and ``target.ca_bundle`` must pass
+every rule it can run, send the key on every request (scenarios, fuzzing, Schemathesis' own auth
+probes, the stateful phase), and never write the key into a report.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from tls_proxy import TlsProxy, make_ca_and_server_cert
+
+from conformance import engine
+from conformance.errors import TargetError
+from conformance.reference.stack import ReferenceStack
+
+PROXY_KEY = "pxk-3f9a1c7e-partner-proxy"
+QUIET: Callable[[str], None] = lambda _line: None  # noqa: E731
+
+
+@pytest.fixture(scope="module")
+def proxied(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[ReferenceStack, TlsProxy, TlsProxy, Path]]:
+    folder = tmp_path_factory.mktemp("tls")
+    ca, cert, key = make_ca_and_server_cert(folder)
+    with ReferenceStack() as stack:
+        main_origin = stack.main_base.removesuffix("/api/v3")
+        cr_origin = stack.cr_base.removesuffix("/api")
+        with (
+            TlsProxy(main_origin, PROXY_KEY, cert, key) as main,
+            TlsProxy(cr_origin, PROXY_KEY, cert, key) as cr,
+        ):
+            yield stack, main, cr, ca
+
+
+def _config(folder: Path, stack: ReferenceStack, main: TlsProxy, cr: TlsProxy, ca: Path | None) -> Path:
+    lines = ["[target]", f'main = "{main.base("/api/v3")}"', f'cr = "{cr.base("/api")}"']
+    if ca is not None:
+        lines.append(f'ca_bundle = "{ca}"')
+    lines += [
+        "[target.headers]",
+        'X-Proxy-Key = "${PROXY_KEY}"',
+        "[run]",
+        'mode = "read-only"',
+        "seed = 4",
+        "max_examples = 2",
+    ]
+    for name in ("primary", "other", "multi"):
+        persona = stack.personas[name]
+        lines += [
+            f"[personas.{name}]",
+            f'username = "{persona["username"]}"',
+            f'password = "{persona["password"]}"',
+            f'expired_token = "{persona["expired_token"]}"',
+        ]
+    path = folder / "fdconf.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_read_only_run_through_the_proxy_passes_and_always_sends_the_key(
+    proxied: tuple[ReferenceStack, TlsProxy, TlsProxy, Path], tmp_path: Path
+) -> None:
+    stack, main, cr, ca = proxied
+    config = _config(tmp_path, stack, main, cr, ca)
+    outcome = engine.run(
+        config=config,
+        environ={"PROXY_KEY": PROXY_KEY},
+        cwd=tmp_path,
+        echo=QUIET,
+        flags={"run.report_dir": str(tmp_path / "r")},
+    )
+    assert outcome.result is not None
+    failed = {r.id: r.reason for r in outcome.result.rules if r.status == "failed"}
+    assert failed == {}
+    assert outcome.exit_code == 0
+    passed = {r.id for r in outcome.result.rules if r.status == "passed"}
+    assert {"AUTH-01", "TEN-03", "OBJ-01", "HST-02", "SCH-01"} <= passed
+    seen = main.seen + cr.seen
+    assert len(main.seen) > 200  # scenarios and fuzzing went through the proxy
+    assert len(cr.seen) > 20
+    assert [s for s in seen if not s[2]] == []  # every one of them carried the proxy's key
+    assert not [s for s in seen if s[0] not in ("GET", "HEAD", "POST")]  # read-only (+ sign-in)
+    for file in (tmp_path / "r").rglob("*"):
+        if file.is_file():
+            assert PROXY_KEY not in file.read_text(encoding="utf-8", errors="replace"), file
+    results = json.loads((tmp_path / "r" / "results.json").read_text(encoding="utf-8"))
+    assert results["targets"]["main"].startswith("https://127.0.0.1:")
+
+
+def test_untrusted_certificate_is_one_line_naming_ca_bundle(
+    proxied: tuple[ReferenceStack, TlsProxy, TlsProxy, Path], tmp_path: Path
+) -> None:
+    stack, main, cr, _ = proxied
+    config = _config(tmp_path, stack, main, cr, None)
+    with pytest.raises(TargetError) as caught:
+        engine.run(config=config, environ={"PROXY_KEY": PROXY_KEY}, cwd=tmp_path, echo=QUIET)
+    line = caught.value.one_line()
+    assert "not trusted" in line
+    assert "target.ca_bundle" in line
+    assert PROXY_KEY not in line
