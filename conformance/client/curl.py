@@ -1,7 +1,8 @@
 """A curl command line that reproduces one request: copy-paste runnable, and never carrying a secret.
 
 The bearer token is never written: the line reads it from a shell variable instead,
-``-H "Authorization: Bearer ${FD_ACCESS_TOKEN}"`` (double quotes, so the shell expands it). When the
+``-H "Authorization: Bearer ${FD_ACCESS_TOKEN}"`` (double quotes, so the shell expands it); any other
+header whose value is a secret (``target.headers``) reads ``${FD_HEADER_<NAME>}`` the same way. When the
 persona whose token was sent is known, the line ends with a shell comment naming it, e.g.
 ``# FD_ACCESS_TOKEN: AccessToken of persona primary``. To replay: ``export FD_ACCESS_TOKEN=<token of
 that persona>`` first, then paste the line. :func:`runnable` rewrites curl lines made elsewhere
@@ -27,6 +28,18 @@ _MASKED_AUTH = re.compile(
     r"""-H\s+(['"])authorization:\s*(?:bearer\s+)?(?:""" + _HIDDEN + r""")\1""", re.IGNORECASE
 )
 _COMMENT = "  # "
+# Any other header whose value was masked (target.headers: a proxy's key) reads its value from a shell
+# variable named after it, e.g. X-Proxy-Key -> ${FD_HEADER_X_PROXY_KEY}.
+_MASKED_OTHER = re.compile(r"""-H\s+(['"])([A-Za-z0-9][A-Za-z0-9-]*):\s*(?:""" + _HIDDEN + r""")\1""")
+
+
+def header_var(name: str) -> str:
+    """The shell variable a curl line reads a secret header's value from."""
+    return "FD_HEADER_" + re.sub(r"[^A-Z0-9]", "_", name.upper())
+
+
+def _secret_header_arg(name: str) -> str:
+    return f'-H "{name}: ${{{header_var(name)}}}"'
 
 
 def persona_comment(persona: str) -> str:
@@ -60,6 +73,9 @@ def curl_line(request: httpx.Request, redactor: Redactor = REDACTOR, *, persona:
             parts.append(arg)
             continue
         ((_, shown),) = redactor.headers([(name, value)])
+        if shown != value and redactor.text(value) == MASK:  # the whole value is a secret
+            parts.append(_secret_header_arg(name))
+            continue
         parts.append(shlex.join(["-H", f"{name}: {shown}"]))
     body = request.content
     if body:
@@ -79,6 +95,7 @@ def runnable(line: str, persona: str = "") -> str:
         return line
     # The API has one scheme (Bearer): a masked value, with or without the scheme, was a bearer token.
     out = _MASKED_AUTH.sub(lambda _m: BEARER_ARG, stripped)
+    out = _MASKED_OTHER.sub(lambda m: _secret_header_arg(m.group(2)), out)
     if persona and BEARER_ARG in out and _COMMENT + TOKEN_VAR not in out:
         out += persona_comment(persona)
     return out if out != stripped else line

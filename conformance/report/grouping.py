@@ -82,14 +82,20 @@ def finding_text(finding: FindingRecord) -> str:
     return "\n".join(lines)
 
 
+_HEADER_VAR_RE = re.compile(r"\$\{(FD_HEADER_[A-Z0-9_]+)\}")
+
+
 def reproduce_hint(curl: str) -> str:
     """``export FD_ACCESS_TOKEN=<AccessToken of persona primary> first`` for a line that reads the
     token from the shell (naming the persona when the line does), else ``""``."""
-    if "${" + TOKEN_VAR + "}" not in curl:
-        return ""
-    match = _PERSONA_RE.search(curl)
-    whose = f"AccessToken of persona {match.group(1)}" if match else "an AccessToken of the persona used"
-    return f"export {TOKEN_VAR}=<{whose}> first"
+    exports = []
+    if "${" + TOKEN_VAR + "}" in curl:
+        match = _PERSONA_RE.search(curl)
+        whose = f"AccessToken of persona {match.group(1)}" if match else "an AccessToken of the persona used"
+        exports.append(f"{TOKEN_VAR}=<{whose}>")
+    # target.headers secrets (a proxy's key): ${FD_HEADER_<NAME>}, see conformance.client.curl
+    exports += [f"{name}=<value of target.headers>" for name in dict.fromkeys(_HEADER_VAR_RE.findall(curl))]
+    return f"export {' '.join(exports)} first" if exports else ""
 
 
 def format_duration(seconds: float) -> str:

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 from collections.abc import Callable
 
+import httpx
 import pytest
 from scripted_server import ScriptedServer
 
@@ -113,3 +114,34 @@ def test_transport_closes_once_and_says_so(make_transport: MakeTransport) -> Non
     with Transport(timeout=1.0) as transport:
         assert not transport.closed
     assert transport.closed
+
+
+def test_secret_extra_headers_read_their_value_from_a_variable(scripted: ScriptedServer) -> None:
+    """target.headers (a proxy's key) is a secret: the line names a variable, and replays with it set."""
+    key = "pxk-curl-0c9e2b7d41"
+    REDACTOR.add(key)
+    request = httpx.Request("GET", f"{scripted.base}/events/", headers={"X-Proxy-Key": key, "Accept": "a/b"})
+    line = curl_line(request)
+    assert key not in line
+    assert '-h "x-proxy-key: ${fd_header_x_proxy_key}"' in line.lower()  # httpx sends names lower-case
+    assert "-h 'accept: a/b'" in line.lower()
+    assert runnable(f"curl -X GET -H 'X-Proxy-Key: {MASK}' -H 'Accept: a/b' 'http://h/'") == (
+        "curl -X GET -H \"X-Proxy-Key: ${FD_HEADER_X_PROXY_KEY}\" -H 'Accept: a/b' 'http://h/'"
+    )
+    scripted.json("GET", "/api/v3/events/", {"items": []})
+    if shutil.which("curl") is None:
+        pytest.skip("curl is not installed")
+    done = subprocess.run(["bash", "-c", line], capture_output=True, text=True, timeout=30, check=False,
+                          env={**os.environ, "FD_HEADER_X_PROXY_KEY": key})
+    assert done.stdout.strip() == '{"items": []}', done.stderr
+    assert {k.lower(): v for k, v in scripted.seen[-1].headers.items()}["x-proxy-key"] == key
+
+
+def test_reproduce_hint_names_every_variable_the_line_reads() -> None:
+    from conformance.report import grouping
+
+    line = 'curl -sS -X GET -H "X-Proxy-Key: ${FD_HEADER_X_PROXY_KEY}" ' + BEARER_ARG + " http://h/"
+    hint = grouping.reproduce_hint(line + "  # FD_ACCESS_TOKEN: AccessToken of persona primary")
+    assert hint == ("export FD_ACCESS_TOKEN=<AccessToken of persona primary> "
+                    "FD_HEADER_X_PROXY_KEY=<value of target.headers> first")
+    assert grouping.reproduce_hint("curl -sS http://h/") == ""
