@@ -18,6 +18,7 @@ from tls_proxy import TlsProxy, make_ca_and_server_cert
 from conformance import engine
 from conformance.errors import TargetError
 from conformance.reference.stack import ReferenceStack
+from conformance.report.load import load_results
 
 PROXY_KEY = "pxk-3f9a1c7e-partner-proxy"
 QUIET: Callable[[str], None] = lambda _line: None  # noqa: E731
@@ -92,6 +93,11 @@ def test_read_only_run_through_the_proxy_passes_and_always_sends_the_key(
             assert PROXY_KEY not in file.read_text(encoding="utf-8", errors="replace"), file
     results = json.loads((tmp_path / "r" / "results.json").read_text(encoding="utf-8"))
     assert results["targets"]["main"].startswith("https://127.0.0.1:")
+    # The certificate says how the target was reached: header names and the CA file, never values.
+    loaded = load_results(tmp_path / "r")  # validated against results.schema.json
+    assert loaded.connection == {"extra_headers": ["X-Proxy-Key"], "ca_bundle": "ca.pem"}
+    for name in ("certificate.html", "summary.md"):
+        assert "extra headers X-Proxy-Key; TLS verified with ca.pem" in (tmp_path / "r" / name).read_text()
 
 
 def test_untrusted_certificate_is_one_line_naming_ca_bundle(

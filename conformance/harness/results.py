@@ -57,6 +57,16 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def connection_of(settings: Settings) -> dict[str, Any]:
+    """What a reader of the certificate should know about how the targets were reached (no secrets)."""
+    out: dict[str, Any] = {}
+    if settings.headers:
+        out["extra_headers"] = sorted(settings.headers)
+    if settings.ca_bundle:
+        out["ca_bundle"] = Path(settings.ca_bundle).name
+    return out
+
+
 class Collector:
     """Accumulates reports; :meth:`build` turns them into the run's :class:`RunResult`."""
 
@@ -214,4 +224,5 @@ class Collector:
             operations=self.operations(),
             cases=self.cases(),
             shard=settings.shard_label,
+            connection=connection_of(settings),
         )

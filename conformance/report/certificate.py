@@ -14,6 +14,7 @@ from string import Template
 
 from conformance.report.grouping import (
     STATUS_LABEL,
+    connection_text,
     first_line,
     format_duration,
     operation_findings,
@@ -74,6 +75,8 @@ def _facts(result: RunResult) -> str:
         ("Seed", f"<code>{_e(result.seed)}</code>"),
     ]
     rows += [(f"Target ({_e(host)})", f"<code>{_e(url)}</code>") for host, url in result.targets.items()]
+    if result.connection:
+        rows.append(("Connection", _e(connection_text(result.connection))))
     rows += [
         (f"sha256 ({_e(name)})", f'<span class="hash">{_e(digest)}</span>')
         for name, digest in result.spec_hashes.items()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from conformance.report.model import FindingRecord, OperationCoverage, RuleResult, RunResult
 
@@ -96,6 +97,16 @@ def reproduce_hint(curl: str) -> str:
     # target.headers secrets (a proxy's key): ${FD_HEADER_<NAME>}, see conformance.client.curl
     exports += [f"{name}=<value of target.headers>" for name in dict.fromkeys(_HEADER_VAR_RE.findall(curl))]
     return f"export {' '.join(exports)} first" if exports else ""
+
+
+def connection_text(connection: dict[str, Any]) -> str:
+    """``extra headers X-Proxy-Key; TLS verified with partner-ca.pem`` (names only, never values)."""
+    parts = []
+    if connection.get("extra_headers"):
+        parts.append("extra headers " + ", ".join(connection["extra_headers"]))
+    if connection.get("ca_bundle"):
+        parts.append(f"TLS verified with {connection['ca_bundle']}")
+    return "; ".join(parts)
 
 
 def format_duration(seconds: float) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from conformance.report.grouping import (
     STATUS_LABEL,
     TOKEN_VAR,
+    connection_text,
     first_line,
     format_duration,
     operations_by_host,
@@ -48,6 +49,8 @@ def render_markdown(result: RunResult) -> str:
         "",
         "Targets: " + ", ".join(f"{host} `{url}`" for host, url in result.targets.items()),
     ]
+    if result.connection:
+        out += ["", f"Connection: {connection_text(result.connection)}"]
     if result.embedded:
         out.append("")
         out.append(

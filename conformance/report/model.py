@@ -76,6 +76,8 @@ class RunResult:
     operations: list[OperationCoverage] = field(default_factory=list)
     cases: dict[str, int] = field(default_factory=dict)  # generated cases per fuzzing phase
     shard: str = ""  # "I/N" when this run is one shard of a matrix
+    # How the targets were reached, when not plainly: {"extra_headers": [names], "ca_bundle": file name}
+    connection: dict[str, Any] = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
 
     @property
