@@ -242,8 +242,7 @@ def run(
                 check_defects(settings.defects)
             settings = settings_for_stack(settings, reference)
         echo(_describe(settings))
-        transport = stack.enter_context(Transport(timeout=settings.timeout, allow_writes=False,
-                                                  headers=settings.headers, ca_bundle=settings.ca_bundle))
+        transport = stack.enter_context(Transport(**settings.transport_options(), allow_writes=False))
         settings = settings.with_partners(preflight(settings, transport))
         settings_file = stack.enter_context(_settings_file(settings))
         sink = _ResultSink()

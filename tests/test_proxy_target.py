@@ -40,43 +40,33 @@ def proxied(
             yield stack, main, cr, ca
 
 
-def _config(folder: Path, stack: ReferenceStack, main: TlsProxy, cr: TlsProxy, ca: Path | None) -> Path:
-    lines = ["[target]", f'main = "{main.base("/api/v3")}"', f'cr = "{cr.base("/api")}"']
-    if ca is not None:
-        lines.append(f'ca_bundle = "{ca}"')
-    lines += [
-        "[target.headers]",
-        'X-Proxy-Key = "${PROXY_KEY}"',
-        "[run]",
-        'mode = "read-only"',
-        "seed = 4",
-        "max_examples = 2",
-    ]
-    for name in ("primary", "other", "multi"):
-        persona = stack.personas[name]
-        lines += [
-            f"[personas.{name}]",
-            f'username = "{persona["username"]}"',
-            f'password = "{persona["password"]}"',
-            f'expired_token = "{persona["expired_token"]}"',
-        ]
-    path = folder / "fdconf.toml"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
+def _run(
+    folder: Path, stack: ReferenceStack, main: TlsProxy, cr: TlsProxy, ca: Path | None
+) -> engine.RunOutcome:
+    """A read-only run through the proxies: the stack's own config file (personas), the proxy's key in
+    ``[target.headers]``, the proxy URLs as flags and the CA from ``FD_CA_BUNDLE``."""
+    config = folder / "fdconf.toml"
+    stack.write_config(config)
+    with config.open("a", encoding="utf-8") as handle:
+        handle.write('\n[target.headers]\nX-Proxy-Key = "${PROXY_KEY}"\n')
+    environ = {"PROXY_KEY": PROXY_KEY, **({"FD_CA_BUNDLE": str(ca)} if ca is not None else {})}
+    flags = {
+        "target.main": main.base("/api/v3"),
+        "target.cr": cr.base("/api"),
+        "target.media": main.base("/api"),
+        "run.mode": "read-only",
+        "run.seed": 4,
+        "run.max_examples": 2,
+        "run.report_dir": str(folder / "r"),
+    }
+    return engine.run(config=config, environ=environ, flags=flags, cwd=folder, echo=QUIET)
 
 
 def test_read_only_run_through_the_proxy_passes_and_always_sends_the_key(
     proxied: tuple[ReferenceStack, TlsProxy, TlsProxy, Path], tmp_path: Path
 ) -> None:
     stack, main, cr, ca = proxied
-    config = _config(tmp_path, stack, main, cr, ca)
-    outcome = engine.run(
-        config=config,
-        environ={"PROXY_KEY": PROXY_KEY},
-        cwd=tmp_path,
-        echo=QUIET,
-        flags={"run.report_dir": str(tmp_path / "r")},
-    )
+    outcome = _run(tmp_path, stack, main, cr, ca)
     assert outcome.result is not None
     failed = {r.id: r.reason for r in outcome.result.rules if r.status == "failed"}
     assert failed == {}
@@ -104,9 +94,8 @@ def test_untrusted_certificate_is_one_line_naming_ca_bundle(
     proxied: tuple[ReferenceStack, TlsProxy, TlsProxy, Path], tmp_path: Path
 ) -> None:
     stack, main, cr, _ = proxied
-    config = _config(tmp_path, stack, main, cr, None)
     with pytest.raises(TargetError) as caught:
-        engine.run(config=config, environ={"PROXY_KEY": PROXY_KEY}, cwd=tmp_path, echo=QUIET)
+        _run(tmp_path, stack, main, cr, None)
     line = caught.value.one_line()
     assert "not trusted" in line
     assert "target.ca_bundle" in line

@@ -114,7 +114,7 @@ def _from_environment() -> FuzzContext | None:  # pragma: no cover - exercised b
     from conformance.config.loader import load_settings
 
     settings = load_settings(config=path)
-    transport = Transport(timeout=settings.timeout, headers=settings.headers, ca_bundle=settings.ca_bundle)
+    transport = Transport(**settings.transport_options())
     sessions = make_sessions(settings, transport)
     return FuzzContext(
         personas={name: Persona(s.access_token, tuple(s.partners)) for name, s in sessions.items()},

@@ -174,21 +174,15 @@ class Transport:
                     f"{request.method} {request.url.copy_with(query=None)} timed out ({exc})",
                     "check the target is up, or raise run.timeout",
                 ) from exc
-            except httpx.ConnectError as exc:
+            except (httpx.ConnectError, httpx.UnsupportedProtocol) as exc:
+                origin = f"{request.url.scheme}://{request.url.netloc.decode()}"
                 if "CERTIFICATE_VERIFY_FAILED" in str(exc):
                     raise TargetError(
-                        f"the TLS certificate of {request.url.scheme}://{request.url.netloc.decode()} "
-                        f"is not trusted ({exc})",
+                        f"the TLS certificate of {origin} is not trusted ({exc})",
                         "set target.ca_bundle (or FD_CA_BUNDLE) to the PEM of the CA that signed it",
                     ) from exc
                 raise TargetError(
-                    f"cannot reach {request.url.scheme}://{request.url.netloc.decode()} ({exc})",
-                    "check the target URL and that the host is running",
-                ) from exc
-            except httpx.UnsupportedProtocol as exc:
-                raise TargetError(
-                    f"cannot reach {request.url.scheme}://{request.url.netloc.decode()} ({exc})",
-                    "check the target URL and that the host is running",
+                    f"cannot reach {origin} ({exc})", "check the target URL and that the host is running"
                 ) from exc
             except httpx.TransportError as exc:
                 # Connected, but the answer was cut off or not HTTP: a fact about the target.

@@ -138,6 +138,9 @@ def file_layer(path: Path | None, environ: Mapping[str, str] | None = None) -> d
         source = str(path)
     expanded: dict[str, Any] = _expand(data, os.environ if environ is None else environ, "")
     validate(expanded, source, partial=True)
+    target = expanded.get("target")
+    if isinstance(target, dict) and target.get("ca_bundle"):  # a path in a file is relative to the file
+        target["ca_bundle"] = str(path.parent / Path(target["ca_bundle"]).expanduser())
     return expanded
 
 
@@ -233,20 +236,19 @@ def _extra_headers(headers: Mapping[str, str]) -> dict[str, str]:
     return dict(headers)
 
 
-def _ca_bundle(value: str | None, config_file: str | None) -> str | None:
-    """``target.ca_bundle`` as an absolute path to an existing file (relative to the config file)."""
+def _ca_bundle(value: str | None, cwd: Path) -> str | None:
+    """``target.ca_bundle`` as an absolute path to an existing file. The file layer already made a path
+    it read relative to the config file; one from ``FD_CA_BUNDLE`` or a flag is relative to ``cwd``."""
     if not value:
         return None
-    path = Path(value).expanduser()
-    if not path.is_absolute():
-        path = (Path(config_file).parent if config_file else Path.cwd()) / path
+    path = cwd / Path(value).expanduser()  # an absolute value replaces cwd
     if not path.is_file():
         raise ConfigError(f"target.ca_bundle: no file at {path}",
                           "point it at the PEM file of the CA that signs the target's certificate")
     return str(path.resolve())
 
 
-def build(data: Mapping[str, Any], *, config_file: str | None = None) -> Settings:
+def build(data: Mapping[str, Any], *, config_file: str | None = None, cwd: Path | None = None) -> Settings:
     """Merged, schema-valid data → :class:`Settings`, applying defaults and cross-field rules."""
     validate(data, "configuration (file + environment + flags)")
     target = data.get("target", {})
@@ -278,7 +280,7 @@ def build(data: Mapping[str, Any], *, config_file: str | None = None) -> Setting
         for secret in persona.secrets():
             REDACTOR.add(secret)
     headers = _extra_headers(target.get("headers") or {})
-    ca_bundle = _ca_bundle(target.get("ca_bundle"), config_file)
+    ca_bundle = _ca_bundle(target.get("ca_bundle"), Path.cwd() if cwd is None else cwd)
     media = target.get("media") or (re.sub(r"/v3/?$", "", main.rstrip("/")) if main else None)
     shard = parse_shard(run["shard"]) if run.get("shard") else None
     return Settings(
@@ -323,4 +325,4 @@ def load_settings(
     where = Path.cwd() if cwd is None else cwd
     path = find_config_file(config, env, where)
     merged = _merge(_merge(file_layer(path, env), env_layer(env)), flag_layer(flags or {}))
-    return build(merged, config_file=str(path) if path else None)
+    return build(merged, config_file=str(path) if path else None, cwd=where)

@@ -92,6 +92,10 @@ class Settings:
         out = {"main": self.main, "cr": self.cr, "media": self.media}
         return {k: v for k, v in out.items() if v}
 
+    def transport_options(self) -> dict[str, Any]:
+        """How every HTTP client of the run reaches the targets: ``Transport(**transport_options())``."""
+        return {"timeout": self.timeout, "headers": dict(self.headers), "ca_bundle": self.ca_bundle}
+
     @property
     def shard_label(self) -> str:
         return f"{self.shard[0]}/{self.shard[1]}" if self.shard else ""

@@ -44,8 +44,11 @@ def _config(host: str) -> Any:
     # Mode safety lives in the config's operation entries: Schemathesis ignores schema.include() and
     # schema.exclude() once a config has any (see conformance.fuzz.contract).
     entries = contract.operations_config(host, reads_only=READ_ONLY, publish=FUZZ_PUBLISH)
-    # Schemathesis passes its own `verify` to every call, overriding the session's: set it here.
-    return schemathesis.Config.from_dict({"operations": entries, "tls-verify": SETTINGS.ca_bundle or True})
+    # How cases reach the target (target.headers, target.ca_bundle) is set as in test_stateful.py: in the
+    # config, since Schemathesis passes its own `verify` to every call, overriding the session's.
+    return schemathesis.Config.from_dict(
+        {"operations": entries, "headers": dict(SETTINGS.headers), "tls-verify": SETTINGS.ca_bundle or True}
+    )
 
 
 def _load(path: Any, host: str) -> Any:
@@ -80,7 +83,6 @@ def _session(base_url: str) -> Any:
 
         session = ManagedCookiesSession()
         session.headers.clear()  # no requests defaults (User-Agent, Accept) merged into every case
-        session.headers.update(SETTINGS.headers)  # target.headers, e.g. a proxy's own key
         session.trust_env = not loopback
         _SESSIONS[loopback] = session
     return _SESSIONS[loopback]

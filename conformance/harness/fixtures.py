@@ -52,8 +52,8 @@ def fd_transport(fd_settings: Settings) -> Iterator[Transport]:
     from conformance.client.http import Transport
     from conformance.rules import mode_allows
 
-    transport = Transport(timeout=fd_settings.timeout, allow_writes=mode_allows(fd_settings.mode, "write"),
-                          headers=fd_settings.headers, ca_bundle=fd_settings.ca_bundle)
+    allow_writes = mode_allows(fd_settings.mode, "write")
+    transport = Transport(**fd_settings.transport_options(), allow_writes=allow_writes)
     try:
         yield transport
     finally:

@@ -34,7 +34,6 @@ class ReferenceProcess:
         self.defects = tuple(defects)
         self.main_base = self.cr_base = self.media_base = ""
         self.personas: dict[str, dict[str, Any]] = {}
-        self.startup_seconds = 0.0
         self._proc: subprocess.Popen[str] | None = None
         self._log: Path | None = None
 
@@ -57,7 +56,6 @@ class ReferenceProcess:
             raise
         self.main_base, self.cr_base, self.media_base = info["main"], info["cr"], info["media"]
         self.personas = dict(info["personas"])
-        self.startup_seconds = float(info["startup_seconds"])
         return self
 
     def _handshake(self, timeout: float) -> dict[str, Any]:

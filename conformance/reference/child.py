@@ -2,7 +2,7 @@
 
 An embedded run starts the reference this way so that the server does not share an interpreter lock
 with the suite that fuzzes it (on 2 cores a full run takes about a third less time). The child starts
-the stack, writes one JSON line to stdout (URLs, personas, startup time; or ``{"error": ...}``), then
+the stack, writes one JSON line to stdout (URLs and personas, or ``{"error": ...}``), then
 serves until its stdin closes (the parent stopped it, or died) or SIGTERM/SIGINT arrives, and stops
 cleanly. The line carries the personas' passwords: they are the fixture's, and travel only over a pipe.
 """
@@ -25,8 +25,6 @@ def _describe(stack: ReferenceStack) -> dict[str, object]:
         "cr": stack.cr_base,
         "media": stack.media_base,
         "personas": stack.personas,
-        "defects": list(stack.defects),
-        "startup_seconds": stack.startup_seconds,
     }
 
 

@@ -296,6 +296,12 @@ X-Proxy-Key = "${{PROXY_KEY}}"
     assert settings.ca_bundle == str((tmp_path / "certs" / "ca.pem").resolve())
     assert "pk-7781-secret" not in REDACTOR.text("key pk-7781-secret")
     assert Settings.from_json(settings.to_json()).headers == settings.headers
+    # From the environment the path is relative to the working directory, not to the file.
+    env = {"PROXY_KEY": "pk-7781-secret", "FD_CA_BUNDLE": "ca.pem"}
+    from_env = load_settings(config=config, environ=env, cwd=tmp_path / "certs")
+    assert from_env.ca_bundle == str((tmp_path / "certs" / "ca.pem").resolve())
+    with pytest.raises(ConfigError, match=r"target\.ca_bundle: no file"):
+        load_settings(config=config, environ=env, cwd=tmp_path)
 
 
 @pytest.mark.parametrize(
