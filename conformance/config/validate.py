@@ -157,6 +157,10 @@ def _pattern_hint(path: Sequence[Any]) -> str:
         "shard": "write it as I/N, e.g. 2/4",
         "rules": "rule ids or families, e.g. TEN-03,OBJ",
         "partner": "a partner id like partner-id-acme or fd123",
+        "rule": "a rule id like TEN-03 (`fdconf explain` lists them)",
+        "operation": "METHOD /path as the spec names it, e.g. GET /events/{eid}",
+        "expires": "a date, YYYY-MM-DD",
+        "created": "a date, YYYY-MM-DD",
     }.get(last, "see the schema's pattern for this key")
 
 
