@@ -44,6 +44,16 @@ def required_checks(rule_id: str) -> list[str]:
     return [line for line in out if line]
 
 
+def check_ids(rule_id: str) -> tuple[str, ...]:
+    """The ids of the rule's ``checks:`` (strings, or mappings' ``id``), ``()`` when it lists none."""
+    out = []
+    for check in _raw_rules().get(rule_id, {}).get("checks") or []:
+        ident = check.get("id") if isinstance(check, Mapping) else check
+        if ident:
+            out.append(str(ident))
+    return tuple(out)
+
+
 def _mode_flag(rule: Rule) -> str:
     return "" if rule.mode == "read-only" else f" --mode {rule.mode}"
 

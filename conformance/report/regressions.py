@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from string import Template
@@ -188,11 +189,13 @@ def render_test(finding: FindingRecord, request: Request, expected: tuple[str, .
     token_vars.append(TOKEN_VAR)
     base_var = BASE_VARS.get(host, "FD_BASE_URL")
     want = " or ".join("a status below 500" if e == "<500" else e for e in expected)
+    message = finding.message.splitlines()[0][:300] if finding.message else ""
     doc = [
         f"Regression test for a {finding.rule_id} finding of fd-conformance run {result.run_id}.",
         "",
-        f"{finding.rule_id}: {finding.message.splitlines()[0][:300] if finding.message else ''}",
-        f"The run expected {finding.expected or want} and received {finding.received[:200] or '?'}.",
+        *textwrap.wrap(f"{finding.rule_id}: {message}", 100),
+        *textwrap.wrap(f"The run expected {finding.expected or want} and received "
+                       f"{finding.received[:200] or '?'}.", 100),
         "",
         "Fails while the bug exists, passes once it is fixed.",
     ]

@@ -27,6 +27,7 @@ from datetime import date
 from typing import Any, Protocol
 
 from conformance.errors import ConfigError
+from conformance.report.explain import check_ids
 from conformance.report.locations import operation_of
 from conformance.report.model import FindingRecord, RuleResult, RunResult
 from conformance.rules import Rule
@@ -57,16 +58,6 @@ class WaiverLike(Protocol):
     def to_dict(self) -> dict[str, str]: ...
 
 
-def rule_checks(rule: Rule) -> tuple[str, ...]:
-    """The ids of the checks a rule is made of, when the catalogue lists them (``checks:``), else ``()``."""
-    checks = getattr(rule, "checks", ()) or ()
-    out = []
-    for check in checks:
-        ident = check.get("id") if isinstance(check, Mapping) else getattr(check, "id", check)
-        out.append(str(ident))
-    return tuple(out)
-
-
 def check_waivers(waivers: Iterable[WaiverLike], rules: Mapping[str, Rule]) -> None:
     """:class:`ConfigError` (one line) for a waiver naming a rule (or a check) the catalogue lacks."""
     for waiver in waivers:
@@ -75,7 +66,7 @@ def check_waivers(waivers: Iterable[WaiverLike], rules: Mapping[str, Rule]) -> N
             guess = close[0] if close else ""
             raise ConfigError(f"{waiver.source}: rule {waiver.rule!r} is not in the rule catalogue",
                               f"did you mean {guess}?" if guess else "`fdconf explain` lists the rules")
-        known = rule_checks(rules[waiver.rule])
+        known = check_ids(waiver.rule)
         if waiver.check and known and waiver.check not in known:
             raise ConfigError(f"{waiver.source}: rule {waiver.rule} has no check {waiver.check!r}",
                               f"use one of {', '.join(known)} (`fdconf explain {waiver.rule}`)")

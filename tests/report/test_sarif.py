@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-from report.builders import sample_result
 
 from conformance.config.waivers import Waiver
 from conformance.report.locations import spec_lines
@@ -18,6 +17,7 @@ from conformance.report.waivers import apply_waivers
 from conformance.report.writer import write_all
 from conformance.resources import cr_spec, main_spec
 from conformance.rules import catalogue
+from report.builders import sample_result
 
 SCHEMA = Path(__file__).resolve().parent / "data" / "sarif-schema-2.1.0.json"
 

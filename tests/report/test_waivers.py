@@ -1,4 +1,4 @@
-"""Matching waivers to a run's findings (pure): waived, incomplete, expired, stale; the gate and the reports."""
+"""Matching waivers to a run's findings (pure): waived, incomplete, expired, stale; the gate, the reports."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import xml.etree.ElementTree as ET
 from datetime import date
 
 import pytest
-from report.builders import MAIN, sample_result, ten03_finding
 
 from conformance.config.waivers import Waiver
 from conformance.errors import ConfigError
@@ -17,6 +16,7 @@ from conformance.report.markdown import render_markdown
 from conformance.report.model import RunResult
 from conformance.report.waivers import apply_waivers, blocking_failures, check_waivers, ledger_lines
 from conformance.rules import catalogue
+from report.builders import MAIN, sample_result, ten03_finding
 
 TODAY = date(2026, 6, 1)
 
@@ -98,8 +98,10 @@ def test_a_rule_with_an_uncovered_finding_is_not_waived() -> None:
 def test_unknown_rule_is_a_one_line_config_error() -> None:
     with pytest.raises(ConfigError) as caught:
         check_waivers([w("TEN-33")], catalogue())
-    assert caught.value.one_line() == ("ConfigError: fdconf.toml waivers[0]: rule 'TEN-33' is not in the rule "
-                                       "catalogue (hint: did you mean TEN-03?)")
+    assert caught.value.one_line() == (
+        "ConfigError: fdconf.toml waivers[0]: rule 'TEN-33' is not in the rule catalogue "
+        "(hint: did you mean TEN-03?)"
+    )
     check_waivers([w()], catalogue())  # a known rule passes
 
 
@@ -108,7 +110,8 @@ def test_every_report_shows_the_waiver() -> None:
     label = "failed (waived: header check lands in Q3, FD-7, until 2026-06-30)"
     summary = render_markdown(after)
     assert label in summary
-    assert "### Waivers" in summary and "| OBJ-01 | all findings | FD-8 | 2026-06-30 | stale |" in summary
+    assert "### Waivers" in summary
+    assert "| OBJ-01 | all findings | FD-8 | 2026-06-30 | stale |" in summary
     page = render_certificate(after, "0" * 64)
     assert label in page
     assert "FAILED (waived)" in page
@@ -118,7 +121,24 @@ def test_every_report_shows_the_waiver() -> None:
     case = next(c for c in root.iter("testcase") if (c.get("name") or "").startswith("TEN-03"))
     assert case.find("failure") is None
     skipped = case.find("skipped")
-    assert skipped is not None and skipped.get("message") == label
+    assert skipped is not None
+    assert skipped.get("message") == label
     assert "[TEN-03]" in (case.findtext("system-out") or "")
     sch = next(c for c in root.iter("testcase") if (c.get("name") or "").startswith("SCH-01"))
     assert sch.find("failure") is not None  # not waived: still a failure
+
+
+def test_merging_shards_keeps_a_waiver_only_where_every_failing_shard_had_it() -> None:
+    from conformance.report.merge import merge_results
+
+    waived = apply_waivers(only_ten03(), [w()], TODAY)
+    passed = apply_waivers(dataclasses.replace(sample_result({"TEN-03": "passed", "SCH-01": "passed"}),
+                                               run_id="shard-2"), [w()], TODAY)
+    merged = merge_results([waived, passed])
+    assert rule(merged, "TEN-03").waiver is not None
+    assert [e["state"] for e in merged.waivers] == ["applied"]  # stale in one shard, applied in the other
+    assert blocking_failures(merged) == []
+    unwaived = dataclasses.replace(only_ten03(), run_id="shard-3")
+    again = merge_results([waived, unwaived])
+    assert rule(again, "TEN-03").waiver is None
+    assert [r.id for r in blocking_failures(again)] == ["TEN-03"]

@@ -83,26 +83,33 @@ def test_a_waived_failure_passes_the_gate_and_shows_everywhere(waived_run: tuple
     assert code == 0, output[-3000:]
     result = load_results(report)
     rule = next(r for r in result.rules if r.id == RULE)
-    assert rule.status == "failed" and rule.findings
-    assert rule.waiver is not None and rule.waiver["ticket"] == "FD-1234"
+    assert rule.status == "failed"
+    assert rule.findings
+    assert rule.waiver is not None
+    assert rule.waiver["ticket"] == "FD-1234"
     assert result.verdict == "NOT CERTIFIED"
     assert [w["state"] for w in result.waivers] == ["applied", "stale", "expired"]
     # the run's output: the waived row, and one line each for the stale and the expired waiver
     assert "waived" in output
     assert "fdconf: waiver TEN-01 [FD-1100] matched no failure (stale)" in output
-    assert "fdconf: waiver TEN-02 [FD-900] expired on" in output and "it no longer applies" in output
+    assert "fdconf: waiver TEN-02 [FD-900] expired on" in output
+    assert "it no longer applies" in output
     assert LABEL in (report / "summary.md").read_text(encoding="utf-8")
     page = (report / "certificate.html").read_text(encoding="utf-8")
-    assert LABEL in page and "FAILED (waived)" in page and ">NOT CERTIFIED<" in page
+    assert LABEL in page
+    assert "FAILED (waived)" in page
+    assert ">NOT CERTIFIED<" in page
     assert f"fdconf explain {RULE}" in page  # the rule's explanation, inline
     case = next(c for c in ET.parse(report / "junit.xml").getroot().iter("testcase")
                 if (c.get("name") or "").startswith(RULE))
     assert case.find("failure") is None
-    assert case.find("skipped") is not None and case.find("skipped").get("message") == LABEL  # type: ignore[union-attr]
+    assert case.find("skipped") is not None
+    assert case.find("skipped").get("message") == LABEL
     log = json.loads((report / "sarif.json").read_text(encoding="utf-8"))
     assert sarif_errors(log) == []
     results = log["runs"][0]["results"]
-    assert results and all(r["ruleId"] == RULE and r["suppressions"][0]["status"] == "accepted" for r in results)
+    assert results
+    assert all(r["ruleId"] == RULE and r["suppressions"][0]["status"] == "accepted" for r in results)
     assert all(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "specs/main-api.yaml"
                for r in results)
 
@@ -122,8 +129,8 @@ def test_an_unknown_rule_in_a_waiver_is_one_line_exit_2(tmp_path: Path) -> None:
     done = fdconf("run", "--waivers", str(bad), timeout=120)
     assert done.returncode == 2
     lines = [line for line in done.stderr.splitlines() if line.strip()]
-    assert lines == [f"ConfigError: w.toml waivers[0]: rule 'TEN-33' is not in the rule catalogue "
-                     f"(hint: did you mean TEN-03?)"], done.stderr
+    assert lines == ["ConfigError: w.toml waivers[0]: rule 'TEN-33' is not in the rule catalogue "
+                     "(hint: did you mean TEN-03?)"], done.stderr
 
 
 def _token(stack: Any, persona: str) -> str:
@@ -154,7 +161,8 @@ def test_an_exported_finding_fails_on_the_defect_and_passes_when_fixed(
     assert "1 test file(s)" in done.stdout
     (exported,) = files
     text = exported.read_text(encoding="utf-8")
-    assert "eyJ" not in text and "Passw" not in text  # no token, no password in the file
+    assert "eyJ" not in text
+    assert "Passw" not in text
     broken = _pytest(exported, {"FD_BASE_URL": defect_stack.main_base,
                                 "FDCONF_PERSONA_PRIMARY_TOKEN": _token(defect_stack, "primary")})
     assert broken.returncode == 1, broken.stdout
