@@ -92,7 +92,8 @@ def test_what_is_not_exported_and_why(tmp_path: Path) -> None:
             assert item.path is None
             assert why in item.skipped
         else:
-            assert item.path is not None and item.path.name == "test_ten_03_get_events.py"
+            assert item.path is not None
+            assert item.path.name == "test_ten_03_get_events.py"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["test_ten_03_get_events.py"]
 
 
@@ -108,4 +109,5 @@ def test_the_generated_file_is_python_and_names_its_inputs() -> None:
     assert "PATH = '/events/?page=2&limit=5'" in text
     assert "('FDCONF_PERSONA_OTHER_TOKEN', 'FD_ACCESS_TOKEN')" in text
     assert "EXPECTED = ('403',)" in text
-    assert "${FD_ACCESS_TOKEN}" not in text.split('"""', 2)[2]  # the code reads the token, never a placeholder
+    code = text.split('"""', 2)[2]
+    assert "${FD_ACCESS_TOKEN}" not in code  # the code reads the token, never a shell placeholder
