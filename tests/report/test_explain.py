@@ -60,3 +60,9 @@ def test_the_certificate_carries_each_explanation_inline() -> None:
     for rule in catalogue().values():
         assert f"what {rule.id} checks · fdconf explain {rule.id}" in page
     assert catalogue()["OBJ-03"].rationale in page
+
+
+def test_export_tests_on_a_missing_run_is_one_line(tmp_path: Path) -> None:
+    line = one_line_error(fdconf("export-tests", str(tmp_path / "nope"), "--out", str(tmp_path / "t"),
+                                 cwd=tmp_path), "ReportError")
+    assert "no results file at" in line
