@@ -142,3 +142,14 @@ def test_merging_shards_keeps_a_waiver_only_where_every_failing_shard_had_it() -
     again = merge_results([waived, unwaived])
     assert rule(again, "TEN-03").waiver is None
     assert [r.id for r in blocking_failures(again)] == ["TEN-03"]
+
+
+def test_diff_marks_a_waived_failure_but_still_lists_it() -> None:
+    from conformance.report.diff import diff_runs, has_new_failures
+
+    old = sample_result({"TEN-03": "passed", "SCH-01": "passed"})
+    new = apply_waivers(only_ten03(), [w()], TODAY)
+    d = diff_runs(old, new)
+    (item,) = [i for i in d.new_failures if i.key == "TEN-03"]
+    assert item.detail.startswith("failed (waived: header check lands in Q3, FD-7, until 2026-06-30): ")
+    assert has_new_failures(d)
