@@ -32,7 +32,8 @@ RESPONSE_EXCERPT = 600
 
 def _rule_descriptor(rule: Rule) -> dict[str, Any]:
     level, security = LEVELS.get(rule.severity, ("warning", "5.0"))
-    help_text = explain_rule(rule)
+    # The rationale first (what a code-scanning reader sees), then the whole `fdconf explain` text.
+    help_text = f"{rule.rationale}\n\n{explain_rule(rule)}"
     return {
         "id": rule.id,
         "name": rule.id.replace("-", ""),

@@ -48,7 +48,8 @@ def test_sarif_of_a_run_is_valid_and_complete() -> None:
     assert ten03["shortDescription"]["text"] == rule.title
     assert ten03["fullDescription"]["text"] == rule.rationale
     assert ten03["helpUri"] == rule.docs
-    assert rule.rationale in ten03["help"]["text"]
+    assert ten03["help"]["text"].startswith(rule.rationale)
+    assert f"{rule.id}: {rule.title}" in ten03["help"]["text"]  # the fdconf explain text
     assert ten03["defaultConfiguration"]["level"] == "error"  # blocker
     findings = [f for r in result.rules if r.status == "failed" for f in r.findings]
     assert len(run["results"]) == len(findings) == 2
