@@ -69,6 +69,10 @@ class RunHooks:
             from conformance.report.waivers import apply_waivers
 
             result = apply_waivers(result, state.settings.waivers, datetime.now(UTC).date())
+            if state.settings.allure:
+                from conformance.report.allure_waivers import mark_waived
+
+                mark_waived(Path(str(state.settings.report_dir)) / "allure-results", result)
         state.result = result
         self.config.stash[RESULT] = result
         try:

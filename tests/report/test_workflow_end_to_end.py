@@ -73,7 +73,7 @@ def waived_run(defect_stack: Any, tmp_path_factory: pytest.TempPathFactory) -> t
     config = folder / "fdconf.toml"
     defect_stack.write_config(config)
     report = folder / "run"
-    done = fdconf("run", "--config", str(config), "--rules", "TEN", "--no-fuzz", "--seed", "7",
+    done = fdconf("run", "--config", str(config), "--rules", "TEN", "--no-fuzz", "--seed", "7", "--allure",
                   "--report-dir", str(report), "--waivers", str(waivers_file(folder)))
     return report, done.stdout + done.stderr, done.returncode
 
@@ -105,6 +105,14 @@ def test_a_waived_failure_passes_the_gate_and_shows_everywhere(waived_run: tuple
     assert case.find("failure") is None
     assert case.find("skipped") is not None
     assert case.find("skipped").get("message") == LABEL
+    allure = [json.loads(p.read_text(encoding="utf-8"))
+              for p in (report / "allure-results").glob("*-result.json")]
+    story = {"name": "story", "value": RULE}
+    failed = [a for a in allure if story in a["labels"] and a["status"] == "failed"]
+    assert failed
+    for item in failed:
+        assert item["statusDetails"]["message"].startswith(LABEL)
+        assert {"name": "tag", "value": "waived"} in item["labels"]
     log = json.loads((report / "sarif.json").read_text(encoding="utf-8"))
     assert sarif_errors(log) == []
     results = log["runs"][0]["results"]
