@@ -177,6 +177,35 @@ def explain(rule_id: str | None) -> None:
     click.echo(explain_rule(rules[wanted], defects))
 
 
+@cli.command()
+@click.argument("rule_id", metavar="RULE")
+@click.option("--reason", required=True, help="Why the failure is accepted for now.")
+@click.option("--ticket", required=True, help="Where the fix is tracked (e.g. FD-1234).")
+@click.option("--expires", required=True, metavar="YYYY-MM-DD",
+              help="Last day the waiver applies (today or later).")
+@click.option("--host", type=click.Choice(["main", "cr"]), help="Only findings seen on this host.")
+@click.option("--operation", metavar="'METHOD /path'",
+              help="Only findings of this operation, e.g. 'GET /partners/'.")
+@click.option("--check", help="Only findings of this check of the rule.")
+@click.option("--file", "path", type=click.Path(dir_okay=False), default="waivers.toml", show_default=True,
+              help="The waivers file to append to (created if missing; use with `fdconf run --waivers`).")
+def waive(rule_id: str, path: str, **fields: str | None) -> None:
+    """Record a known failure as a waiver (with today as its creation date) in a waivers file."""
+    from datetime import UTC, datetime
+
+    from conformance.config.waivers import Waiver, append_waiver
+    from conformance.report.waivers import check_waivers
+    from conformance.rules import catalogue
+
+    entry = {"rule": rule_id.strip().upper(), **{k: v or "" for k, v in fields.items()}}
+    today = datetime.now(UTC).date()
+    # The catalogue check first (the config layer cannot see the catalogue): an unknown rule or check.
+    check_waivers([Waiver(rule=entry["rule"], reason="-", ticket="-", expires=today.isoformat(),
+                          check=entry.get("check", ""), source="fdconf waive")], catalogue())
+    waiver = append_waiver(Path(path), entry, today)
+    click.echo(f"waiver {waiver.label()} until {waiver.expires} appended to {path}")
+
+
 @cli.command("export-tests")
 @click.argument("run_dir", type=click.Path(exists=False))
 @click.option("--out", required=True, type=click.Path(file_okay=False),

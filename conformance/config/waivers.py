@@ -19,6 +19,7 @@ and the run says so in one line.
 
 from __future__ import annotations
 
+import json
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -131,3 +132,31 @@ def normalise_dates(node: Any) -> Any:
     if isinstance(node, date):  # datetime is a date too
         return node.isoformat()
     return node
+
+
+def _toml_string(value: str) -> str:
+    # TOML basic strings take JSON's escapes (\", \\, \n, \uXXXX).
+    return json.dumps(value, ensure_ascii=False)
+
+
+def append_waiver(path: Path, entry: Mapping[str, str], today: date) -> Waiver:
+    """Append one ``[[waivers]]`` table to ``path`` (created if missing), written today.
+
+    This is where "in the past at creation" is checked literally: ``created`` is set to ``today``, so an
+    ``expires`` before today is a :class:`ConfigError` and nothing is written.
+    """
+    fields = {k: v for k, v in entry.items() if v}
+    fields["created"] = today.isoformat()
+    validate({"waivers": [fields]}, "fdconf waive", partial=True)
+    (waiver,) = parse_waivers([fields], "fdconf waive", today)
+    if path.is_file() and path.name != "fdconf.toml":
+        read_waivers_file(path)  # an existing waivers file must stay valid: refuse to append to junk
+    order = ("rule", "host", "operation", "check", "reason", "ticket", "expires", "created")
+    lines = ["", "[[waivers]]"]
+    for key in order:
+        if key in fields:
+            value = fields[key] if key in ("expires", "created") else _toml_string(fields[key])
+            lines.append(f"{key} = {value}")
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+    return waiver
