@@ -47,6 +47,8 @@ def cli() -> None:
 @click.option("-n", "--workers", type=int, help="Run in N worker processes (pytest-xdist).")
 @click.option("--shard", metavar="I/N", help="Run shard I of N (stable split; merge with `fdconf merge`).")
 @click.option("--allure/--no-allure", default=None, help="Write Allure results (allure-results/).")
+@click.option("--waivers", type=click.Path(dir_okay=False), help="A TOML file of [[waivers]] tables: "
+              "known failures that do not fail the exit code until they expire (adds to fdconf.toml's).")
 @click.option("--strict", is_flag=True, help="Exit 1 unless CERTIFIED (rules not run count as failures).")
 @click.option("--progress", type=click.Choice(["auto", "bar", "lines", "off"]), default="auto",
               show_default=True, help="Live progress: a bar on a terminal, one line per rule family "
@@ -123,6 +125,7 @@ def merge(run_dirs: tuple[str, ...], out: str) -> None:
     """Merge the results of the shards of one run into one set of reports."""
     from conformance.report.load import load_results
     from conformance.report.merge import merge_results
+    from conformance.report.waivers import blocking_failures
     from conformance.report.writer import write_all
 
     merged = merge_results([load_results(Path(d)) for d in run_dirs])
@@ -130,7 +133,7 @@ def merge(run_dirs: tuple[str, ...], out: str) -> None:
     counts = merged.counts()
     click.echo(f"merged {len(run_dirs)} runs: {counts['passed']} passed, {counts['failed']} failed, "
                f"{counts['not_run']} not run — {merged.verdict}; reports in {out} ({len(written)} files)")
-    sys.exit(1 if counts["failed"] else 0)
+    sys.exit(1 if blocking_failures(merged) else 0)
 
 
 @cli.command()
@@ -147,6 +150,80 @@ def report(run_dir: str, allure: bool, out: str | None, history: str | None) -> 
     index = build_html(base / "allure-results", Path(out) if out else base / "allure-report",
                        Path(history) if history else None)
     click.echo(str(index))
+
+
+@cli.command()
+@click.argument("rule_id", required=False, metavar="[RULE]")
+def explain(rule_id: str | None) -> None:
+    """What a rule checks, what it needs, the defect that proves it fires and how to reproduce a
+    finding; with no RULE, the catalogue."""
+    from conformance.harness.embedded import _stack_class
+    from conformance.report.explain import catalogue_list, explain_rule
+    from conformance.rules import catalogue
+
+    rules = catalogue()
+    if rule_id is None:
+        click.echo(catalogue_list())
+        return
+    wanted = rule_id.strip().upper()
+    if wanted not in rules:
+        import difflib
+
+        close = difflib.get_close_matches(wanted, list(rules), n=1, cutoff=0.5)
+        raise UsageError(f"rule {rule_id!r} is not in the rule catalogue",
+                         f"did you mean {close[0]}?" if close else "`fdconf explain` lists the rules")
+    defects = {name: what for name, (rule, what) in _stack_class().available_defects().items()
+               if rule == wanted}
+    click.echo(explain_rule(rules[wanted], defects))
+
+
+@cli.command()
+@click.argument("rule_id", metavar="RULE")
+@click.option("--reason", required=True, help="Why the failure is accepted for now.")
+@click.option("--ticket", required=True, help="Where the fix is tracked (e.g. FD-1234).")
+@click.option("--expires", required=True, metavar="YYYY-MM-DD",
+              help="Last day the waiver applies (today or later).")
+@click.option("--host", type=click.Choice(["main", "cr"]), help="Only findings seen on this host.")
+@click.option("--operation", metavar="'METHOD /path'",
+              help="Only findings of this operation, e.g. 'GET /partners/'.")
+@click.option("--check", help="Only findings of this check of the rule.")
+@click.option("--file", "path", type=click.Path(dir_okay=False), default="waivers.toml", show_default=True,
+              help="The waivers file to append to (created if missing; use with `fdconf run --waivers`).")
+def waive(rule_id: str, path: str, **fields: str | None) -> None:
+    """Record a known failure as a waiver (with today as its creation date) in a waivers file."""
+    from datetime import UTC, datetime
+
+    from conformance.config.waivers import Waiver, append_waiver
+    from conformance.report.waivers import check_waivers
+    from conformance.rules import catalogue
+
+    entry = {"rule": rule_id.strip().upper(), **{k: v or "" for k, v in fields.items()}}
+    today = datetime.now(UTC).date()
+    # The catalogue check first (the config layer cannot see the catalogue): an unknown rule or check.
+    check_waivers([Waiver(rule=entry["rule"], reason="-", ticket="-", expires=today.isoformat(),
+                          check=entry.get("check", ""), source="fdconf waive")], catalogue())
+    waiver = append_waiver(Path(path), entry, today)
+    click.echo(f"waiver {waiver.label()} until {waiver.expires} appended to {path}")
+
+
+@cli.command("export-tests")
+@click.argument("run_dir", type=click.Path(exists=False))
+@click.option("--out", required=True, type=click.Path(file_okay=False),
+              help="Folder for the test files (created if needed).")
+def export_tests(run_dir: str, out: str) -> None:
+    """Write one pytest file per confirmed finding of a finished run: it fails while the bug exists
+    and passes once it is fixed (plain httpx; the persona's token from the environment)."""
+    from conformance.report.load import load_results
+    from conformance.report.regressions import export_tests as export
+
+    done = export(load_results(Path(run_dir)), Path(out))
+    written = [d for d in done if d.path is not None]
+    for item in done:
+        if item.path is not None:
+            click.echo(f"wrote {item.path}  ({item.finding.rule_id})")
+        else:
+            click.echo(f"not exported: {item.finding.rule_id} {item.finding.message[:80]!r}: {item.skipped}")
+    click.echo(f"{len(written)} test file(s) in {out}; {len(done) - len(written)} finding(s) not exported")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -15,6 +15,7 @@ import re
 import secrets
 import tomllib
 from collections.abc import Mapping
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from conformance.config.settings import (
     Settings,
 )
 from conformance.config.validate import nearest, validate
+from conformance.config.waivers import Waiver, normalise_dates, parse_waivers, read_waivers_file
 from conformance.errors import ConfigError
 from conformance.redact import REDACTOR
 
@@ -136,8 +138,11 @@ def file_layer(path: Path | None, environ: Mapping[str, str] | None = None) -> d
         source = f"{path} [tool.fdconf]"
     else:
         source = str(path)
-    expanded: dict[str, Any] = _expand(data, os.environ if environ is None else environ, "")
+    expanded: dict[str, Any] = _expand(normalise_dates(data), os.environ if environ is None else environ, "")
     validate(expanded, source, partial=True)
+    run = expanded.get("run")
+    if isinstance(run, dict) and run.get("waivers"):  # like ca_bundle: relative to the file
+        run["waivers"] = str(path.parent / Path(run["waivers"]).expanduser())
     target = expanded.get("target")
     if isinstance(target, dict) and target.get("ca_bundle"):  # a path in a file is relative to the file
         target["ca_bundle"] = str(path.parent / Path(target["ca_bundle"]).expanduser())
@@ -248,7 +253,18 @@ def _ca_bundle(value: str | None, cwd: Path) -> str | None:
     return str(path.resolve())
 
 
-def build(data: Mapping[str, Any], *, config_file: str | None = None, cwd: Path | None = None) -> Settings:
+def _waivers(data: Mapping[str, Any], config_file: str | None, cwd: Path, today: date) -> tuple[Waiver, ...]:
+    """``[[waivers]]`` of the configuration file, then those of the waivers file (``run.waivers``)."""
+    out = parse_waivers(data.get("waivers", []), Path(config_file).name if config_file else "config", today)
+    extra = data.get("run", {}).get("waivers")
+    if extra:
+        path = cwd / Path(extra).expanduser()  # an absolute value (the file layer's) replaces cwd
+        out += parse_waivers(read_waivers_file(path), path.name, today)
+    return out
+
+
+def build(data: Mapping[str, Any], *, config_file: str | None = None, cwd: Path | None = None,
+          today: date | None = None) -> Settings:
     """Merged, schema-valid data → :class:`Settings`, applying defaults and cross-field rules."""
     validate(data, "configuration (file + environment + flags)")
     target = data.get("target", {})
@@ -306,6 +322,8 @@ def build(data: Mapping[str, Any], *, config_file: str | None = None, cwd: Path 
         allure=bool(run.get("allure", False)),
         personas=personas,
         config_file=config_file,
+        waivers=_waivers(data, config_file, Path.cwd() if cwd is None else cwd,
+                         today or datetime.now(UTC).date()),
     )
 
 

@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
+from conformance.config.waivers import Waiver
+
 MODES = ("read-only", "write", "publish")
 PERSONAS = ("primary", "other", "multi", "nopartner", "legacy")
 PERSONA_FIELDS = ("username", "password", "token", "partner", "expired_token")
@@ -84,6 +86,7 @@ class Settings:
     allure: bool = False
     personas: Mapping[str, PersonaSettings] = field(default_factory=dict)
     config_file: str | None = None  # where the file layer came from, for messages
+    waivers: tuple[Waiver, ...] = ()  # accepted known failures (conformance.config.waivers)
     run_id: str | None = None  # set by the engine: reports/<run-id>/
 
     @property
@@ -137,6 +140,7 @@ class Settings:
             )
             for name, p in (values.get("personas") or {}).items()
         }
+        values["waivers"] = tuple(Waiver(**w) for w in values.get("waivers") or ())
         return cls(**values)
 
     @classmethod

@@ -59,6 +59,9 @@ def _valid_keys_at(path: Sequence[Any]) -> list[str]:
     schema = config_schema()
     node = schema
     for part in path:
+        if isinstance(part, int):  # an array item ([[waivers]]): its keys are the items' keys
+            node = _resolve(schema, node).get("items", {})
+            continue
         props = _resolve(schema, node).get("properties", {})
         if part not in props:
             return []
@@ -99,6 +102,10 @@ def _message(error: ValidationError, source: str) -> ConfigError:
         else:
             hint = f"did you mean '{_dotted([*path, guess])}'?"
         return ConfigError(f"{source}: unknown key '{dotted}'", hint)
+    if error.validator == "required" and isinstance(error.instance, dict):
+        missing = [k for k in _rule_value(error) if k not in error.instance]
+        return ConfigError(f"{where}: '{missing[0] if missing else '?'}' is missing",
+                           f"give {', '.join(_rule_value(error))}")
     if error.validator == "enum":
         choices = [str(c) for c in _rule_value(error)]
         guess = nearest(str(error.instance), choices)
@@ -150,6 +157,10 @@ def _pattern_hint(path: Sequence[Any]) -> str:
         "shard": "write it as I/N, e.g. 2/4",
         "rules": "rule ids or families, e.g. TEN-03,OBJ",
         "partner": "a partner id like partner-id-acme or fd123",
+        "rule": "a rule id like TEN-03 (`fdconf explain` lists them)",
+        "operation": "METHOD /path as the spec names it, e.g. GET /events/{eid}",
+        "expires": "a date, YYYY-MM-DD",
+        "created": "a date, YYYY-MM-DD",
     }.get(last, "see the schema's pattern for this key")
 
 

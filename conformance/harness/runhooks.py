@@ -63,6 +63,16 @@ class RunHooks:
         if state.collector is None or state.settings is None:
             return
         result = state.collector.build(personas=_public_personas(state.settings, state.sessions))
+        if state.settings.waivers:  # before any report is written, so every report shows them
+            from datetime import UTC, datetime
+
+            from conformance.report.waivers import apply_waivers
+
+            result = apply_waivers(result, state.settings.waivers, datetime.now(UTC).date())
+            if state.settings.allure:
+                from conformance.report.allure_waivers import mark_waived
+
+                mark_waived(Path(str(state.settings.report_dir)) / "allure-results", result)
         state.result = result
         self.config.stash[RESULT] = result
         try:

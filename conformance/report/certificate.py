@@ -12,6 +12,7 @@ import html
 from pathlib import Path
 from string import Template
 
+from conformance.report.explain import explain_rule
 from conformance.report.grouping import (
     STATUS_LABEL,
     connection_text,
@@ -23,6 +24,8 @@ from conformance.report.grouping import (
     rules_by_level,
 )
 from conformance.report.model import FindingRecord, RuleResult, RunResult
+from conformance.report.waivers import ledger_lines, waived_label
+from conformance.rules import catalogue
 
 TEMPLATE_FILE = Path(__file__).resolve().parent / "certificate.html"
 #: Findings shown per rule; the rest are counted (results.json has them all).
@@ -38,7 +41,7 @@ def verdict_reason(result: RunResult) -> str:
     required = [r for r in result.rules if r.required]
     if not required:
         return "No required rule was evaluated."
-    failed = [r.id for r in required if r.status == "failed"]
+    failed = [r.id + (" waived" if r.waiver else "") for r in required if r.status == "failed"]
     skipped = [r.id for r in required if r.status == "not_run"]
     if not failed and not skipped:
         return f"All {len(required)} required rules passed; none was skipped."
@@ -61,6 +64,12 @@ def _notes(result: RunResult) -> str:
         notes.append(text)
     if result.shard:
         notes.append(f"This is shard {_e(result.shard)} of a sharded run; merge all shards to certify.")
+    waived = [r for r in result.rules if r.waiver]
+    if waived:
+        notes.append("Waived failures (known, accepted by the team until the date shown; they still block "
+                     "CERTIFIED): " + "; ".join(f"<code>{_e(r.id)}</code> {_e(waived_label(r.waiver or {}))}"
+                                                 for r in waived) + ".")
+    notes += [_e(line) for line in ledger_lines(result)]
     return "\n".join(f'<p class="note">{n}</p>' for n in notes)
 
 
@@ -122,13 +131,26 @@ def _rule_row(rule: RuleResult) -> str:
         if not rule.findings and rule.reason:
             notes = f'<div class="sev">{_e(rule.reason)}</div>'
     required = "" if rule.required else ' <span class="sev">(optional)</span>'
+    label = STATUS_LABEL[rule.status]
+    if rule.waiver:
+        label = "FAILED (waived)"
+        notes = f'<div class="sev"><b>{_e(waived_label(rule.waiver))}</b></div>' + notes
     return (
         f'<tr id="rule-{_e(rule.id)}"><td><code>{_e(rule.id)}</code></td>'
-        f"<td>{_e(rule.title)}{required}{notes}</td>"
+        f"<td>{_e(rule.title)}{required}{notes}{_explain_html(rule.id)}</td>"
         f'<td class="sev">{_e(rule.severity)}</td>'
-        f'<td><span class="badge {rule.status}">{_e(STATUS_LABEL[rule.status])}</span></td>'
+        f'<td><span class="badge {rule.status}">{_e(label)}</span></td>'
         f'<td class="num">{rule.tests}</td><td class="num">{_e(format_duration(rule.duration))}</td></tr>'
     )
+
+
+def _explain_html(rule_id: str) -> str:
+    """The ``fdconf explain`` text of the rule, inline (collapsed: the certificate needs no JS)."""
+    rule = catalogue().get(rule_id)
+    if rule is None:
+        return ""
+    return (f'<details class="explain"><summary>what {_e(rule_id)} checks · fdconf explain {_e(rule_id)}'
+            f"</summary><pre>{_e(explain_rule(rule))}</pre></details>")
 
 
 def _rule_rows(result: RunResult) -> str:

@@ -19,6 +19,7 @@ from typing import Literal
 
 from conformance.report.grouping import first_line
 from conformance.report.model import RuleStatus, RunResult
+from conformance.report.waivers import waived_label
 
 ItemKind = Literal["rule", "operation"]
 
@@ -64,6 +65,8 @@ def _states(run: RunResult) -> dict[tuple[ItemKind, str], _State]:
         detail = rule.reason
         if rule.status == "failed" and rule.findings:
             detail = first_line(rule.findings[0].message)
+        if rule.waiver:  # still a failure here (a diff compares facts), but say that it is a known one
+            detail = f"{waived_label(rule.waiver)}: {detail}"
         out[("rule", rule.id)] = _State(rule.status, rule.title, detail)
     for op in run.operations:
         status: RuleStatus = "failed" if op.failures else op.status

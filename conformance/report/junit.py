@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 
 from conformance.report.grouping import finding_text, first_line, operation_findings, rules_by_level
 from conformance.report.model import FindingRecord, OperationCoverage, RuleResult, RunResult
+from conformance.report.waivers import waived_label
 
 #: Findings written into one ``<failure>``; the rest are counted (results.json has them all).
 MAX_FINDINGS = 20
@@ -40,10 +41,16 @@ def _case(parent: ET.Element, classname: str, name: str, seconds: float) -> ET.E
 
 def _rule_case(parent: ET.Element, rule: RuleResult) -> None:
     case = _case(parent, f"rules.{rule.level}", f"{rule.id} {rule.title}", rule.duration)
-    if rule.status == "failed":
+    if rule.status == "failed" and rule.waiver:
+        # A waived rule does not fail the gate, so it must not fail a JUnit-reading CI step either;
+        # its findings stay readable in system-out.
+        ET.SubElement(case, "skipped", {"message": _clean(waived_label(rule.waiver))})
+        _, body = _failure_body(rule.findings, rule.reason or "rule failed")
+        ET.SubElement(case, "system-out").text = _clean(f"{body}\n\nfdconf explain {rule.id}")
+    elif rule.status == "failed":
         message, body = _failure_body(rule.findings, rule.reason or "rule failed")
         node = ET.SubElement(case, "failure", {"message": _clean(message), "type": rule.id})
-        node.text = _clean(body)
+        node.text = _clean(f"{body}\n\nfdconf explain {rule.id}")
     elif rule.status == "not_run":
         ET.SubElement(case, "skipped", {"message": _clean(rule.reason)})
 

@@ -15,7 +15,8 @@ from conformance.report.grouping import (
     reproduce_hint,
     rules_by_level,
 )
-from conformance.report.model import RunResult
+from conformance.report.model import RuleResult, RunResult
+from conformance.report.waivers import ledger_lines, waived_label
 
 #: Findings shown per failed rule; step summaries are size-limited (1 MiB on GitHub).
 MAX_FINDINGS = 3
@@ -30,6 +31,21 @@ def _fence(text: str) -> str:
     while fence in text:
         fence += "`"
     return f"{fence}\n{text}\n{fence}"
+
+
+def _status_cell(rule: RuleResult) -> str:
+    return _cell(waived_label(rule.waiver)) if rule.waiver else STATUS_LABEL[rule.status]
+
+
+def _waiver_lines(result: RunResult) -> list[str]:
+    if not result.waivers:
+        return []
+    out = ["", "### Waivers", "", "| rule | scope | ticket | until | state |", "|---|---|---|---|---|"]
+    for w in result.waivers:
+        scope = " ".join(p for p in (w.get("host"), w.get("operation"), w.get("check")) if p)
+        out.append(f"| {w['rule']} | {_cell(scope or 'all findings')} | {_cell(w['ticket'])} | "
+                   f"{w['expires']} | {w['state']} |")
+    return [*out, "", *(f"- {_cell(line)}" for line in ledger_lines(result))]
 
 
 def render_markdown(result: RunResult) -> str:
@@ -72,7 +88,9 @@ def render_markdown(result: RunResult) -> str:
                 "",
             ]
         for rule in failed:
-            out.append(f"- **{rule.id}** ({rule.severity}) {_cell(rule.title)}")
+            waived = f" — {waived_label(rule.waiver)}" if rule.waiver else ""
+            out.append(f"- **{rule.id}** ({rule.severity}) {_cell(rule.title)}{_cell(waived)} "
+                       f"· `fdconf explain {rule.id}`")
             for finding in rule.findings[:MAX_FINDINGS]:
                 detail = [f"[{finding.rule_id}] {finding.message}"]
                 if finding.expected:
@@ -90,6 +108,7 @@ def render_markdown(result: RunResult) -> str:
                 out.append(f"  - … {len(rule.findings) - MAX_FINDINGS} more findings in results.json")
             if not rule.findings and rule.reason:
                 out.append(f"  - {_cell(rule.reason)}")
+    out += _waiver_lines(result)
     not_run = [r for r in result.rules if r.status == "not_run"]
     if not_run:
         out += ["", "### Rules not run", "", "| rule | reason |", "|---|---|"]
@@ -104,7 +123,7 @@ def render_markdown(result: RunResult) -> str:
         "|---|---|---|---:|",
     ]
     for level, rules in rules_by_level(result):
-        out += [f"| {level} | {r.id} | {STATUS_LABEL[r.status]} | {r.tests} |" for r in rules]
+        out += [f"| {level} | {r.id} | {_status_cell(r)} | {r.tests} |" for r in rules]
     out += ["", "</details>"]
     hosts = operations_by_host(result)
     if hosts:

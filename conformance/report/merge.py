@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime
+from typing import Any
 
 from conformance.errors import UsageError
 from conformance.report.model import OperationCoverage, RuleResult, RuleStatus, RunResult
@@ -35,9 +36,13 @@ def _join_reasons(reasons: list[str]) -> str:
 def _merge_rule(parts: list[RuleResult]) -> RuleResult:
     status = _combine([p.status for p in parts])
     relevant = [p for p in parts if p.status == status]
+    failed = [p for p in parts if p.status == "failed"]
+    # Waived once merged only if every shard that failed it was waived (conformance.report.waivers).
+    waiver = failed[0].waiver if failed and all(p.waiver for p in failed) else None
     return dataclasses.replace(
         parts[0],
         status=status,
+        waiver=waiver,
         reason=_join_reasons([p.reason for p in relevant]),
         tests=sum(p.tests for p in parts),
         duration=sum(p.duration for p in parts),
@@ -114,4 +119,21 @@ def merge_results(results: list[RunResult]) -> RunResult:
         operations=[_merge_operation(parts) for parts in operations.values()],
         cases=cases,
         shard="",
+        waivers=_merge_waivers(results),
     )
+
+
+_STATE_ORDER = ("applied", "incomplete", "stale", "expired")
+_WAIVER_KEY = ("source", "rule", "host", "operation", "check", "ticket")
+
+
+def _merge_waivers(results: list[RunResult]) -> list[dict[str, Any]]:
+    """One ledger entry per waiver: the strongest state any shard gave it (applied over stale …)."""
+    merged: dict[tuple[str, ...], dict[str, Any]] = {}
+    for result in results:
+        for entry in result.waivers:
+            key = tuple(str(entry.get(k, "")) for k in _WAIVER_KEY)
+            known = merged.get(key)
+            if known is None or _STATE_ORDER.index(entry["state"]) < _STATE_ORDER.index(known["state"]):
+                merged[key] = dict(entry)
+    return list(merged.values())

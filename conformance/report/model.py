@@ -44,6 +44,9 @@ class RuleResult:
     tests: int = 0
     duration: float = 0.0
     findings: list[FindingRecord] = field(default_factory=list)
+    # Set when a live waiver covers every finding of a failed rule: {reason, ticket, expires, source}
+    # (conformance.report.waivers). The status stays "failed"; the exit code ignores the rule.
+    waiver: dict[str, str] | None = None
 
 
 @dataclass
@@ -78,6 +81,8 @@ class RunResult:
     shard: str = ""  # "I/N" when this run is one shard of a matrix
     # How the targets were reached, when not plainly: {"extra_headers": [names], "ca_bundle": file name}
     connection: dict[str, Any] = field(default_factory=dict)
+    # Every configured waiver with its state: applied | incomplete | expired | stale
+    waivers: list[dict[str, Any]] = field(default_factory=list)
     schema_version: int = SCHEMA_VERSION
 
     @property

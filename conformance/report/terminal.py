@@ -36,6 +36,7 @@ from rich.text import Text
 
 from conformance.report.grouping import first_line, format_duration
 from conformance.report.model import RunResult
+from conformance.report.waivers import ledger_lines, waived_label
 
 _STYLE = {"passed": "green", "failed": "bold red", "not_run": "yellow"}
 _BAR_WIDTH = 24
@@ -76,9 +77,16 @@ def render_summary(
             if len(rule.findings) > 1:
                 reason += f"  (+{len(rule.findings) - 1} more)"
         label = "FAILED" if rule.status == "failed" else "not run"
-        table.add_row(rule.id, Text(label, style=_STYLE[rule.status]), str(rule.tests), reason)
+        if rule.waiver:
+            label, reason = "waived", f"{waived_label(rule.waiver)}: {reason}"
+        table.add_row(rule.id, Text(label, style=_STYLE[rule.status] if not rule.waiver else "yellow"),
+                      str(rule.tests), reason)
     if table.row_count:
         console.print(table)
+        console.print(Text("`fdconf explain RULE` says what a rule checks and how to reproduce a finding",
+                           style="dim"), soft_wrap=True)
+    for line in ledger_lines(result):
+        console.print(Text(f"fdconf: {line}", style="yellow"), soft_wrap=True)
     totals = Table.grid(padding=(0, 2))
     totals.add_column(justify="right", style="bold")
     totals.add_column()

@@ -5,7 +5,8 @@
 - ``results.json``: the :class:`RunResult`, validated against ``results.schema.json`` first;
 - ``junit.xml``: one test case per rule and per fuzzed operation (see :mod:`.junit`);
 - ``summary.md``: the CI step summary (see :mod:`.markdown`);
-- ``certificate.html``: the self-contained certificate carrying the sha256 of ``results.json``.
+- ``certificate.html``: the self-contained certificate carrying the sha256 of ``results.json``;
+- ``sarif.json``: SARIF 2.1.0 for code scanning (see :mod:`.sarif`).
 
 Secrets: the result is redacted string by string before rendering, and each rendered file is passed
 through the redactor once more before it touches the disk (defence in depth).
@@ -23,6 +24,7 @@ from conformance.report.junit import render_junit
 from conformance.report.load import RESULTS_FILE, schema_errors
 from conformance.report.markdown import render_markdown
 from conformance.report.model import RunResult
+from conformance.report.sarif import SARIF_FILE, render_sarif
 from conformance.report.scrub import scrubbed
 
 JUNIT_FILE = "junit.xml"
@@ -50,7 +52,7 @@ def _write(path: Path, text: str, redactor: Redactor) -> bytes:
 
 
 def write_all(result: RunResult, directory: Path, *, redactor: Redactor = REDACTOR) -> dict[str, Path]:
-    """Write results.json, junit.xml, summary.md and certificate.html into ``directory``.
+    """Write results.json, junit.xml, summary.md, certificate.html and sarif.json into ``directory``.
 
     Returns file name → path of everything written. ``directory`` is created if needed; existing
     files of the same names are replaced.
@@ -67,4 +69,6 @@ def write_all(result: RunResult, directory: Path, *, redactor: Redactor = REDACT
     _write(paths[JUNIT_FILE], render_junit(clean), redactor)
     _write(paths[SUMMARY_FILE], render_markdown(clean), redactor)
     _write(paths[CERTIFICATE_FILE], render_certificate(clean, digest), redactor)
+    paths[SARIF_FILE] = directory / SARIF_FILE
+    _write(paths[SARIF_FILE], render_sarif(clean), redactor)
     return paths

@@ -25,9 +25,9 @@ def written(tmp_path: Path) -> tuple[RunResult, dict[str, Path]]:
     return result, write_all(result, tmp_path / "reports" / result.run_id)
 
 
-def test_writes_the_four_artifacts(written: tuple[RunResult, dict[str, Path]]) -> None:
+def test_writes_the_five_artifacts(written: tuple[RunResult, dict[str, Path]]) -> None:
     _, paths = written
-    assert set(paths) == {"results.json", "junit.xml", "summary.md", "certificate.html"}
+    assert set(paths) == {"results.json", "junit.xml", "summary.md", "certificate.html", "sarif.json"}
     for path in paths.values():
         assert path.is_file()
         assert path.stat().st_size > 200
