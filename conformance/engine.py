@@ -30,11 +30,10 @@ import pytest
 
 from conformance.auth.session import make_sessions
 from conformance.client.http import Api, Transport
-from conformance.config.loader import load_settings
-from conformance.config.settings import Settings
+from conformance.config import Settings, load_settings
 from conformance.errors import CredentialsError, TargetError, UsageError
 from conformance.harness.selection import resolve_rules_filter
-from conformance.report.model import RunResult
+from conformance.report import RunResult
 from conformance.rules import catalogue
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -286,7 +285,7 @@ def _option_values(args: Sequence[str], option: str) -> list[str]:
 def _redact_outputs(args: Sequence[str]) -> None:
     """Redact what pytest (``--junitxml``) and allure-pytest (``--alluredir``) wrote, with every secret
     of the run known by now (a user's own ``-- --alluredir X`` included)."""
-    from conformance.report.postrun import redact_run_outputs
+    from conformance.report import redact_run_outputs
 
     def where(value: str) -> Path:  # pytest.main resolves relative paths against the process's cwd
         path = Path(value)

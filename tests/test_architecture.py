@@ -12,20 +12,21 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "conformance"
 LEAVES = {"errors", "redact", "resources", "__version__"}
-SUITE_BELOW_ENGINE = {"rules", "config", "client", "auth", "checks", "scenarios", "fuzz", "report", "harness",
-                      "plugin"}
+SUITE_BELOW_ENGINE = {"rules", "spec", "config", "client", "auth", "checks", "scenarios", "fuzz", "report",
+                      "harness", "plugin"}
 # Layer -> the layers it may import (ARCHITECTURE.md, "Layers").
 ALLOWED: dict[str, set[str]] = {
     "errors": set(),
     "redact": set(),
     "resources": set(),
     "rules": LEAVES,
+    "spec": LEAVES,
     "config": LEAVES,
     "client": LEAVES,
     "auth": LEAVES | {"client", "config"},
     "checks": LEAVES | {"client", "rules", "auth", "config"},
-    "scenarios": LEAVES | {"checks", "client", "auth", "config", "harness"},
-    "fuzz": LEAVES | {"checks", "client", "auth", "scenarios", "plugin"},
+    "scenarios": LEAVES | {"spec", "checks", "client", "auth", "config", "harness"},
+    "fuzz": LEAVES | {"spec", "checks", "client", "auth", "scenarios", "plugin"},
     "report": LEAVES | {"rules"},
     "harness": LEAVES | {"config", "auth", "client", "report", "rules", "plugin", "reference"},
     "plugin": LEAVES | {"config", "harness", "report", "rules"},

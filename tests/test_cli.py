@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from report.builders import result_with
 
-from conformance.report.writer import write_all
+from conformance.report import write_all
 
 FDCONF = shutil.which("fdconf") or str(Path(sys.executable).parent / "fdconf")
 
@@ -219,7 +219,7 @@ def test_serve_on_a_busy_port_is_one_line(tmp_path: Path) -> None:
 
 
 def test_report_renders_allure_html(tmp_path: Path) -> None:
-    from conformance.report.allure import AllureError, find_allure
+    from conformance.report import AllureError, find_allure
 
     try:
         find_allure()

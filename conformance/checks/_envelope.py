@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from conformance.checks.observed import Observed, observe
+from conformance.checks._observed import Observed, observe
 from conformance.client.http import Exchange
 
 RULE = "ERR-01"

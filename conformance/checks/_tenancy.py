@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.checks.envelope import message_key
-from conformance.checks.observed import Observed, observe
+from conformance.checks._envelope import message_key
+from conformance.checks._observed import Observed, observe
 from conformance.client.http import Exchange
 
 PARTNER_RE = re.compile(r"^(partner-id-.+|fd\d+)$")
@@ -37,11 +37,6 @@ _ERRORISH_KEYS = frozenset(
         "type",
     }
 )
-
-
-def partners_of(groups: Sequence[str]) -> tuple[str, ...]:
-    """The partners among ``cognito:groups`` (other groups such as webapp-access-group-2 are not)."""
-    return tuple(g for g in groups if PARTNER_RE.match(g))
 
 
 @dataclass(frozen=True)

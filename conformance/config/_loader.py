@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from conformance.config._validate import nearest, validate
 from conformance.config.settings import (
     EMBEDDED_REFRESH_TIMEOUT,
     MODES,
@@ -26,7 +27,6 @@ from conformance.config.settings import (
     PersonaSettings,
     Settings,
 )
-from conformance.config.validate import nearest, validate
 from conformance.errors import ConfigError
 from conformance.redact import REDACTOR
 

@@ -96,7 +96,7 @@ class LiveProgress:
     def _start_bar(self) -> None:
         from rich.console import Console
 
-        from conformance.report.terminal import RunProgress
+        from conformance.report import RunProgress
 
         reporter = self._reporter()
         tw = getattr(reporter, "_tw", None)

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from conformance import __version__
-from conformance.config.settings import Settings
+from conformance.config import Settings
 from conformance.harness.evidence import from_payload, from_text, locate, skip_reason
-from conformance.report.model import FindingRecord, OperationCoverage, RuleResult, RunResult
+from conformance.report import FindingRecord, OperationCoverage, RuleResult, RunResult
 from conformance.resources import cr_spec, main_spec, rules_file
 from conformance.rules import Rule
 

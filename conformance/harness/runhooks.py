@@ -66,7 +66,7 @@ class RunHooks:
         state.result = result
         self.config.stash[RESULT] = result
         try:
-            from conformance.report.writer import write_all
+            from conformance.report import write_all
         except ImportError as exc:  # the report writers are a separate layer; say so plainly
             state.report_error = f"reports not written: conformance.report.writer unavailable ({exc})"
             return
@@ -86,7 +86,7 @@ class RunHooks:
         try:
             from rich.console import Console
 
-            from conformance.report.terminal import render_summary
+            from conformance.report import render_summary
         except ImportError:
             terminalreporter.write_line(f"fdconf: verdict {state.result.verdict} ({state.result.counts()})")
             return

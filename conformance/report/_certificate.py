@@ -12,7 +12,7 @@ import html
 from pathlib import Path
 from string import Template
 
-from conformance.report.grouping import (
+from conformance.report._grouping import (
     STATUS_LABEL,
     connection_text,
     first_line,
@@ -22,7 +22,7 @@ from conformance.report.grouping import (
     reproduce_hint,
     rules_by_level,
 )
-from conformance.report.model import FindingRecord, RuleResult, RunResult
+from conformance.report._model import FindingRecord, RuleResult, RunResult
 
 TEMPLATE_FILE = Path(__file__).resolve().parent / "certificate.html"
 #: Findings shown per rule; the rest are counted (results.json has them all).

@@ -17,8 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from conformance.report.grouping import first_line
-from conformance.report.model import RuleStatus, RunResult
+from conformance.report._grouping import first_line
+from conformance.report._model import RuleStatus, RunResult
 
 ItemKind = Literal["rule", "operation"]
 
@@ -109,7 +109,7 @@ def _line(item: DiffItem) -> str:
     return text + (f": {item.detail}" if item.detail else "")
 
 
-def render_text(d: RunDiff) -> str:
+def render_diff_text(d: RunDiff) -> str:
     """Plain text for a terminal or log."""
     out = [f"fdconf diff {d.old_run} -> {d.new_run}: {d.old_verdict} -> {d.new_verdict}"]
     for name, items in d.sections():
@@ -118,7 +118,7 @@ def render_text(d: RunDiff) -> str:
     return "\n".join(out) + "\n"
 
 
-def render_markdown(d: RunDiff) -> str:
+def render_diff_markdown(d: RunDiff) -> str:
     """Markdown for a CI step summary or a PR comment."""
     gate = "❌ new failures" if has_new_failures(d) else "✅ no new failures"
     out = [

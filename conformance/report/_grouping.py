@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from conformance.report.model import FindingRecord, OperationCoverage, RuleResult, RunResult
+from conformance.report._model import FindingRecord, OperationCoverage, RuleResult, RunResult
 
 #: The shell variable reproduction lines read the bearer token from (conformance.client.curl.TOKEN_VAR;
 #: the report layer does not import the client layer).

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from conformance.report.grouping import finding_text, first_line, operation_findings, rules_by_level
-from conformance.report.model import FindingRecord, OperationCoverage, RuleResult, RunResult
+from conformance.report._grouping import finding_text, first_line, operation_findings, rules_by_level
+from conformance.report._model import FindingRecord, OperationCoverage, RuleResult, RunResult
 
 #: Findings written into one ``<failure>``; the rest are counted (results.json has them all).
 MAX_FINDINGS = 20

@@ -15,7 +15,7 @@ from typing import Any
 import jsonschema
 
 from conformance.errors import UsageError
-from conformance.report.model import RunResult
+from conformance.report._model import RunResult
 
 RESULTS_FILE = "results.json"
 SCHEMA_FILE = Path(__file__).resolve().parent / "results.schema.json"

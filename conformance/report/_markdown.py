@@ -5,7 +5,7 @@ and curl, every rule not run with its reason, coverage per host. Full detail liv
 
 from __future__ import annotations
 
-from conformance.report.grouping import (
+from conformance.report._grouping import (
     STATUS_LABEL,
     TOKEN_VAR,
     connection_text,
@@ -15,7 +15,7 @@ from conformance.report.grouping import (
     reproduce_hint,
     rules_by_level,
 )
-from conformance.report.model import RunResult
+from conformance.report._model import RunResult
 
 #: Findings shown per failed rule; step summaries are size-limited (1 MiB on GitHub).
 MAX_FINDINGS = 3

@@ -12,7 +12,7 @@ import dataclasses
 from datetime import datetime
 
 from conformance.errors import UsageError
-from conformance.report.model import OperationCoverage, RuleResult, RuleStatus, RunResult
+from conformance.report._model import OperationCoverage, RuleResult, RuleStatus, RunResult
 
 
 class MergeError(UsageError):

@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from conformance.redact import REDACTOR, Redactor
-from conformance.report.allure import redact_results
+from conformance.report._allure_html import redact_results
 
 
 def redact_xml(path: Path, redactor: Redactor = REDACTOR) -> bool:

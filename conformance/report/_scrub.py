@@ -12,7 +12,7 @@ import dataclasses
 from typing import Any, TypeVar
 
 from conformance.redact import Redactor
-from conformance.report.model import RunResult
+from conformance.report._model import RunResult
 
 T = TypeVar("T")
 NO_TEST_RAN = "no test of this rule ran"

@@ -34,8 +34,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 from rich.text import Text
 
-from conformance.report.grouping import first_line, format_duration
-from conformance.report.model import RunResult
+from conformance.report._grouping import first_line, format_duration
+from conformance.report._model import RunResult
 
 _STYLE = {"passed": "green", "failed": "bold red", "not_run": "yellow"}
 _BAR_WIDTH = 24

@@ -18,12 +18,12 @@ import json
 from pathlib import Path
 
 from conformance.redact import REDACTOR, Redactor
-from conformance.report.certificate import render_certificate
-from conformance.report.junit import render_junit
-from conformance.report.load import RESULTS_FILE, schema_errors
-from conformance.report.markdown import render_markdown
-from conformance.report.model import RunResult
-from conformance.report.scrub import scrubbed
+from conformance.report._certificate import render_certificate
+from conformance.report._junit import render_junit
+from conformance.report._load import RESULTS_FILE, schema_errors
+from conformance.report._markdown import render_markdown
+from conformance.report._model import RunResult
+from conformance.report._scrub import scrubbed
 
 JUNIT_FILE = "junit.xml"
 SUMMARY_FILE = "summary.md"

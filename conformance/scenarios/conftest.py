@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 
 from conformance.client.http import Api
-from conformance.scenarios import operations
 from conformance.scenarios.discovery import (
     MAX_PROBED_EVENTS,
     EventFacts,
@@ -26,6 +25,7 @@ from conformance.scenarios.discovery import (
     never_existing_like,
     own_event_ids,
 )
+from conformance.spec import Operation, all_operations
 
 _CACHE = pytest.StashKey[dict[str, Any]]()
 
@@ -80,8 +80,8 @@ def other_partner(fd_sessions: Any, primary_partner: str) -> str:
 
 
 @pytest.fixture
-def spec_ops() -> tuple[operations.Operation, ...]:
-    return operations.all_operations()
+def spec_ops() -> tuple[Operation, ...]:
+    return all_operations()
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.checks.scope import item_partners
+from conformance.checks import item_partners
 from conformance.client.http import Api, Exchange
 
 PAGE_LIMIT = 100

@@ -11,8 +11,8 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from conformance.auth import PARTNER_RE
 from conformance.auth.tokens import claims
-from conformance.checks.tenancy import PARTNER_RE
 
 
 def partner_of(session: Any) -> str | None:

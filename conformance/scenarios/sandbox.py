@@ -14,7 +14,7 @@ from typing import Any
 from conformance.client.http import Api
 from conformance.errors import Finding
 from conformance.scenarios.discovery import body_of
-from conformance.scenarios.operations import example_body, load
+from conformance.spec import example_body, load
 
 
 def q(value: Any) -> str:

@@ -14,13 +14,12 @@ from typing import Any
 
 import pytest
 
-from conformance.checks.observed import require_json
-from conformance.checks.tenancy import carries_data
+from conformance.checks import carries_data, require_json
 from conformance.client.http import OMIT, Api, Exchange
 from conformance.errors import Finding
-from conformance.scenarios.operations import Operation
 from conformance.scenarios.personas import foreign_signed, refresh_token_of
 from conformance.scenarios.sweep import Sweep, host_of, send, targets
+from conformance.spec import Operation
 
 VARIANTS = ("none", "garbage", "truncated", "no-scheme", "expired", "foreign-signed")
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from conformance.checks.cid import DEFAULT_TEMPLATE, CidTemplate, campaign_problems, check_cid_safety
+from conformance.checks import DEFAULT_TEMPLATE, CidTemplate, campaign_problems, check_cid_safety
 from conformance.client.http import Api
 from conformance.errors import Finding
 from conformance.scenarios.discovery import EventFacts, body_of, walk_pages

@@ -14,12 +14,12 @@ from urllib.parse import quote
 
 import pytest
 
-from conformance.checks.tenancy import carries_data, check_outcome, expected_outcome
+from conformance.checks import carries_data, check_outcome, expected_outcome
 from conformance.client.http import OMIT, Api
 from conformance.errors import Finding
-from conformance.scenarios.operations import Operation, load, methods_at
 from conformance.scenarios.personas import partners_of
 from conformance.scenarios.sweep import Sweep, send, targets
+from conformance.spec import Operation, load, methods_at
 
 
 def _wrong_host_probes(

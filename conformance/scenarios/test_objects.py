@@ -14,13 +14,13 @@ from urllib.parse import quote
 
 import pytest
 
-from conformance.checks.tenancy import NOT_FOUND_STATUS, check_refusal
+from conformance.checks import NOT_FOUND_STATUS, check_refusal
 from conformance.client.http import Api, Exchange
 from conformance.errors import Finding
 from conformance.scenarios.discovery import event_facts
-from conformance.scenarios.operations import Operation
 from conformance.scenarios.sandbox import partner_product
 from conformance.scenarios.sweep import Sweep, host_of, send, targets
+from conformance.spec import Operation
 
 
 def _local_target(settings: Any) -> bool:

@@ -12,16 +12,20 @@ from typing import Any
 
 import pytest
 
-from conformance.checks.observed import require_json
-from conformance.checks.pagination import looks_paginated
-from conformance.checks.scope import check_scoped, keys_of
-from conformance.checks.tenancy import check_outcome, expected_outcome
+from conformance.checks import (
+    check_outcome,
+    check_scoped,
+    expected_outcome,
+    keys_of,
+    looks_paginated,
+    require_json,
+)
 from conformance.client.http import OMIT, Api
 from conformance.errors import Finding
 from conformance.scenarios.discovery import list_items, walk_pages
-from conformance.scenarios.operations import Operation
 from conformance.scenarios.personas import non_partner_groups, partners_of
 from conformance.scenarios.sweep import Sweep, host_of, targets
+from conformance.spec import Operation
 
 WALK_LIMIT = 10
 

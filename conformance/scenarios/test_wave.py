@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from conformance.checks.envelope import message_key
+from conformance.checks import message_key
 from conformance.client.http import Api, Exchange
 from conformance.errors import Finding
 from conformance.scenarios.discovery import body_of, walk_pages

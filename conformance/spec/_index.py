@@ -1,4 +1,4 @@
-"""The operation tables of both specs, as the scenarios need them.
+"""The spec index: the operation tables of both bundled specs.
 
 Loaded from the bundled ``specs/main-api.yaml`` and ``specs/cr-api.yaml`` (never from the target), so
 sweeps such as AUTH-01 and OBJ-01 cover every operation the contract names. Path parameters are
@@ -72,7 +72,8 @@ class Operation:
         return tuple(q for q in self.query if q.get("required"))
 
 
-def _resolve(spec: Mapping[str, Any], node: Any) -> Any:
+def resolve_ref(spec: Mapping[str, Any], node: Any) -> Any:
+    """``node`` itself, or the object its local ``$ref`` points at."""
     if isinstance(node, dict) and "$ref" in node:
         target: Any = spec
         for part in str(node["$ref"]).lstrip("#/").split("/"):
@@ -106,14 +107,14 @@ def load(host: str, path: Path | None = None) -> tuple[Operation, ...]:
     global_security = spec.get("security", [])
     ops: list[Operation] = []
     for template, item in (spec.get("paths") or {}).items():
-        shared = [_resolve(spec, p) for p in item.get("parameters", [])]
+        shared = [resolve_ref(spec, p) for p in item.get("parameters", [])]
         for method in HTTP_METHODS:
             if method not in item:
                 continue
             raw = item[method]
             params = {(p["in"], p["name"]): p for p in shared}
             params.update(
-                {(p["in"], p["name"]): p for p in (_resolve(spec, q) for q in raw.get("parameters", []))}
+                {(p["in"], p["name"]): p for p in (resolve_ref(spec, q) for q in raw.get("parameters", []))}
             )
             security = raw.get("security", global_security)
             id_kinds = {
@@ -174,69 +175,3 @@ def methods_at(ops: Iterable[Operation], concrete: str) -> set[str]:
 def spec_of(host: str) -> dict[str, Any]:
     """The bundled spec document of ``main`` or ``cr`` (shared with :func:`load`: parsed once)."""
     return _parse(resources.main_spec() if host == "main" else resources.cr_spec())
-
-
-def minimal_instance(schema: Any, spec: Mapping[str, Any], depth: int = 0) -> Any:
-    """A small instance of ``schema``: required properties only, first enum value, example if given."""
-    schema = _resolve(spec, schema)
-    if not isinstance(schema, dict) or depth > 8:
-        return None
-    for key in ("example", "default", "const"):
-        if key in schema:
-            return schema[key]
-    if schema.get("examples"):
-        return schema["examples"][0]
-    if "enum" in schema:
-        return schema["enum"][0]
-    if "allOf" in schema:
-        merged: dict[str, Any] = {}
-        for part in schema["allOf"]:
-            value = minimal_instance(part, spec, depth + 1)
-            if isinstance(value, dict):
-                merged.update(value)
-        return merged
-    for key in ("oneOf", "anyOf"):
-        if key in schema:
-            return minimal_instance(schema[key][0], spec, depth + 1)
-    kind = schema.get("type", "object")
-    if isinstance(kind, list):
-        kind = next((k for k in kind if k != "null"), "null")
-    if kind == "object":
-        props = schema.get("properties", {})
-        return {
-            name: minimal_instance(props.get(name, {}), spec, depth + 1)
-            for name in schema.get("required", [])
-        }
-    if kind == "array":
-        count = int(schema.get("minItems", 0))
-        return [minimal_instance(schema.get("items", {}), spec, depth + 1) for _ in range(count)]
-    if kind == "integer":
-        return int(schema.get("minimum", 1))
-    if kind == "number":
-        return float(schema.get("minimum", 1))
-    if kind == "boolean":
-        return False
-    if kind == "string":
-        return {
-            "date": "2030-01-01",
-            "date-time": "2030-01-01T00:00:00Z",
-            "uri": "https://media.example/x.jpg",
-            "email": "x@example.com",
-        }.get(str(schema.get("format")), "x" * int(schema.get("minLength", 1)))
-    return None
-
-
-def example_body(op: Operation) -> Any:
-    """A small valid-looking JSON body for ``op`` (``{}`` when it declares none)."""
-    body = op.raw.get("requestBody")
-    if not isinstance(body, dict):
-        return {}
-    spec = spec_of(op.host)
-    content = _resolve(spec, body).get("content", {})
-    media = content.get("application/json")
-    if not isinstance(media, dict):
-        return {}
-    if "example" in media:
-        return media["example"]
-    value = minimal_instance(media.get("schema", {}), spec)
-    return value if value is not None else {}

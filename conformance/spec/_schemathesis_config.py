@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.scenarios import operations
+from conformance.spec._index import load
 
 #: Schemathesis' default statuses for schema-valid requests (positive_data_acceptance).
 POSITIVE_STATUSES = ("2xx", "3xx", "401", "403", "404", "409", "429", "5xx")
@@ -27,7 +27,7 @@ def semantic_422_ids(host: str) -> list[str]:
     """operationIds of the ``host`` spec that document a 422 answer."""
     return [
         str(op.raw.get("operationId"))
-        for op in operations.load(host)
+        for op in load(host)
         if "422" in (op.raw.get("responses") or {}) and op.raw.get("operationId")
     ]
 
@@ -36,7 +36,7 @@ def publish_ids(host: str) -> list[str]:
     """operationIds of the ``host`` spec's publish-grade operations (``x-fd-publish``)."""
     return [
         str(op.raw.get("operationId"))
-        for op in operations.load(host)
+        for op in load(host)
         if op.publishes and op.raw.get("operationId")
     ]
 

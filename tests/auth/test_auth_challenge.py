@@ -12,7 +12,7 @@ import pytest
 
 from conformance.auth.session import Session
 from conformance.client.http import Transport
-from conformance.config.settings import PersonaSettings
+from conformance.config import PersonaSettings
 from conformance.errors import CredentialsError, TargetError
 
 Responder = Callable[[str, dict[str, Any]], tuple[int, Any]]

@@ -11,7 +11,7 @@ import pytest
 from conformance.auth.session import Session, make_sessions
 from conformance.auth.tokens import claims, partners_in
 from conformance.client.http import Api, Transport
-from conformance.config.settings import PersonaSettings, Settings
+from conformance.config import PersonaSettings, Settings
 from conformance.errors import CredentialsError
 from conformance.redact import REDACTOR
 

@@ -1,7 +1,7 @@
 import pytest
 from check_values import exchange
 
-from conformance.checks.envelope import check_error_envelope, message_key
+from conformance.checks import check_error_envelope, message_key
 from conformance.errors import Finding
 
 

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.config import load_settings
-from conformance.config.settings import PersonaSettings, Settings
+from conformance.config import PersonaSettings, Settings, load_settings
 from conformance.errors import ConfigError
 from conformance.redact import REDACTOR
 

@@ -9,7 +9,7 @@ import pytest
 
 from conformance.auth.session import Session
 from conformance.client.http import Api, Transport
-from conformance.config.settings import PersonaSettings
+from conformance.config import PersonaSettings
 from conformance.harness.sandbox import Sandbox, SandboxUnavailable
 
 

@@ -7,8 +7,7 @@ import uuid
 from pathlib import Path
 
 from conformance.redact import REDACTOR, Redactor
-from conformance.report.model import FindingRecord
-from conformance.report.writer import write_all
+from conformance.report import FindingRecord, write_all
 
 from .builders import TOKEN, sample_result, ten03_finding
 
@@ -103,7 +102,7 @@ def test_a_real_token_in_the_bearer_slot_is_still_masked() -> None:
 
 
 def test_pytest_junit_and_allure_results_are_redacted_after_the_run(tmp_path: Path) -> None:
-    from conformance.report.postrun import redact_run_outputs
+    from conformance.report import redact_run_outputs
 
     secret = 'Pw&<"' + uuid.uuid4().hex  # escapes differently in XML and JSON
     junit = tmp_path / "pytest-junit.xml"

@@ -9,7 +9,7 @@ import pytest
 import schemathesis
 
 from conformance import resources
-from conformance.fuzz.contract import POSITIVE_STATUSES, operations_config, publish_ids, semantic_422_ids
+from conformance.spec import POSITIVE_STATUSES, operations_config, publish_ids, semantic_422_ids
 
 
 def _schema(host: str, *, reads_only: bool, publish: bool) -> Any:

@@ -16,7 +16,7 @@ MODULES = (
     "wave",
     "sales",
     "messages",
-    "misc",
+    "packages",
     "media",
     "cr",
 )
