@@ -16,7 +16,6 @@ from conformance.client.http import Exchange
 
 RULE = "ERR-01"
 MESSAGE_RE = re.compile(r"^error\.[a-z0-9_]+(\.[a-z0-9_]+)+$")
-ENVELOPE_KEYS = frozenset({"message", "error_code", "error_subcode", "validation_errors"})
 
 
 def envelope_problems(body: Any) -> list[str]:

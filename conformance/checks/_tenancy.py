@@ -8,7 +8,6 @@ the error envelope's (the envelope's exact shape is ERR-01's business, not the t
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,8 +15,8 @@ from typing import Any
 from conformance.checks._envelope import message_key
 from conformance.checks._observed import Observed, observe
 from conformance.client.http import Exchange
+from conformance.ids import PARTNER_RE
 
-PARTNER_RE = re.compile(r"^(partner-id-.+|fd\d+)$")
 HEADER_REQUIRED = "error.partner.header_required"
 NOT_AUTHORIZED = "error.auth.not_authorized"
 NOT_FOUND_STATUS = 404

@@ -197,9 +197,6 @@ class Collector:
                 total["fuzzing"] = fuzzed
         return total
 
-    def failed_tests(self) -> int:
-        return sum(1 for r in self.records.values() if r.outcome == "failed")
-
     def build(self, *, personas: list[dict[str, str]] | None = None,
               duration: float | None = None) -> RunResult:
         finished = utc_now()
