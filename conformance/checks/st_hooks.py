@@ -34,12 +34,20 @@ from typing import Any, cast
 
 import schemathesis
 
-from conformance.checks._cid import DEFAULT_TEMPLATE, CidTemplate, cid_problems
-from conformance.checks._envelope import check_error_envelope
-from conformance.checks._observed import Observed
-from conformance.checks._pagination import looks_paginated, page_problems
-from conformance.checks._scope import check_scoped, keys_of
-from conformance.checks._tenancy import carries_data, check_outcome, expected_outcome
+from conformance.checks import (
+    DEFAULT_TEMPLATE,
+    CidTemplate,
+    Observed,
+    carries_data,
+    check_error_envelope,
+    check_outcome,
+    check_scoped,
+    cid_problems,
+    expected_outcome,
+    keys_of,
+    looks_paginated,
+    page_problems,
+)
 from conformance.client.http import PARTNER_HEADER
 from conformance.errors import Finding
 from conformance.redact import REDACTOR
