@@ -118,10 +118,12 @@ def scan(root: Path) -> list[Import]:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         top, guarded = {id(node) for node in tree.body}, _type_checking_nodes(tree)
         for node in ast.walk(tree):
+            if not isinstance(node, ast.Import | ast.ImportFrom):
+                continue
             targets: list[tuple[str, tuple[str, ...]]] = []
             if isinstance(node, ast.Import):
                 targets = [(alias.name, ()) for alias in node.names]
-            elif isinstance(node, ast.ImportFrom):
+            else:
                 base = node.module or ""
                 if node.level:
                     anchor = package.split(".")[: len(package.split(".")) - (node.level - 1)]

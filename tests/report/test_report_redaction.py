@@ -7,12 +7,12 @@ import uuid
 from pathlib import Path
 
 from conformance.redact import REDACTOR, Redactor
-from conformance.report import FindingRecord, write_all
+from conformance.report import FindingRecord, RunResult, write_all
 
 from .builders import TOKEN, sample_result, ten03_finding
 
 
-def leaky_result(password: str, refresh: str, access: str):  # type: ignore[no-untyped-def]
+def leaky_result(password: str, refresh: str, access: str) -> RunResult:
     result = sample_result()
     rule = next(r for r in result.rules if r.id == "TEN-03")
     rule.findings.append(ten03_finding(auth=f"Bearer {access}"))
