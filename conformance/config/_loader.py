@@ -31,6 +31,8 @@ from conformance.errors import ConfigError
 from conformance.redact import REDACTOR
 
 CONFIG_ENV = "FDCONF_CONFIG"
+# Read outside Settings, so known here: the Allure 3 command `fdconf report --allure` runs.
+NON_SETTING_ENV = frozenset({CONFIG_ENV, "FDCONF_ALLURE"})
 CONFIG_FILE = "fdconf.toml"
 
 #: Environment variable → dotted config key. Names follow the developer docs where they exist.
@@ -149,7 +151,7 @@ def env_layer(environ: Mapping[str, str]) -> dict[str, Any]:
     data: dict[str, Any] = {}
     known = [
         *ENV_KEYS,
-        CONFIG_ENV,
+        *sorted(NON_SETTING_ENV),
         *(f"FDCONF_PERSONA_{p.upper()}_{f.upper()}" for p in PERSONAS for f in PERSONA_FIELDS),
     ]
     for name, raw in sorted(environ.items()):
@@ -168,7 +170,7 @@ def env_layer(environ: Mapping[str, str]) -> dict[str, Any]:
                     f"did you mean {guess}?" if guess else "use FDCONF_PERSONA_<NAME>_<FIELD>",
                 )
             _set(data, f"personas.{match['name'].lower()}.{match['field'].lower()}", value)
-        elif name.startswith("FDCONF_") and name != CONFIG_ENV:
+        elif name.startswith("FDCONF_") and name not in NON_SETTING_ENV:
             guess = nearest(name, known)
             raise ConfigError(
                 f"environment {name}: unknown fdconf variable",

@@ -199,6 +199,13 @@ def test_env_errors(tmp_path: Path) -> None:
         load_settings(environ={"FDCONF_SEDE": "1"}, cwd=tmp_path)
 
 
+def test_variables_read_outside_settings_are_not_unknown(tmp_path: Path) -> None:
+    """`FDCONF_ALLURE` names the Allure 3 command the report step runs: `fdconf run` must accept it."""
+    environ = {"FDCONF_ALLURE": "/opt/allure/bin/allure", "FD_SEED": "7"}
+    settings = load_settings(environ=environ, cwd=tmp_path)
+    assert settings.seed == 7
+
+
 def test_flag_errors_name_the_command_line(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"^command line: run.shard"):
         load_settings(environ={}, cwd=tmp_path, flags={"run.shard": "0/0"})
