@@ -12,7 +12,7 @@ DOC: dict[str, Any] = {"components": {"schemas": {"Name": {"type": "string", "mi
 
 
 def test_required_properties_only_first_enum_value_and_refs() -> None:
-    schema = {
+    schema: dict[str, Any] = {
         "type": "object",
         "required": ["name", "goal", "count", "tags"],
         "properties": {
