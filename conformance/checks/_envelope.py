@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from conformance.checks._observed import Observed, observe
-from conformance.client.http import Exchange
+from conformance.client import Exchange
 
 RULE = "ERR-01"
 MESSAGE_RE = re.compile(r"^error\.[a-z0-9_]+(\.[a-z0-9_]+)+$")

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.client.http import Exchange
+from conformance.client import Exchange
 from conformance.errors import Finding
 from conformance.redact import REDACTOR
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from conformance.checks._envelope import message_key
 from conformance.checks._observed import Observed, observe
-from conformance.client.http import Exchange
+from conformance.client import Exchange
 from conformance.ids import PARTNER_RE
 
 HEADER_REQUIRED = "error.partner.header_required"

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from conformance.client.http import Api
+from conformance.client import Api
 from conformance.scenarios.discovery import (
     MAX_PROBED_EVENTS,
     EventFacts,

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.checks import item_partners
-from conformance.client.http import Api, Exchange
+from conformance.client import Api, Exchange
 
 PAGE_LIMIT = 100
 MAX_PAGES = 50

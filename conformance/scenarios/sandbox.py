@@ -11,7 +11,7 @@ import time
 import urllib.parse
 from typing import Any
 
-from conformance.client.http import Api
+from conformance.client import Api
 from conformance.errors import Finding
 from conformance.scenarios.discovery import body_of
 from conformance.spec import example_body, load

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from conformance.checks import rule_for_host
-from conformance.client.http import Api, Exchange
+from conformance.client import Api, Exchange
 from conformance.errors import Finding
 from conformance.spec import Operation, example_body, fill_path, minimal_instance, spec_of
 

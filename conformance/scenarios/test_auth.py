@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from conformance.checks import carries_data, require_json
-from conformance.client.http import OMIT, Api, Exchange
+from conformance.client import OMIT, Api, Exchange
 from conformance.errors import Finding
 from conformance.scenarios.personas import foreign_signed, refresh_token_of
 from conformance.scenarios.sweep import Sweep, host_of, send, targets

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from conformance.checks import DEFAULT_TEMPLATE, CidTemplate, campaign_problems, check_cid_safety
-from conformance.client.http import Api
+from conformance.client import Api
 from conformance.errors import Finding
 from conformance.scenarios.discovery import EventFacts, body_of, walk_pages
 from conformance.scenarios.sandbox import clusters_of, q, setup_body

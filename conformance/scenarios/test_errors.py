@@ -14,7 +14,7 @@ from urllib.parse import quote
 import pytest
 
 from conformance.checks import check_error_envelope
-from conformance.client.http import OMIT, Api, Exchange
+from conformance.client import OMIT, Api, Exchange
 from conformance.errors import Finding
 from conformance.scenarios.sweep import Sweep
 

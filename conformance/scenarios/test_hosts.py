@@ -15,7 +15,7 @@ from urllib.parse import quote
 import pytest
 
 from conformance.checks import carries_data, check_outcome, expected_outcome
-from conformance.client.http import OMIT, Api
+from conformance.client import OMIT, Api
 from conformance.errors import Finding
 from conformance.scenarios.personas import partners_of
 from conformance.scenarios.sweep import Sweep, send, targets

@@ -15,7 +15,7 @@ from urllib.parse import quote
 import pytest
 
 from conformance.checks import NOT_FOUND_STATUS, check_refusal
-from conformance.client.http import Api, Exchange
+from conformance.client import Api, Exchange
 from conformance.errors import Finding
 from conformance.scenarios.discovery import event_facts
 from conformance.scenarios.sandbox import partner_product

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from conformance.checks import check_page, require_json
-from conformance.client.http import Api
+from conformance.client import Api
 from conformance.errors import Finding
 from conformance.scenarios.discovery import list_items
 from conformance.scenarios.sweep import targets

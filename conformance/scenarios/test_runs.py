@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from conformance.client.http import Api
+from conformance.client import Api
 from conformance.config import Settings
 from conformance.errors import Finding
 from conformance.scenarios.discovery import EventFacts, body_of, campaign_key, keyed_campaigns

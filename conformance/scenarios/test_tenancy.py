@@ -20,7 +20,7 @@ from conformance.checks import (
     looks_paginated,
     require_json,
 )
-from conformance.client.http import OMIT, Api
+from conformance.client import OMIT, Api
 from conformance.errors import Finding
 from conformance.scenarios.discovery import list_items, walk_pages
 from conformance.scenarios.personas import non_partner_groups, partners_of

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from conformance.auth.session import Session
-from conformance.client.http import Transport
+from conformance.auth import Session
+from conformance.client import Transport
 from conformance.config import PersonaSettings
 from conformance.errors import CredentialsError, TargetError
 

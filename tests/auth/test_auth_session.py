@@ -8,9 +8,8 @@ from typing import Any
 
 import pytest
 
-from conformance.auth.session import Session, make_sessions
-from conformance.auth.tokens import claims, partners_in
-from conformance.client.http import Api, Transport
+from conformance.auth import Session, claims, make_sessions, partners_in
+from conformance.client import Api, Transport
 from conformance.config import PersonaSettings, Settings
 from conformance.errors import CredentialsError
 from conformance.redact import REDACTOR
