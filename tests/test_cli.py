@@ -225,10 +225,13 @@ def test_report_renders_allure_html(tmp_path: Path) -> None:
         find_allure()
     except AllureError as exc:
         pytest.skip(f"Allure Report 3 is not installed here: {exc.message}")
-    done = fdconf("run", "--rules", "TEN-05", "--no-fuzz", "--allure", "--report-dir", "rep", cwd=tmp_path)
+    # the command found above, also when it came from $FDCONF_ALLURE (which `fdconf run` accepts)
+    env = {"FDCONF_ALLURE": os.environ["FDCONF_ALLURE"]} if os.environ.get("FDCONF_ALLURE") else {}
+    args = ("run", "--rules", "TEN-05", "--no-fuzz", "--allure", "--report-dir", "rep")
+    done = fdconf(*args, cwd=tmp_path, env=env)
     assert done.returncode == 0, done.stderr
     assert any((tmp_path / "rep" / "allure-results").glob("*-result.json"))
-    done = fdconf("report", "rep", "--allure", cwd=tmp_path)
+    done = fdconf("report", "rep", "--allure", cwd=tmp_path, env=env)
     assert done.returncode == 0, done.stderr
     index = Path(done.stdout.strip())
     assert index.name == "index.html"
