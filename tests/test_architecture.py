@@ -175,10 +175,10 @@ def violations(imports: Iterable[Import]) -> list[tuple[str, str, str]]:
             bad.append((imp.source, imp.target,
                         f"{where}: only {sorted(files)} may import {target_layer!r} from {layer!r}"))
         names = NAMES_ONLY.get((layer, target_layer))
-        if names is not None and not set(imp.names) <= names:
+        if names is not None and not (imp.names and set(imp.names) <= names):  # `import x` takes it all
             bad.append((imp.source, imp.target,
                         f"{where}: {layer!r} may import only {sorted(names)} from {target_layer!r}, "
-                        f"not {sorted(set(imp.names) - names)}"))
+                        f"not {sorted(set(imp.names) - names) or 'the whole module'}"))
     return list(dict.fromkeys(bad))  # one entry per statement, not per imported name
 
 
@@ -287,6 +287,7 @@ def test_the_checker_catches_a_planted_bad_package(tmp_path: Path) -> None:
     package = _plant(tmp_path, {
         "reference/app.py": "def f():\n    from conformance.checks import _envelope\n",
         "checks/_envelope.py": "from conformance.client.http import Exchange, Transport\n",
+        "checks/_cid.py": "import conformance.client.http\n",
         "client/http.py": "class Exchange: ...\nclass Transport: ...\n",
         "harness/state.py": "def g():\n    import conformance.plugin\n",
         "plugin.py": "from conformance.harness import state\n",
@@ -301,6 +302,7 @@ def test_the_checker_catches_a_planted_bad_package(tmp_path: Path) -> None:
     found = {(source, target) for source, target, _ in violations(imports)}
     assert ("reference/app.py", "conformance.checks._envelope") in found  # reference -> suite, private
     assert ("checks/_envelope.py", "conformance.client.http") in found  # Transport in a pure check
+    assert ("checks/_cid.py", "conformance.client.http") in found  # the whole module, Transport included
     assert ("harness/state.py", "conformance.plugin") in found
     why = " ".join(w for _, _, w in violations(imports))
     assert "layer 'reference' may not import 'checks'" in why
