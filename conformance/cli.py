@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from conformance import __version__
-from conformance.config.settings import MODES
+from conformance.config import MODES
 from conformance.errors import UsageError
 
 EXIT_USAGE = 2
@@ -110,11 +110,16 @@ def defects() -> None:
               show_default=True)
 def diff(old: str, new: str, fail_on_new: bool, fmt: str) -> None:
     """Compare two runs (run folders or results.json files)."""
-    from conformance.report.diff import diff_runs, has_new_failures, render_markdown, render_text
-    from conformance.report.load import load_results
+    from conformance.report import (
+        diff_runs,
+        has_new_failures,
+        load_results,
+        render_diff_markdown,
+        render_diff_text,
+    )
 
     d = diff_runs(load_results(Path(old)), load_results(Path(new)))
-    click.echo(render_markdown(d) if fmt == "markdown" else render_text(d), nl=False)
+    click.echo(render_diff_markdown(d) if fmt == "markdown" else render_diff_text(d), nl=False)
     sys.exit(1 if fail_on_new and has_new_failures(d) else 0)
 
 
@@ -123,10 +128,7 @@ def diff(old: str, new: str, fail_on_new: bool, fmt: str) -> None:
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder for the merged reports.")
 def merge(run_dirs: tuple[str, ...], out: str) -> None:
     """Merge the results of the shards of one run into one set of reports."""
-    from conformance.report.load import load_results
-    from conformance.report.merge import merge_results
-    from conformance.report.waivers import blocking_failures
-    from conformance.report.writer import write_all
+    from conformance.report import blocking_failures, load_results, merge_results, write_all
 
     merged = merge_results([load_results(Path(d)) for d in run_dirs])
     written = write_all(merged, Path(out))
@@ -144,7 +146,7 @@ def merge(run_dirs: tuple[str, ...], out: str) -> None:
 @click.option("--history", type=click.Path(file_okay=False), help="Allure history folder kept across runs.")
 def report(run_dir: str, allure: bool, out: str | None, history: str | None) -> None:
     """Render a finished run's Allure results as an HTML report."""
-    from conformance.report.allure import build_html
+    from conformance.report import build_html
 
     base = Path(run_dir)
     index = build_html(base / "allure-results", Path(out) if out else base / "allure-report",
@@ -158,7 +160,7 @@ def explain(rule_id: str | None) -> None:
     """What a rule checks, what it needs, the defect that proves it fires and how to reproduce a
     finding; with no RULE, the catalogue."""
     from conformance.harness.embedded import _stack_class
-    from conformance.report.explain import catalogue_list, explain_rule
+    from conformance.report import catalogue_list, explain_rule
     from conformance.rules import catalogue
 
     rules = catalogue()
@@ -193,8 +195,8 @@ def waive(rule_id: str, path: str, **fields: str | None) -> None:
     """Record a known failure as a waiver (with today as its creation date) in a waivers file."""
     from datetime import UTC, datetime
 
-    from conformance.config.waivers import Waiver, append_waiver
-    from conformance.report.waivers import check_waivers
+    from conformance.config import Waiver, append_waiver
+    from conformance.report import check_waivers
     from conformance.rules import catalogue
 
     entry = {"rule": rule_id.strip().upper(), **{k: v or "" for k, v in fields.items()}}
@@ -213,8 +215,8 @@ def waive(rule_id: str, path: str, **fields: str | None) -> None:
 def export_tests(run_dir: str, out: str) -> None:
     """Write one pytest file per confirmed finding of a finished run: it fails while the bug exists
     and passes once it is fixed (plain httpx; the persona's token from the environment)."""
-    from conformance.report.load import load_results
-    from conformance.report.regressions import export_tests as export
+    from conformance.report import export_tests as export
+    from conformance.report import load_results
 
     done = export(load_results(Path(run_dir)), Path(out))
     written = [d for d in done if d.path is not None]

@@ -30,11 +30,10 @@ import pytest
 
 from conformance.auth.session import make_sessions
 from conformance.client.http import Api, Transport
-from conformance.config.loader import load_settings
-from conformance.config.settings import Settings
+from conformance.config import Settings, load_settings
 from conformance.errors import CredentialsError, TargetError, UsageError
 from conformance.harness.selection import resolve_rules_filter
-from conformance.report.model import RunResult
+from conformance.report import RunResult
 from conformance.rules import catalogue
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -178,7 +177,7 @@ def exit_code(pytest_exit: int, result: RunResult | None, errors: Sequence[str],
                        pytest.ExitCode.INTERNAL_ERROR) or result is None:
         return EXIT_USAGE
     counts = result.counts()
-    # Waived rules (conformance.report.waivers) fail the test run but not the gate.
+    # Waived rules (conformance.report.apply_waivers) fail the test run but not the gate.
     blocking = [r for r in result.rules if r.status == "failed" and not r.waiver]
     all_waived = counts["failed"] > 0 and not blocking
     tests_failed = pytest_exit == pytest.ExitCode.TESTS_FAILED and not all_waived
@@ -231,7 +230,7 @@ def run(
     if settings.rules:
         resolve_rules_filter(settings.rules, catalogue())  # unknown ids fail before anything starts
     if settings.waivers:
-        from conformance.report.waivers import check_waivers
+        from conformance.report import check_waivers
 
         check_waivers(settings.waivers, catalogue())
     run_id = new_run_id(settings.seed)
@@ -294,7 +293,7 @@ def _option_values(args: Sequence[str], option: str) -> list[str]:
 def _redact_outputs(args: Sequence[str]) -> None:
     """Redact what pytest (``--junitxml``) and allure-pytest (``--alluredir``) wrote, with every secret
     of the run known by now (a user's own ``-- --alluredir X`` included)."""
-    from conformance.report.postrun import redact_run_outputs
+    from conformance.report import redact_run_outputs
 
     def where(value: str) -> Path:  # pytest.main resolves relative paths against the process's cwd
         path = Path(value)

@@ -29,10 +29,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from conformance.config.settings import Settings
+    from conformance.config import Settings
     from conformance.harness.results import Collector
     from conformance.harness.selection import Plan
-    from conformance.report.model import FindingRecord, RunResult
+    from conformance.report import FindingRecord, RunResult
 
 HOSTS = ("main", "cr", "media")
 _FLAG_KEYS = {
@@ -155,8 +155,7 @@ def _flags(config: pytest.Config) -> dict[str, Any]:
 def _resolve(config: pytest.Config) -> Settings:
     from datetime import UTC, datetime
 
-    from conformance.config.loader import load_settings
-    from conformance.config.settings import Settings
+    from conformance.config import Settings, load_settings
 
     workerinput = getattr(config, "workerinput", {})
     if "fd_settings" in workerinput:

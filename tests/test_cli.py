@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from report.builders import result_with
 
-from conformance.report.writer import write_all
+from conformance.report import write_all
 
 FDCONF = shutil.which("fdconf") or str(Path(sys.executable).parent / "fdconf")
 
@@ -219,16 +219,19 @@ def test_serve_on_a_busy_port_is_one_line(tmp_path: Path) -> None:
 
 
 def test_report_renders_allure_html(tmp_path: Path) -> None:
-    from conformance.report.allure import AllureError, find_allure
+    from conformance.report import AllureError, find_allure
 
     try:
         find_allure()
     except AllureError as exc:
         pytest.skip(f"Allure Report 3 is not installed here: {exc.message}")
-    done = fdconf("run", "--rules", "TEN-05", "--no-fuzz", "--allure", "--report-dir", "rep", cwd=tmp_path)
+    # the command found above, also when it came from $FDCONF_ALLURE (which `fdconf run` accepts)
+    env = {"FDCONF_ALLURE": os.environ["FDCONF_ALLURE"]} if os.environ.get("FDCONF_ALLURE") else {}
+    args = ("run", "--rules", "TEN-05", "--no-fuzz", "--allure", "--report-dir", "rep")
+    done = fdconf(*args, cwd=tmp_path, env=env)
     assert done.returncode == 0, done.stderr
     assert any((tmp_path / "rep" / "allure-results").glob("*-result.json"))
-    done = fdconf("report", "rep", "--allure", cwd=tmp_path)
+    done = fdconf("report", "rep", "--allure", cwd=tmp_path, env=env)
     assert done.returncode == 0, done.stderr
     index = Path(done.stdout.strip())
     assert index.name == "index.html"

@@ -13,7 +13,7 @@ import pytest
 from report.builders import result_with
 
 from conformance import engine
-from conformance.report.model import RunResult
+from conformance.report import RunResult
 from conformance.rules import catalogue, mode_allows
 
 QUIET: Callable[[str], None] = lambda _line: None  # noqa: E731
@@ -227,7 +227,7 @@ def _executed(report_dir: Path) -> set[str]:
 
 
 def test_shards_cover_the_run_once_and_merge(start_stack: Callable[..., Any], tmp_path: Path) -> None:
-    from conformance.report.merge import merge_results
+    from conformance.report import merge_results
 
     stack = start_stack()
     selection = {"rules": "TEN,AUTH,PAG,ERR", "fuzz": False}
@@ -402,7 +402,7 @@ def test_allure_and_pytest_junit_keep_no_secret(
 
 
 def test_progress_reaches_pytest(tmp_path: Path) -> None:
-    from conformance.config.settings import Settings
+    from conformance.config import Settings
 
     args = engine.pytest_args(Settings(main="http://127.0.0.1:1/api/v3"), tmp_path / "s.json", tmp_path,
                               progress="lines")

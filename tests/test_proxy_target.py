@@ -18,7 +18,7 @@ from tls_proxy import TlsProxy, make_ca_and_server_cert
 from conformance import engine
 from conformance.errors import TargetError
 from conformance.reference.stack import ReferenceStack
-from conformance.report.load import load_results
+from conformance.report import load_results
 
 PROXY_KEY = "pxk-3f9a1c7e-partner-proxy"
 QUIET: Callable[[str], None] = lambda _line: None  # noqa: E731

@@ -15,7 +15,7 @@ import pytest
 
 from conformance import engine
 from conformance.reference.stack import ReferenceStack
-from conformance.report.model import RunResult
+from conformance.report import RunResult
 from conformance.rules import catalogue, mode_allows
 
 DEFECTS = ReferenceStack.available_defects()

@@ -15,7 +15,7 @@ from typing import Any
 
 from conformance.auth.tokens import Tokens, claims, expiry_of, partners_in
 from conformance.client.http import Api, Exchange, Transport
-from conformance.config.settings import PersonaSettings, Settings
+from conformance.config import PersonaSettings, Settings
 from conformance.errors import CredentialsError, TargetError
 from conformance.redact import REDACTOR
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
-PARTNER_RE = re.compile(r"^(partner-id-.+|fd\d+)$")
+from conformance.ids import PARTNER_RE
+
 GROUPS_CLAIM = "cognito:groups"
 
 

@@ -1,6 +1,63 @@
 """Pure contract checks: they judge responses and JSON bodies and raise Findings, never send requests.
 
-One module per concept: :mod:`envelope` (ERR-01), :mod:`tenancy` (CONTRACT §2 outcomes),
-:mod:`pagination` (PAG-01), :mod:`cid` (CID-01/03), :mod:`scope` (TEN-04), :mod:`hosts` (which rule a
-host's violation counts for, HST-02), and :mod:`st_hooks`, which registers them with Schemathesis.
+One private module per concept behind this surface: ``_envelope`` (ERR-01), ``_tenancy`` (CONTRACT §2
+outcomes), ``_pagination`` (PAG-01), ``_cid`` (CID-01/03), ``_scope`` (TEN-04), ``_hosts`` (which rule
+a host's violation counts for, HST-02) and ``_observed`` (what a check reads of a response).
+Import from ``conformance.checks``.
 """
+
+from conformance.checks._cid import (
+    DEFAULT_TEMPLATE,
+    CidTemplate,
+    campaign_problems,
+    check_cid_safety,
+    cid_problems,
+    issued_ids,
+)
+from conformance.checks._envelope import check_error_envelope, envelope_problems, message_key
+from conformance.checks._hosts import rule_for_host
+from conformance.checks._observed import Observed, observe, require_json
+from conformance.checks._pagination import check_page, looks_paginated, page_problems
+from conformance.checks._scope import check_scoped, foreign_items, item_key, item_partners, keys_of
+from conformance.checks._tenancy import (
+    HEADER_REQUIRED,
+    NOT_AUTHORIZED,
+    NOT_FOUND_STATUS,
+    Outcome,
+    carries_data,
+    check_outcome,
+    check_refusal,
+    expected_outcome,
+)
+
+__all__ = [
+    "DEFAULT_TEMPLATE",
+    "HEADER_REQUIRED",
+    "NOT_AUTHORIZED",
+    "NOT_FOUND_STATUS",
+    "CidTemplate",
+    "Observed",
+    "Outcome",
+    "campaign_problems",
+    "carries_data",
+    "check_cid_safety",
+    "check_error_envelope",
+    "check_outcome",
+    "check_page",
+    "check_refusal",
+    "check_scoped",
+    "cid_problems",
+    "envelope_problems",
+    "expected_outcome",
+    "foreign_items",
+    "issued_ids",
+    "item_key",
+    "item_partners",
+    "keys_of",
+    "looks_paginated",
+    "message_key",
+    "observe",
+    "page_problems",
+    "require_json",
+    "rule_for_host",
+]

@@ -34,12 +34,20 @@ from typing import Any, cast
 
 import schemathesis
 
-from conformance.checks.cid import DEFAULT_TEMPLATE, CidTemplate, cid_problems
-from conformance.checks.envelope import check_error_envelope
-from conformance.checks.observed import Observed
-from conformance.checks.pagination import looks_paginated, page_problems
-from conformance.checks.scope import check_scoped, keys_of
-from conformance.checks.tenancy import carries_data, check_outcome, expected_outcome
+from conformance.checks import (
+    DEFAULT_TEMPLATE,
+    CidTemplate,
+    Observed,
+    carries_data,
+    check_error_envelope,
+    check_outcome,
+    check_scoped,
+    cid_problems,
+    expected_outcome,
+    keys_of,
+    looks_paginated,
+    page_problems,
+)
 from conformance.client.http import PARTNER_HEADER
 from conformance.errors import Finding
 from conformance.redact import REDACTOR
@@ -111,7 +119,7 @@ def _from_environment() -> FuzzContext | None:  # pragma: no cover - exercised b
         return None
     from conformance.auth.session import make_sessions
     from conformance.client.http import Transport
-    from conformance.config.loader import load_settings
+    from conformance.config import load_settings
 
     settings = load_settings(config=path)
     transport = Transport(**settings.transport_options())

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
-from conformance.config.waivers import Waiver
+from conformance.config._waivers import Waiver
 
 MODES = ("read-only", "write", "publish")
 PERSONAS = ("primary", "other", "multi", "nopartner", "legacy")
@@ -86,7 +86,7 @@ class Settings:
     allure: bool = False
     personas: Mapping[str, PersonaSettings] = field(default_factory=dict)
     config_file: str | None = None  # where the file layer came from, for messages
-    waivers: tuple[Waiver, ...] = ()  # accepted known failures (conformance.config.waivers)
+    waivers: tuple[Waiver, ...] = ()  # accepted known failures (conformance.config._waivers)
     run_id: str | None = None  # set by the engine: reports/<run-id>/
 
     @property

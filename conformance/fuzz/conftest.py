@@ -18,7 +18,7 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def fuzz_context(fd_sessions: Any, fd_transport: Any, fd_settings: Any) -> Iterator[st_hooks.FuzzContext]:
     """The st_hooks context for this run: personas with their partners, GET replays over our Transport."""
-    from conformance.checks.cid import DEFAULT_TEMPLATE, CidTemplate
+    from conformance.checks import DEFAULT_TEMPLATE, CidTemplate
 
     personas = {}
     for name, session in fd_sessions.items():

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from conformance.checks.hosts import rule_for_host
+from conformance.checks import rule_for_host
 from conformance.errors import RULE_ID_RE, Finding, rule_ids_in
 from conformance.redact import REDACTOR
 
@@ -74,7 +74,7 @@ def as_finding(exc: BaseException, *, operation: str, curl: str = "", host: str 
     """One Finding for every failure in ``exc``; its text starts with the first rule and tags the rest.
 
     ``host`` is where the response came from: AUTH/TEN/OBJ evidence seen on the CR host is HST-02's
-    (:func:`~conformance.checks.hosts.rule_for_host`). Rule tags inside the failure texts are unwrapped,
+    (:func:`~conformance.checks.rule_for_host`). Rule tags inside the failure texts are unwrapped,
     so the finding names exactly the rules of its prefix."""
     rules: list[str] = []
     texts: list[str] = []

@@ -29,10 +29,11 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from schemathesis.specs.openapi.checks import ignored_auth
 
+import conformance.spec as contract
 from conformance import resources
 from conformance.checks import st_hooks
 from conformance.client.http import PARTNER_HEADER
-from conformance.fuzz import contract, runtime
+from conformance.fuzz import runtime
 from conformance.fuzz.failures import as_finding, case_curl
 
 SETTINGS = runtime.collection_settings()

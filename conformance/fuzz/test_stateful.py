@@ -21,11 +21,11 @@ from typing import Any
 import pytest
 import schemathesis
 
+import conformance.spec as contract
 from conformance import resources
 from conformance.checks import st_hooks
 from conformance.client.http import PARTNER_HEADER
 from conformance.errors import Finding
-from conformance.fuzz import contract
 from conformance.fuzz.failures import as_finding, attributable
 
 MAX_STEPS = 6

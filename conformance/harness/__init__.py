@@ -2,7 +2,7 @@
 
 - :mod:`.selection`: the ``--rules`` filter, ``--shard I/N`` and persona/mode needs of each test;
 - :mod:`.evidence`: failures → redacted finding records, attributed by ``[RULE-ID]`` tags;
-- :mod:`.results`: reports → :class:`~conformance.report.model.RunResult` (works under xdist);
+- :mod:`.results`: reports → :class:`~conformance.report.RunResult` (works under xdist);
 - :mod:`.fixtures` and :mod:`.runhooks`: the plugin's fixtures and the hooks of an active run;
 - :mod:`.sandbox`: the write-mode sandbox event and its cleanup in hierarchy order;
 - :mod:`.embedded`: the bundled reference as a target (the only import of ``ReferenceStack`` here);

@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from conformance.config.settings import PersonaSettings, Settings
-from conformance.config.validate import nearest
+from conformance.config import PersonaSettings, Settings, nearest
 from conformance.errors import ConfigError, UsageError
 from conformance.redact import REDACTOR
 

@@ -17,7 +17,7 @@ from typing import Any
 from conformance.client.curl import runnable
 from conformance.errors import Finding, rule_ids_in
 from conformance.redact import REDACTOR
-from conformance.report.model import FindingRecord
+from conformance.report import FindingRecord
 
 MAX_TEXT = 4000
 #: Fuzz requests carry the primary persona's token (the fuzz module's auth provider signs them).

@@ -19,7 +19,7 @@ from conformance.plugin import DEFAULT, FINDINGS, HOSTS, PLAN, marker_rules, set
 if TYPE_CHECKING:
     from conformance.auth.session import Session
     from conformance.client.http import Api, Transport
-    from conformance.config.settings import Settings
+    from conformance.config import Settings
     from conformance.rules import Rule
 
 
@@ -166,7 +166,7 @@ def _fd_allure(request: pytest.FixtureRequest) -> Iterator[None]:
     if not state_of(config).active or not config.getoption("allure_report_dir", None):
         yield
         return
-    from conformance.report.allure import apply_labels, attach_finding, set_host
+    from conformance.report import apply_labels, attach_finding, set_host
 
     item = request.node
     plan = item.stash.get(PLAN, None)

@@ -1,6 +1,6 @@
 """Live progress of a run, on the controller only (``--fd-progress auto|bar|lines|off``).
 
-- ``bar``: :class:`~conformance.report.terminal.RunProgress` (rich), done/total, live counts and the
+- ``bar``: :class:`~conformance.report.RunProgress` (rich), done/total, live counts and the
   running test. It is redrawn only from pytest's report hooks, never from a timer thread, because
   while a test runs pytest captures the output file descriptors and a redraw would land in the test's
   captured output.
@@ -96,7 +96,7 @@ class LiveProgress:
     def _start_bar(self) -> None:
         from rich.console import Console
 
-        from conformance.report.terminal import RunProgress
+        from conformance.report import RunProgress
 
         reporter = self._reporter()
         tw = getattr(reporter, "_tw", None)

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from conformance import __version__
-from conformance.config.settings import Settings
+from conformance.config import Settings
 from conformance.harness.evidence import from_payload, from_text, locate, skip_reason
-from conformance.report.model import FindingRecord, OperationCoverage, RuleResult, RunResult
+from conformance.report import FindingRecord, OperationCoverage, RuleResult, RunResult
 from conformance.resources import cr_spec, main_spec, rules_file
 from conformance.rules import Rule
 
@@ -196,9 +196,6 @@ class Collector:
             if fuzzed:
                 total["fuzzing"] = fuzzed
         return total
-
-    def failed_tests(self) -> int:
-        return sum(1 for r in self.records.values() if r.outcome == "failed")
 
     def build(self, *, personas: list[dict[str, str]] | None = None,
               duration: float | None = None) -> RunResult:

@@ -2,7 +2,7 @@
 
 Registered by :mod:`conformance.plugin` once the plugin is active (never in unrelated sessions). The
 controller (or the only process) collects every test report, builds the
-:class:`~conformance.report.model.RunResult` when the session finishes, writes the reports and renders
+:class:`~conformance.report.RunResult` when the session finishes, writes the reports and renders
 the closing summary; xdist workers only receive the resolved settings.
 """
 
@@ -66,19 +66,19 @@ class RunHooks:
         if state.settings.waivers:  # before any report is written, so every report shows them
             from datetime import UTC, datetime
 
-            from conformance.report.waivers import apply_waivers
+            from conformance.report import apply_waivers
 
             result = apply_waivers(result, state.settings.waivers, datetime.now(UTC).date())
             if state.settings.allure:
-                from conformance.report.allure_waivers import mark_waived
+                from conformance.report import mark_waived
 
                 mark_waived(Path(str(state.settings.report_dir)) / "allure-results", result)
         state.result = result
         self.config.stash[RESULT] = result
         try:
-            from conformance.report.writer import write_all
+            from conformance.report import write_all
         except ImportError as exc:  # the report writers are a separate layer; say so plainly
-            state.report_error = f"reports not written: conformance.report.writer unavailable ({exc})"
+            state.report_error = f"reports not written: conformance.report unavailable ({exc})"
             return
         try:
             state.artifacts = write_all(result, Path(str(state.settings.report_dir)))
@@ -96,7 +96,7 @@ class RunHooks:
         try:
             from rich.console import Console
 
-            from conformance.report.terminal import render_summary
+            from conformance.report import render_summary
         except ImportError:
             terminalreporter.write_line(f"fdconf: verdict {state.result.verdict} ({state.result.counts()})")
             return

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from conformance.client.http import Api, Exchange
+from conformance.client import Api, Exchange
 from conformance.errors import TargetError
 
 LOG = logging.getLogger("conformance.sandbox")

@@ -11,8 +11,7 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from conformance.config.settings import Settings
-from conformance.config.validate import nearest
+from conformance.config import Settings, nearest
 from conformance.errors import ConfigError
 from conformance.rules import MODES, Rule, mode_allows
 

@@ -8,7 +8,6 @@ partner) is refused here with a message naming the offending entry.
 from __future__ import annotations
 
 import copy
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -16,9 +15,9 @@ from typing import Any
 
 import yaml
 
+from conformance.ids import PARTNER_RE
 from conformance.resources import reference_dataset
 
-PARTNER_RE = re.compile(r"^(partner-id-.+|fd\d+)$")
 PERSONAS = ("primary", "other", "multi", "legacy", "nopartner")
 
 

@@ -20,7 +20,8 @@ from typing import Any
 import httpx
 import jwt
 
-from conformance.reference.dataset import PARTNER_RE, Dataset
+from conformance.ids import PARTNER_RE
+from conformance.reference.dataset import Dataset
 
 VERIFIED_CACHE_SIZE = 1024
 DUMMY_CREDENTIALS = {"aws_access_key_id": "fdref", "aws_secret_access_key": "fdref"}

@@ -195,7 +195,8 @@ class ReferenceStack:
         return [] if self._svc is None else list(self._svc.log.copy())
 
     def _make_personas(self) -> dict[str, dict[str, Any]]:
-        from conformance.reference.dataset import PARTNER_RE, PERSONAS
+        from conformance.ids import PARTNER_RE
+        from conformance.reference.dataset import PERSONAS
 
         out: dict[str, dict[str, Any]] = {}
         for user in self._svc.data.users:

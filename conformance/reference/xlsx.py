@@ -3,7 +3,7 @@
 The sales endpoints exchange Excel files (``sales_edit_export``, ``transaction_summary/from_excel``).
 A spreadsheet library would be a dependency for two endpoints, so this module writes the minimal
 OOXML package (inline strings, numbers) and reads cells of the first worksheet (shared or inline
-strings, numbers). CSV uploads are accepted too: :func:`read_rows` sniffs the zip signature.
+strings, numbers). CSV uploads are accepted too: :func:`read_table` sniffs the zip signature.
 """
 
 from __future__ import annotations
@@ -124,11 +124,6 @@ def _read_xlsx(data: bytes) -> list[list[str]]:
         if values:
             rows.append([values.get(i, "") for i in range(max(values) + 1)])
     return rows
-
-
-def read_rows(data: bytes) -> list[dict[str, str]]:
-    """Rows of an uploaded sheet (xlsx or CSV) as dicts keyed by the lower-cased header row."""
-    return read_table(data)[1]
 
 
 def read_table(data: bytes) -> tuple[list[str], list[dict[str, str]]]:

@@ -13,8 +13,9 @@ from typing import Any
 
 import pytest
 
-from conformance.client.http import Api
-from conformance.scenarios import operations
+from conformance.auth import Session
+from conformance.client import Api
+from conformance.config import Settings
 from conformance.scenarios.discovery import (
     MAX_PROBED_EVENTS,
     EventFacts,
@@ -26,6 +27,7 @@ from conformance.scenarios.discovery import (
     never_existing_like,
     own_event_ids,
 )
+from conformance.spec import Operation, all_operations
 
 _CACHE = pytest.StashKey[dict[str, Any]]()
 
@@ -49,17 +51,12 @@ def primary_main(fd_api: Callable[..., Api]) -> Api:
 
 
 @pytest.fixture
-def primary_cr(fd_api: Callable[..., Api]) -> Api:
-    return fd_api("primary", "cr")
-
-
-@pytest.fixture
 def other_main(fd_api: Callable[..., Api]) -> Api:
     return fd_api("other", "main")
 
 
 @pytest.fixture
-def primary_partner(fd_sessions: Any) -> str:
+def primary_partner(fd_sessions: dict[str, Session]) -> str:
     session = fd_sessions["primary"]
     partner = session.default_partner or (session.partners[0] if session.partners else None)
     if not partner:
@@ -68,7 +65,7 @@ def primary_partner(fd_sessions: Any) -> str:
 
 
 @pytest.fixture
-def other_partner(fd_sessions: Any, primary_partner: str) -> str:
+def other_partner(fd_sessions: dict[str, Session], primary_partner: str) -> str:
     if "other" not in fd_sessions:
         pytest.skip("not run: persona `other` is not configured")
     session = fd_sessions["other"]
@@ -80,8 +77,8 @@ def other_partner(fd_sessions: Any, primary_partner: str) -> str:
 
 
 @pytest.fixture
-def spec_ops() -> tuple[operations.Operation, ...]:
-    return operations.all_operations()
+def spec_ops() -> tuple[Operation, ...]:
+    return all_operations()
 
 
 @pytest.fixture
@@ -188,7 +185,7 @@ def sandbox_eid(request: pytest.FixtureRequest, fd_mode: str) -> str | None:
 
 @pytest.fixture
 def fresh_sandbox(
-    fd_sandbox: dict[str, Any], fd_api: Callable[..., Api], fd_settings: Any
+    fd_sandbox: dict[str, Any], fd_api: Callable[..., Api], fd_settings: Settings
 ) -> Iterator[dict[str, Any]]:
     """A new sandbox event for this test alone (``fd_sandbox`` is one per run; state-table walks need an
     event nobody else has touched). Created and cleaned up like the run's own sandbox."""

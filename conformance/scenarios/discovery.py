@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.checks.scope import item_partners
-from conformance.client.http import Api, Exchange
+from conformance.checks import item_partners
+from conformance.client import Api, Exchange
 
 PAGE_LIMIT = 100
 MAX_PAGES = 50

@@ -11,17 +11,8 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from conformance.auth.tokens import claims
-from conformance.checks.tenancy import PARTNER_RE
-
-
-def partner_of(session: Any) -> str | None:
-    for name in ("default_partner", "partner"):
-        value = getattr(session, name, None)
-        if isinstance(value, str) and value:
-            return value
-    partners = partners_of(session)
-    return partners[0] if len(partners) == 1 else None
+from conformance.auth import claims
+from conformance.ids import PARTNER_RE
 
 
 def partners_of(session: Any) -> list[str]:

@@ -11,10 +11,10 @@ import time
 import urllib.parse
 from typing import Any
 
-from conformance.client.http import Api
+from conformance.client import Api
 from conformance.errors import Finding
 from conformance.scenarios.discovery import body_of
-from conformance.scenarios.operations import example_body, load
+from conformance.spec import example_body, load
 
 
 def q(value: Any) -> str:

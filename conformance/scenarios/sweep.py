@@ -6,7 +6,7 @@ judge raise :class:`Finding`s; all of them are gathered so one run names every o
 Host attribution: HST-02 is "the CR host enforces the same AUTH, TEN and OBJ rules", so a violation
 of one of those rules observed on the CR host is HST-02's evidence alone, and one observed on the
 main host is the family rule's alone (specs/README.md, Decisions). A sweep therefore files each
-finding under :func:`~conformance.checks.hosts.rule_for_host` and raises one finding per sweep
+finding under :func:`~conformance.checks.rule_for_host` and raises one finding per sweep
 that names the rules hit.
 """
 
@@ -18,10 +18,10 @@ from typing import Any
 
 import pytest
 
-from conformance.checks.hosts import rule_for_host
-from conformance.client.http import Api, Exchange
+from conformance.checks import rule_for_host
+from conformance.client import Api, Exchange
 from conformance.errors import Finding
-from conformance.scenarios.operations import Operation, example_body, fill_path, minimal_instance, spec_of
+from conformance.spec import Operation, example_body, fill_path, minimal_instance, spec_of
 
 PLACEHOLDER = "fdconf-probe"
 MAX_LISTED = 8

@@ -14,13 +14,14 @@ from typing import Any
 
 import pytest
 
-from conformance.checks.observed import require_json
-from conformance.checks.tenancy import carries_data
-from conformance.client.http import OMIT, Api, Exchange
+from conformance.auth import Session
+from conformance.checks import carries_data, require_json
+from conformance.client import OMIT, Api, Exchange
+from conformance.config import Settings
 from conformance.errors import Finding
-from conformance.scenarios.operations import Operation
 from conformance.scenarios.personas import foreign_signed, refresh_token_of
 from conformance.scenarios.sweep import Sweep, host_of, send, targets
+from conformance.spec import Operation
 
 VARIANTS = ("none", "garbage", "truncated", "no-scheme", "expired", "foreign-signed")
 
@@ -61,8 +62,8 @@ def _probe(  # noqa: PLR0917 - one probe, all of its inputs
 
 def _sweep(  # noqa: PLR0917 - pytest passes fixtures positionally
     fd_api: Callable[..., Api],
-    fd_sessions: Any,
-    fd_settings: Any,
+    fd_sessions: dict[str, Session],
+    fd_settings: Settings,
     spec_ops: tuple[Operation, ...],
     values: dict[str, Any],
     variant: str,
@@ -88,8 +89,8 @@ def _sweep(  # noqa: PLR0917 - pytest passes fixtures positionally
 def test_bad_tokens_are_rejected_on_every_read(  # noqa: PLR0917 - pytest passes fixtures positionally
     variant: str,
     fd_api: Callable[..., Api],
-    fd_sessions: Any,
-    fd_settings: Any,
+    fd_sessions: dict[str, Session],
+    fd_settings: Settings,
     spec_ops: tuple[Operation, ...],
     path_values: dict[str, Any],
     primary_partner: str,
@@ -103,8 +104,8 @@ def test_bad_tokens_are_rejected_on_every_read(  # noqa: PLR0917 - pytest passes
 def test_bad_tokens_are_rejected_on_every_write(  # noqa: PLR0917 - pytest passes fixtures positionally
     variant: str,
     fd_api: Callable[..., Api],
-    fd_sessions: Any,
-    fd_settings: Any,
+    fd_sessions: dict[str, Session],
+    fd_settings: Settings,
     spec_ops: tuple[Operation, ...],
     path_values: dict[str, Any],
     fd_sandbox: dict[str, Any],
@@ -120,7 +121,7 @@ def test_bad_tokens_are_rejected_on_every_write(  # noqa: PLR0917 - pytest passe
 TOKEN_FIELDS = ("AccessToken", "IdToken", "RefreshToken", "ExpiresIn", "TokenType")
 
 
-def _credentials(fd_settings: Any) -> tuple[str, str]:
+def _credentials(fd_settings: Settings) -> tuple[str, str]:
     persona = fd_settings.personas.get("primary")
     if persona is None or not persona.username or not persona.password:
         pytest.skip("not run: AUTH-02 sign-in checks need personas.primary username and password")
@@ -151,7 +152,7 @@ def _finding(exchange: Exchange, message: str, expected: str) -> Finding:
 
 
 @pytest.mark.fd_rule("AUTH-02")
-def test_sign_in_shape(fd_api: Callable[..., Api], fd_settings: Any) -> None:
+def test_sign_in_shape(fd_api: Callable[..., Api], fd_settings: Settings) -> None:
     username, password = _credentials(fd_settings)
     main = fd_api("primary", "main")
     anonymous = Api(main.transport, main.base_url)
@@ -180,7 +181,7 @@ def test_sign_in_shape(fd_api: Callable[..., Api], fd_settings: Any) -> None:
 
 
 @pytest.mark.fd_rule("AUTH-02")
-def test_bad_password_is_401(fd_api: Callable[..., Api], fd_settings: Any) -> None:
+def test_bad_password_is_401(fd_api: Callable[..., Api], fd_settings: Settings) -> None:
     username, password = _credentials(fd_settings)
     main = fd_api("primary", "main")
     anonymous = Api(main.transport, main.base_url)
@@ -200,7 +201,7 @@ def test_bad_password_is_401(fd_api: Callable[..., Api], fd_settings: Any) -> No
 
 
 @pytest.mark.fd_rule("AUTH-02")
-def test_refresh_does_not_rotate(fd_api: Callable[..., Api], fd_sessions: Any) -> None:
+def test_refresh_does_not_rotate(fd_api: Callable[..., Api], fd_sessions: dict[str, Session]) -> None:
     session = fd_sessions["primary"]
     session.access_token()
     refresh = refresh_token_of(session)

@@ -13,14 +13,15 @@ from typing import Any
 
 import pytest
 
-from conformance.checks.cid import DEFAULT_TEMPLATE, CidTemplate, campaign_problems, check_cid_safety
-from conformance.client.http import Api
+from conformance.checks import DEFAULT_TEMPLATE, CidTemplate, campaign_problems, check_cid_safety
+from conformance.client import Api
+from conformance.config import Settings
 from conformance.errors import Finding
 from conformance.scenarios.discovery import EventFacts, body_of, walk_pages
 from conformance.scenarios.sandbox import clusters_of, q, setup_body
 
 
-def _template(fd_settings: Any) -> CidTemplate:
+def _template(fd_settings: Settings) -> CidTemplate:
     return CidTemplate(getattr(fd_settings, "cid_template", None) or DEFAULT_TEMPLATE)
 
 
@@ -90,7 +91,7 @@ def test_at_most_one_campaign_per_key_after_repeated_boosts(
 
 @pytest.mark.fd_rule("CID-03")
 def test_issued_ids_are_cid_safe(
-    primary_main: Api, fd_api: Callable[..., Api], fd_settings: Any, primary_facts: list[EventFacts]
+    primary_main: Api, fd_api: Callable[..., Api], fd_settings: Settings, primary_facts: list[EventFacts]
 ) -> None:
     template = _template(fd_settings)
     cr = fd_api("primary", "cr")

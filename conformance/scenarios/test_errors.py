@@ -13,8 +13,10 @@ from urllib.parse import quote
 
 import pytest
 
-from conformance.checks.envelope import check_error_envelope
-from conformance.client.http import OMIT, Api, Exchange
+from conformance.auth import Session
+from conformance.checks import check_error_envelope
+from conformance.client import OMIT, Api, Exchange
+from conformance.config import Settings
 from conformance.errors import Finding
 from conformance.scenarios.sweep import Sweep
 
@@ -22,8 +24,8 @@ from conformance.scenarios.sweep import Sweep
 @pytest.mark.fd_rule("ERR-01")
 def test_deliberate_errors_carry_the_envelope(  # noqa: PLR0917 - pytest passes fixtures positionally
     fd_api: Callable[..., Api],
-    fd_sessions: Any,
-    fd_settings: Any,
+    fd_sessions: dict[str, Session],
+    fd_settings: Settings,
     never_existing_eid: str,
     other_partner: str,
     path_values: dict[str, Any],
@@ -56,14 +58,8 @@ def test_deliberate_errors_carry_the_envelope(  # noqa: PLR0917 - pytest passes 
     persona = fd_settings.personas.get("primary")
     if persona is not None and persona.username and persona.password:
         anonymous = Api(main.transport, main.base_url)
-        probes.append(
-            (
-                "bad credentials",
-                lambda: anonymous.post(
-                    "/auth", json={"username": persona.username, "password": persona.password + "-wrong"}
-                ),
-            )
-        )
+        wrong = {"username": persona.username, "password": persona.password + "-wrong"}
+        probes.append(("bad credentials", lambda: anonymous.post("/auth", json=wrong)))
     if "multi" in fd_sessions:
         multi = fd_api("multi", "main")
         probes.append(("multi-partner user without header", lambda: multi.get("/events/", partner=OMIT)))

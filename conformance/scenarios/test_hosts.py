@@ -14,12 +14,13 @@ from urllib.parse import quote
 
 import pytest
 
-from conformance.checks.tenancy import carries_data, check_outcome, expected_outcome
-from conformance.client.http import OMIT, Api
+from conformance.auth import Session
+from conformance.checks import carries_data, check_outcome, expected_outcome
+from conformance.client import OMIT, Api
 from conformance.errors import Finding
-from conformance.scenarios.operations import Operation, load, methods_at
 from conformance.scenarios.personas import partners_of
 from conformance.scenarios.sweep import Sweep, send, targets
+from conformance.spec import Operation, load, methods_at
 
 
 def _wrong_host_probes(
@@ -103,7 +104,7 @@ def test_routes_answer_only_on_their_host(
 @pytest.mark.fd_rule("HST-02")
 def test_cr_host_enforces_auth_tenancy_and_objects(
     fd_api: Callable[..., Api],
-    fd_sessions: Any,
+    fd_sessions: dict[str, Session],
     path_values: dict[str, Any],
     other_eid: str,
     other_partner: str,

@@ -14,13 +14,14 @@ from urllib.parse import quote
 
 import pytest
 
-from conformance.checks.tenancy import NOT_FOUND_STATUS, check_refusal
-from conformance.client.http import Api, Exchange
+from conformance.checks import NOT_FOUND_STATUS, check_refusal
+from conformance.client import Api, Exchange
+from conformance.config import Settings
 from conformance.errors import Finding
 from conformance.scenarios.discovery import event_facts
-from conformance.scenarios.operations import Operation
 from conformance.scenarios.sandbox import partner_product
 from conformance.scenarios.sweep import Sweep, host_of, send, targets
+from conformance.spec import Operation
 
 
 def _local_target(settings: Any) -> bool:
@@ -122,7 +123,7 @@ def _snapshot(api_main: Api, api_cr: Api | None, eid: str) -> dict[str, Any]:
 @pytest.mark.fd_needs(mode="write")
 def test_foreign_eid_is_rejected_on_every_write(  # noqa: PLR0917 - pytest passes fixtures positionally
     fd_api: Callable[..., Api],
-    fd_settings: Any,
+    fd_settings: Settings,
     fd_mode: str,
     spec_ops: tuple[Operation, ...],
     path_values: dict[str, Any],
@@ -227,7 +228,7 @@ def test_ids_in_query_strings_and_partner_segments_are_scoped(
 @pytest.mark.fd_needs(mode="publish")
 def test_ids_in_bodies_and_partner_segments_of_writes_are_scoped(  # noqa: PLR0917 - pytest passes fixtures positionally
     fd_api: Callable[..., Api],
-    fd_settings: Any,
+    fd_settings: Settings,
     event_with_campaigns: Any,
     other_eid: str,
     other_partner: str,

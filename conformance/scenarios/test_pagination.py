@@ -11,13 +11,12 @@ from typing import Any
 
 import pytest
 
-from conformance.checks.observed import require_json
-from conformance.checks.pagination import check_page
-from conformance.client.http import Api
+from conformance.checks import check_page, require_json
+from conformance.client import Api
 from conformance.errors import Finding
 from conformance.scenarios.discovery import list_items
-from conformance.scenarios.operations import Operation, load
 from conformance.scenarios.sweep import targets
+from conformance.spec import Operation, load
 
 WALK_LIMIT = 7
 

@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
-from conformance.client.http import Api
-from conformance.config.settings import Settings
+from conformance.client import Api
+from conformance.config import Settings
 from conformance.errors import Finding
 from conformance.scenarios.discovery import EventFacts, body_of, campaign_key, keyed_campaigns
-from conformance.scenarios.operations import Operation, fill_path
 from conformance.scenarios.sandbox import clusters_of, q, refresh, setup_body
+from conformance.spec import Operation, fill_path
 
 
 @pytest.mark.fd_rule("RUN-01")

@@ -12,16 +12,21 @@ from typing import Any
 
 import pytest
 
-from conformance.checks.observed import require_json
-from conformance.checks.pagination import looks_paginated
-from conformance.checks.scope import check_scoped, keys_of
-from conformance.checks.tenancy import check_outcome, expected_outcome
-from conformance.client.http import OMIT, Api
+from conformance.auth import Session
+from conformance.checks import (
+    check_outcome,
+    check_scoped,
+    expected_outcome,
+    keys_of,
+    looks_paginated,
+    require_json,
+)
+from conformance.client import OMIT, Api
 from conformance.errors import Finding
 from conformance.scenarios.discovery import list_items, walk_pages
-from conformance.scenarios.operations import Operation
 from conformance.scenarios.personas import non_partner_groups, partners_of
 from conformance.scenarios.sweep import Sweep, host_of, targets
+from conformance.spec import Operation
 
 WALK_LIMIT = 10
 
@@ -37,7 +42,7 @@ def _tenancy_sweep(  # noqa: PLR0917 - pytest passes fixtures positionally
     persona: str,
     header: str | None,
     fd_api: Callable[..., Api],
-    fd_sessions: Any,
+    fd_sessions: dict[str, Session],
     spec_ops: tuple[Operation, ...],
     values: dict[str, Any],
     what: str,
@@ -63,7 +68,10 @@ def _tenancy_sweep(  # noqa: PLR0917 - pytest passes fixtures positionally
 @pytest.mark.fd_rule("TEN-01", "HST-02")
 @pytest.mark.fd_needs(personas=("multi",))
 def test_multi_partner_user_without_header_gets_400(
-    fd_api: Callable[..., Api], fd_sessions: Any, spec_ops: tuple[Operation, ...], path_values: dict[str, Any]
+    fd_api: Callable[..., Api],
+    fd_sessions: dict[str, Session],
+    spec_ops: tuple[Operation, ...],
+    path_values: dict[str, Any],
 ) -> None:
     if len(partners_of(fd_sessions["multi"])) < 2:
         pytest.skip("not run: persona `multi` does not belong to two partners")
@@ -82,7 +90,7 @@ def test_multi_partner_user_without_header_gets_400(
 @pytest.mark.fd_rule("TEN-02", "HST-02")
 def test_single_partner_user_without_header_gets_own_data(
     fd_api: Callable[..., Api],
-    fd_sessions: Any,
+    fd_sessions: dict[str, Session],
     spec_ops: tuple[Operation, ...],
     path_values: dict[str, Any],
     primary_partner: str,
@@ -112,7 +120,9 @@ def test_single_partner_user_without_header_gets_own_data(
     sweep.finish("a single-partner user without the header must see exactly its own partner's data")
 
 
-def _foreign_header(kind: str, fd_sessions: Any, other_partner: str, primary_partner: str) -> str:
+def _foreign_header(
+    kind: str, fd_sessions: dict[str, Session], other_partner: str, primary_partner: str
+) -> str:
     if kind == "other-tenant":
         return other_partner
     if kind == "non-partner-group":
@@ -129,7 +139,7 @@ def _foreign_header(kind: str, fd_sessions: Any, other_partner: str, primary_par
 def test_header_naming_a_partner_the_user_lacks_gets_403(  # noqa: PLR0917 - pytest passes fixtures positionally
     kind: str,
     fd_api: Callable[..., Api],
-    fd_sessions: Any,
+    fd_sessions: dict[str, Session],
     spec_ops: tuple[Operation, ...],
     path_values: dict[str, Any],
     other_partner: str,
@@ -201,7 +211,7 @@ def test_every_page_of_every_list_is_scoped(
 @pytest.mark.fd_rule("TEN-04")
 @pytest.mark.fd_needs(personas=("multi",))
 def test_switching_the_header_switches_scope(
-    fd_api: Callable[..., Api], primary_partner: str, other_partner: str, fd_sessions: Any
+    fd_api: Callable[..., Api], primary_partner: str, other_partner: str, fd_sessions: dict[str, Session]
 ) -> None:
     if not {primary_partner, other_partner} <= set(partners_of(fd_sessions["multi"])):
         pytest.skip("not run: persona `multi` does not belong to both primary's and other's partners")
@@ -231,7 +241,7 @@ def test_switching_the_header_switches_scope(
 
 @pytest.mark.fd_rule("TEN-05")
 def test_partners_describes_the_scoped_partner(
-    fd_api: Callable[..., Api], primary_partner: str, other_partner: str, fd_sessions: Any
+    fd_api: Callable[..., Api], primary_partner: str, other_partner: str, fd_sessions: dict[str, Session]
 ) -> None:
     mine = fd_api("primary", "main", partner=primary_partner).get("/partners/")
     theirs = fd_api("other", "main", partner=other_partner).get("/partners/")

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from conformance.checks.envelope import message_key
-from conformance.client.http import Api, Exchange
+from conformance.checks import message_key
+from conformance.client import Api, Exchange
 from conformance.errors import Finding
 from conformance.scenarios.discovery import body_of, walk_pages
 from conformance.scenarios.sandbox import budget_limits, clusters_of, q, setup_body

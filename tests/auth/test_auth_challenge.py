@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from conformance.auth.session import Session
-from conformance.client.http import Transport
-from conformance.config.settings import PersonaSettings
+from conformance.auth import Session
+from conformance.client import Transport
+from conformance.config import PersonaSettings
 from conformance.errors import CredentialsError, TargetError
 
 Responder = Callable[[str, dict[str, Any]], tuple[int, Any]]

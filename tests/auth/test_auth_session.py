@@ -8,10 +8,9 @@ from typing import Any
 
 import pytest
 
-from conformance.auth.session import Session, make_sessions
-from conformance.auth.tokens import claims, partners_in
-from conformance.client.http import Api, Transport
-from conformance.config.settings import PersonaSettings, Settings
+from conformance.auth import Session, claims, make_sessions, partners_in
+from conformance.client import Api, Transport
+from conformance.config import PersonaSettings, Settings
 from conformance.errors import CredentialsError
 from conformance.redact import REDACTOR
 
@@ -61,7 +60,7 @@ def test_partners_come_from_cognito_groups(reference_stack: Any, transport: Tran
         assert session.partners == expected[name]
         assert session.partner == (expected[name][0] if len(expected[name]) == 1 else None)
     primary = Session("primary", persona(reference_stack, "primary"), transport, reference_stack.main_base)
-    groups = claims(primary.tokens.id_token).get("cognito:groups")
+    groups = claims(primary.tokens.id_token).get("cognito:groups") or []
     assert "webapp-access-group-2" in groups  # a non-partner group exists and is filtered out
     assert "webapp-access-group-2" not in primary.partners
 

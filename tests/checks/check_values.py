@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from conformance.client.http import Exchange
+from conformance.client import Exchange
 
 
 def exchange(

@@ -1,6 +1,6 @@
 import pytest
 
-from conformance.checks.cid import CidTemplate, campaign_problems, check_cid_safety, cid_problems, issued_ids
+from conformance.checks import CidTemplate, campaign_problems, check_cid_safety, cid_problems, issued_ids
 from conformance.errors import Finding
 
 T = CidTemplate()

@@ -1,7 +1,7 @@
 import pytest
 from check_values import exchange
 
-from conformance.checks.envelope import check_error_envelope, message_key
+from conformance.checks import check_error_envelope, message_key
 from conformance.errors import Finding
 
 
@@ -29,7 +29,7 @@ def test_success_is_not_judged() -> None:
 )
 def test_broken_envelopes_are_findings(kwargs: dict[str, object], fragment: str) -> None:
     with pytest.raises(Finding) as info:
-        check_error_envelope(exchange(404, **kwargs))  # type: ignore[arg-type]
+        check_error_envelope(exchange(404, **kwargs))
     assert str(info.value).startswith("[ERR-01]")
     assert fragment in str(info.value)
     assert "secret-token-value" not in str(info.value)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.checks.hosts import rule_for_host
+from conformance.checks import rule_for_host
 
 
 @pytest.mark.parametrize("rule", ["AUTH-01", "TEN-01", "TEN-03", "OBJ-01", "OBJ-04"])

@@ -1,6 +1,6 @@
 import pytest
 
-from conformance.checks.pagination import check_page, looks_paginated, page_problems
+from conformance.checks import check_page, looks_paginated, page_problems
 from conformance.errors import Finding
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from conformance.checks.scope import check_scoped, foreign_items, item_key, item_partners, keys_of
+from conformance.checks import check_scoped, foreign_items, item_key, item_partners, keys_of
 from conformance.errors import Finding
 
 

@@ -1,20 +1,14 @@
 import pytest
 from check_values import exchange
 
-from conformance.checks.tenancy import (
+from conformance.checks import (
     HEADER_REQUIRED,
     NOT_AUTHORIZED,
     carries_data,
     check_outcome,
     expected_outcome,
-    partners_of,
 )
 from conformance.errors import Finding
-
-
-def test_partners_are_filtered_from_groups() -> None:
-    groups = ["partner-id-acme", "webapp-access-group-2", "fd123", "fdx"]
-    assert partners_of(groups) == ("partner-id-acme", "fd123")
 
 
 @pytest.mark.parametrize(

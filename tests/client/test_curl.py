@@ -83,7 +83,7 @@ def test_non_secret_malformed_values_stay_literal_secret_ones_use_the_variable()
 def test_reports_read_the_persona_the_line_names() -> None:
     import httpx
 
-    from conformance.report import grouping
+    from conformance.report import _grouping as grouping
 
     assert grouping.TOKEN_VAR == TOKEN_VAR  # the report layer keeps its own copy of the name
     request = httpx.Request("GET", "http://127.0.0.1:9/api/v3/", headers={"Authorization": "Bearer x-y-z"})
@@ -138,7 +138,7 @@ def test_secret_extra_headers_read_their_value_from_a_variable(scripted: Scripte
 
 
 def test_reproduce_hint_names_every_variable_the_line_reads() -> None:
-    from conformance.report import grouping
+    from conformance.report import _grouping as grouping
 
     line = 'curl -sS -X GET -H "X-Proxy-Key: ${FD_HEADER_X_PROXY_KEY}" ' + BEARER_ARG + " http://h/"
     hint = grouping.reproduce_hint(line + "  # FD_ACCESS_TOKEN: AccessToken of persona primary")

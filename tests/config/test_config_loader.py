@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.config import load_settings
-from conformance.config.settings import PersonaSettings, Settings
+from conformance.config import PersonaSettings, Settings, load_settings
 from conformance.errors import ConfigError
 from conformance.redact import REDACTOR
 
@@ -198,6 +197,13 @@ def test_env_errors(tmp_path: Path) -> None:
         load_settings(environ={"FD_MODE": "wrte"}, cwd=tmp_path)
     with pytest.raises(ConfigError, match="unknown fdconf variable"):
         load_settings(environ={"FDCONF_SEDE": "1"}, cwd=tmp_path)
+
+
+def test_variables_read_outside_settings_are_not_unknown(tmp_path: Path) -> None:
+    """`FDCONF_ALLURE` names the Allure 3 command the report step runs: `fdconf run` must accept it."""
+    environ = {"FDCONF_ALLURE": "/opt/allure/bin/allure", "FD_SEED": "7"}
+    settings = load_settings(environ=environ, cwd=tmp_path)
+    assert settings.seed == 7
 
 
 def test_flag_errors_name_the_command_line(tmp_path: Path) -> None:

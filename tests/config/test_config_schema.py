@@ -9,7 +9,7 @@ from typing import Any
 import jsonschema
 
 from conformance.config import load_settings
-from conformance.config.validate import all_keys, config_schema, nearest, validate
+from conformance.config._validate import all_keys, config_schema, nearest, validate
 
 DOCUMENTED = """
 [target]

@@ -69,7 +69,7 @@ def test_a_silent_child_times_out(monkeypatch: pytest.MonkeyPatch) -> None:
     def silent(args: list[str], **kwargs: object) -> subprocess.Popen[str]:
         return real_popen([sys.executable, "-c", "import time; time.sleep(60)"], **kwargs)  # type: ignore[call-overload]
 
-    monkeypatch.setattr(reference_process.subprocess, "Popen", silent)
+    monkeypatch.setattr(subprocess, "Popen", silent)  # the module reference_process calls
     monkeypatch.setattr(reference_process, "STOP_TIMEOUT", 0.5)
     started = time.monotonic()
     with pytest.raises(TargetError, match="no answer within 1 s"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.config.settings import Settings
+from conformance.config import Settings
 from conformance.errors import Finding
 from conformance.harness.evidence import from_exception, to_payload
 from conformance.harness.results import Collector
@@ -154,7 +154,7 @@ def test_scenario_findings_carry_the_host_of_their_request() -> None:
 
 
 def test_personas_show_every_known_partner() -> None:
-    from conformance.config.settings import PersonaSettings
+    from conformance.config import PersonaSettings
 
     personas = {
         "multi": PersonaSettings(username="carol", password="pw-carol-1"),

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from conformance.auth.session import Session
-from conformance.client.http import Api, Transport
-from conformance.config.settings import PersonaSettings
+from conformance.auth import Session
+from conformance.client import Api, Transport
+from conformance.config import PersonaSettings
 from conformance.harness.sandbox import Sandbox, SandboxUnavailable
 
 

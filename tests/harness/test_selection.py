@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.config.settings import PersonaSettings, Settings
+from conformance.config import PersonaSettings, Settings
 from conformance.errors import ConfigError
 from conformance.harness.selection import Needs, in_shard, plan_for, resolve_rules_filter, shard_of
 from conformance.rules import catalogue

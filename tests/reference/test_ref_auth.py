@@ -126,7 +126,7 @@ def _bad_tokens(reference_stack: ReferenceStack, alice: Caller) -> dict[str, obj
         "foreign-signed": _foreign_signed(alice.token),
         "id-token": alice.tokens["IdToken"],  # token_use == "id", not an access token
         "unsigned": jwt.encode(
-            jwt.decode(alice.token, options={"verify_signature": False}), None, algorithm="none"
+            jwt.decode(alice.token, options={"verify_signature": False}), "", algorithm="none"
         ),
     }
 

@@ -42,7 +42,7 @@ def alice(reference_stack: ReferenceStack) -> Iterator[Caller]:
 def test_errors_carry_the_envelope(
     alice: Caller, method: str, path: str, kwargs: dict[str, object], status: int
 ) -> None:
-    answer = alice.main(method, path, **kwargs)  # type: ignore[arg-type]
+    answer = alice.main(method, path, **kwargs)
     body = assert_envelope(answer, status)
     assert MESSAGE_RE.match(body["message"])
     assert set(body) <= {"message", "error_code", "error_subcode", "validation_errors"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 
-from conformance.report.model import FindingRecord, OperationCoverage, RuleResult, RunResult
+from conformance.report import FindingRecord, OperationCoverage, RuleResult, RunResult
 from conformance.rules import catalogue
 
 MAIN = "http://127.0.0.1:41001/api/v3"

@@ -33,8 +33,7 @@ import httpx
 import pytest
 import yaml
 
-from conformance.report.load import load_results
-from conformance.report.model import FindingRecord, RunResult
+from conformance.report import FindingRecord, RunResult, load_results
 from conformance.resources import reference_dataset
 
 REPO = Path(__file__).resolve().parents[2]

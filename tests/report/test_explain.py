@@ -8,8 +8,8 @@ import pytest
 from test_cli import fdconf, one_line_error
 
 from conformance.reference.stack import ReferenceStack
-from conformance.report.certificate import render_certificate
-from conformance.report.explain import check_ids, explain_rule, required_checks
+from conformance.report._certificate import render_certificate
+from conformance.report._explain import check_ids, explain_rule, required_checks
 from conformance.rules import catalogue
 from report.builders import sample_result
 

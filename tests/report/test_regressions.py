@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from conformance.report.model import FindingRecord
-from conformance.report.regressions import (
+from conformance.report._model import FindingRecord
+from conformance.report._regressions import (
     expected_statuses,
     export_tests,
     parse_curl,

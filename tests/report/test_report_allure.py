@@ -9,24 +9,24 @@ from pathlib import Path
 import pytest
 
 from conformance.redact import Redactor
-from conformance.report import allure as fd_allure
-from conformance.report.allure import (
+from conformance.report import (
     AllureError,
+    FindingRecord,
+    _allure_html,
+    _allure_labels,
     apply_labels,
     attach_finding,
     build_html,
     find_allure,
     redact_results,
 )
-from conformance.report.model import FindingRecord
 
 SECRET = "Alice-Passw0rd!-allure"
 
 INNER_TEST = f'''
 import pytest
 from conformance.redact import REDACTOR
-from conformance.report.allure import apply_labels, attach_finding, set_host
-from conformance.report.model import FindingRecord
+from conformance.report import FindingRecord, apply_labels, attach_finding, set_host
 
 REDACTOR.add("{SECRET}")
 
@@ -116,7 +116,7 @@ def labels(result: dict) -> dict[str, list[str]]:  # type: ignore[type-arg]
 
 
 def test_noop_without_alluredir() -> None:
-    assert not fd_allure._active()
+    assert not _allure_labels._active()
     apply_labels(["TEN-03"], "main", "x")
     attach_finding(FindingRecord("TEN-03", "m", curl="curl x"))
 
@@ -230,12 +230,12 @@ def test_allure2_on_path_is_not_taken(monkeypatch: pytest.MonkeyPatch, tmp_path:
     (tmp_path / "node").symlink_to(node)
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.delenv("FDCONF_ALLURE", raising=False)
-    monkeypatch.setattr(fd_allure, "_CHECKOUT_BIN", tmp_path / "missing")
+    monkeypatch.setattr(_allure_html, "_CHECKOUT_BIN", tmp_path / "missing")
     monkeypatch.chdir(tmp_path)
     with pytest.raises(AllureError, match="Allure Report 3 was not found"):
         find_allure()
 
 
 def test_epic_is_one_host() -> None:
-    epics = [fd_allure.epic_of(h) for h in ("main", "cr", "media", "cr+main")]
+    epics = [_allure_labels.epic_of(h) for h in ("main", "cr", "media", "cr+main")]
     assert epics == ["main", "cr", "main", "main"]

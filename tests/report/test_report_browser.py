@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.report.model import RunResult
-from conformance.report.writer import write_all
+from conformance.report import RunResult, write_all
 
 from .builders import all_passed, sample_result
 from .png import decode, distinct_colours

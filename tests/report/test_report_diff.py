@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conformance.report.diff import diff_runs, has_new_failures, render_markdown, render_text
-from conformance.report.load import load_results
-from conformance.report.writer import write_all
+from conformance.report import (
+    diff_runs,
+    has_new_failures,
+    load_results,
+    render_diff_markdown,
+    render_diff_text,
+    write_all,
+)
 
 from .builders import all_passed, sample_result
 
@@ -67,17 +72,17 @@ def test_renderings(tmp_path: Path) -> None:
     write_all(all_passed("run-old"), old_dir)
     write_all(sample_result(run_id="run-new"), new_dir)
     d = diff_runs(load_results(old_dir), load_results(new_dir / "results.json"))
-    text = render_text(d)
+    text = render_diff_text(d)
     assert text.startswith("fdconf diff run-old -> run-new: CERTIFIED -> NOT CERTIFIED")
     assert "New failures (3)" in text
     assert "  TEN-03 " in text
     assert "  cr PUT /events/{eid}: 2 of 40" in text
     assert "Newly not run (2)" in text
-    md = render_markdown(d)
+    md = render_diff_markdown(d)
     assert md.startswith("## fd-conformance diff: ❌ new failures")
     assert "| 3 | 0 | 0 | 2 |" in md
     assert "### New failures" in md
     assert "### Fixed" not in md
     back = diff_runs(load_results(new_dir), load_results(old_dir))
-    assert "✅ no new failures" in render_markdown(back)
+    assert "✅ no new failures" in render_diff_markdown(back)
     assert keys(back.fixed) == {"TEN-03", "SCH-01", "cr PUT /events/{eid}"}

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from conformance.errors import UsageError
-from conformance.report.load import load_results
-from conformance.report.writer import write_all
+from conformance.report import load_results, write_all
 
 from .builders import sample_result
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.report.merge import MergeError, merge_results
-from conformance.report.model import RunResult
+from conformance.report import MergeError, RunResult, merge_results
 
 from .builders import sample_result
 

@@ -7,13 +7,12 @@ import uuid
 from pathlib import Path
 
 from conformance.redact import REDACTOR, Redactor
-from conformance.report.model import FindingRecord
-from conformance.report.writer import write_all
+from conformance.report import FindingRecord, RunResult, write_all
 
 from .builders import TOKEN, sample_result, ten03_finding
 
 
-def leaky_result(password: str, refresh: str, access: str):  # type: ignore[no-untyped-def]
+def leaky_result(password: str, refresh: str, access: str) -> RunResult:
     result = sample_result()
     rule = next(r for r in result.rules if r.id == "TEN-03")
     rule.findings.append(ten03_finding(auth=f"Bearer {access}"))
@@ -103,7 +102,7 @@ def test_a_real_token_in_the_bearer_slot_is_still_masked() -> None:
 
 
 def test_pytest_junit_and_allure_results_are_redacted_after_the_run(tmp_path: Path) -> None:
-    from conformance.report.postrun import redact_run_outputs
+    from conformance.report import redact_run_outputs
 
     secret = 'Pw&<"' + uuid.uuid4().hex  # escapes differently in XML and JSON
     junit = tmp_path / "pytest-junit.xml"

@@ -8,8 +8,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from conformance.report.terminal import RunProgress, render_summary
-from conformance.report.writer import write_all
+from conformance.report import RunProgress, render_summary, write_all
 
 from .builders import all_passed, sample_result
 

@@ -12,9 +12,15 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conformance.report.load import results_schema
-from conformance.report.model import FindingRecord, OperationCoverage, RuleResult, RunResult
-from conformance.report.writer import InvalidResultError, write_all
+from conformance.report import (
+    FindingRecord,
+    InvalidResultError,
+    OperationCoverage,
+    RuleResult,
+    RunResult,
+    results_schema,
+    write_all,
+)
 
 from .builders import all_passed, sample_result
 

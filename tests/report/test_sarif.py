@@ -10,11 +10,11 @@ from typing import Any
 
 import jsonschema
 
-from conformance.config.waivers import Waiver
-from conformance.report.locations import spec_lines
-from conformance.report.sarif import render_sarif
-from conformance.report.waivers import apply_waivers
-from conformance.report.writer import write_all
+from conformance.config._waivers import Waiver
+from conformance.report._locations import spec_lines
+from conformance.report._sarif import render_sarif
+from conformance.report._waivers import apply_waivers
+from conformance.report._writer import write_all
 from conformance.resources import cr_spec, main_spec
 from conformance.rules import catalogue
 from report.builders import sample_result

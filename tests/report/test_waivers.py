@@ -8,13 +8,13 @@ from datetime import date
 
 import pytest
 
-from conformance.config.waivers import Waiver
+from conformance.config._waivers import Waiver
 from conformance.errors import ConfigError
-from conformance.report.certificate import render_certificate
-from conformance.report.junit import render_junit
-from conformance.report.markdown import render_markdown
-from conformance.report.model import RunResult
-from conformance.report.waivers import apply_waivers, blocking_failures, check_waivers, ledger_lines
+from conformance.report._certificate import render_certificate
+from conformance.report._junit import render_junit
+from conformance.report._markdown import render_markdown
+from conformance.report._model import RunResult
+from conformance.report._waivers import apply_waivers, blocking_failures, check_waivers, ledger_lines
 from conformance.rules import catalogue
 from report.builders import MAIN, sample_result, ten03_finding
 
@@ -129,7 +129,7 @@ def test_every_report_shows_the_waiver() -> None:
 
 
 def test_merging_shards_keeps_a_waiver_only_where_every_failing_shard_had_it() -> None:
-    from conformance.report.merge import merge_results
+    from conformance.report._merge import merge_results
 
     waived = apply_waivers(only_ten03(), [w()], TODAY)
     passed = apply_waivers(dataclasses.replace(sample_result({"TEN-03": "passed", "SCH-01": "passed"}),
@@ -145,7 +145,7 @@ def test_merging_shards_keeps_a_waiver_only_where_every_failing_shard_had_it() -
 
 
 def test_diff_marks_a_waived_failure_but_still_lists_it() -> None:
-    from conformance.report.diff import diff_runs, has_new_failures
+    from conformance.report._diff import diff_runs, has_new_failures
 
     old = sample_result({"TEN-03": "passed", "SCH-01": "passed"})
     new = apply_waivers(only_ten03(), [w()], TODAY)

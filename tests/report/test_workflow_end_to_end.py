@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
-from conformance.report.load import load_results
+from conformance.report._load import load_results
 
 from .test_end_to_end import fdconf
 from .test_sarif import sarif_errors

@@ -3,6 +3,8 @@ the sweep rule's alone, and a sweep over both hosts names each rule it hit exact
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 
 from conformance.errors import Finding, rule_ids_in
@@ -42,7 +44,7 @@ def test_main_only_violation_is_the_rule_alone() -> None:
 def test_violations_on_both_hosts_name_both_rules_once() -> None:
     sweep = Sweep("AUTH-01")
     for host in ("main", "cr", "main", "cr"):
-        sweep.judge(lambda host=host: _violation("AUTH-01", f"{host} -> 200"), host)
+        sweep.judge(functools.partial(_violation, "AUTH-01", f"{host} -> 200"), host)
     assert _rules(_raised(sweep)) == ["AUTH-01", "HST-02"]
 
 

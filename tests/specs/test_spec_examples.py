@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 from openapi_walk import Example, examples, pointer
-from referencing import Registry, Resource
+from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
 BASE = "urn:fdconf:spec"
@@ -16,7 +16,7 @@ BASE = "urn:fdconf:spec"
 
 def _problems(spec: dict[str, Any]) -> tuple[int, list[str]]:
     registry: Registry[Any] = Registry().with_resource(
-        BASE, Resource(contents=spec, specification=DRAFT202012)
+        BASE, DRAFT202012.create_resource(spec)
     )
     found: list[Example] = list(examples(spec))
     problems = []

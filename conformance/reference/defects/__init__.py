@@ -3,7 +3,7 @@
 Each defect breaks exactly one catalogue rule by overriding one method of one hook point
 (:mod:`conformance.reference.hooks`) and delegating every other case to the clean behaviour with
 ``super()``. Nothing outside this package knows a defect exists: the clean handlers only ever call hook
-points. This module is the registry; the defects live in ``identity`` (AUTH, TEN), ``objects`` (OBJ,
+points. ``registry`` holds the registry; the defects live in ``identity`` (AUTH, TEN), ``objects`` (OBJ,
 RUN, CID) and ``surface`` (WAV, HST, ERR, PAG, SCH). ``docs/defects.md`` is the human-readable
 table of this registry (a test keeps them in sync). Where a violation necessarily also shows as a
 schema mismatch, SCH-02 (the catch-all) may co-fire.
@@ -12,45 +12,11 @@ schema mismatch, SCH-02 (the catch-all) may co-fire.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TypeVar
 
 from conformance.reference import hooks as h
+from conformance.reference.defects.registry import REGISTRY, Defect, defect
 
-T = TypeVar("T", bound=type)
-
-
-@dataclass(frozen=True)
-class Defect:
-    name: str
-    rule: str
-    description: str
-    point: str  # the Hooks attribute it replaces
-    cls: type
-
-
-REGISTRY: dict[str, Defect] = {}
-_POINTS = {
-    h.TokenPolicy: "tokens",
-    h.TenancyPolicy: "tenancy",
-    h.AccessPolicy: "access",
-    h.ListPolicy: "lists",
-    h.RunPolicy: "runs",
-    h.WavePolicy: "wave",
-    h.RenderPolicy: "render",
-    h.RoutePolicy: "routing",
-    h.ValidationPolicy: "validation",
-    h.ErrorPolicy: "errors",
-}
-
-
-def defect(cls: T) -> T:
-    """Register a defect class: ``name`` and ``rule`` attributes, its docstring says what it breaks."""
-    point = next(_POINTS[base] for base in cls.__mro__ if base in _POINTS)
-    description = " ".join((cls.__doc__ or "").split()).rstrip(".")
-    name, rule = getattr(cls, "name"), getattr(cls, "rule")  # noqa: B009 - T is any class
-    REGISTRY[name] = Defect(name, rule, description, point, cls)
-    return cls
+__all__ = ["REGISTRY", "Defect", "available", "build_hooks", "defect"]
 
 
 def available() -> dict[str, tuple[str, str]]:

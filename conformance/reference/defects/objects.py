@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from conformance.reference import hooks as h
-from conformance.reference.defects import defect
+from conformance.reference.defects.registry import defect
 from conformance.reference.replies import ApiError
 from conformance.reference.store import campaign_doc
 

@@ -16,7 +16,12 @@ MODULES = (
     "wave",
     "sales",
     "messages",
-    "misc",
+    "prompts",
+    "setup_processes",
+    "packages",
+    "nlq",
+    "storage",
+    "meta",
     "media",
     "cr",
 )

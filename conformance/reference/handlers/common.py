@@ -1,7 +1,8 @@
-"""Helpers every handler module shares: paging, body access, route declaration."""
+"""Helpers every handler module shares: paging, body access, route declaration, made-up figures."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from conformance.reference import replies
@@ -107,3 +108,9 @@ def enum_value(value: Any, allowed: tuple[str, ...], field_name: str) -> str:
             [replies.field_error(field_name, "enum", f"{field_name} must be one of {allowed}")]
         )
     return str(value)
+
+
+def figure(*parts: str) -> int:
+    """A made-up figure (0..499), stable for its parts: the reference's analytics answers are
+    deterministic, so two reads of the same resource agree."""
+    return int(hashlib.sha256(":".join(parts).encode()).hexdigest()[:4], 16) % 500

@@ -1,0 +1,119 @@
+"""How results are grouped for every rendering: rules by hierarchy level, operations by host,
+fuzz findings by operation. One place, so JUnit, Markdown, HTML and the terminal agree.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from conformance.report._model import FindingRecord, OperationCoverage, RuleResult, RunResult
+
+#: The shell variable reproduction lines read the bearer token from (conformance.client.curl.TOKEN_VAR;
+#: the report layer does not import the client layer).
+TOKEN_VAR = "FD_ACCESS_TOKEN"
+_PERSONA_RE = re.compile(r"#\s*" + TOKEN_VAR + r": AccessToken of persona (\S+)")
+
+#: The hierarchy of the platform (specs/rules.yaml), top-down, then cross-cutting rules.
+LEVEL_ORDER = ("user", "partner", "event", "cluster", "setup-process", "campaign", "cross-cutting")
+HOST_ORDER = ("main", "cr")
+STATUS_LABEL = {"passed": "passed", "failed": "FAILED", "not_run": "not run"}
+
+
+def _ordered(keys: Iterable[str], order: tuple[str, ...]) -> list[str]:
+    seen = list(dict.fromkeys(keys))
+    known = [k for k in order if k in seen]
+    return known + [k for k in seen if k not in order]
+
+
+def rules_by_level(result: RunResult) -> list[tuple[str, list[RuleResult]]]:
+    """Rules grouped by hierarchy level in :data:`LEVEL_ORDER`; rule order kept within a level."""
+    levels = _ordered((r.level for r in result.rules), LEVEL_ORDER)
+    return [(level, [r for r in result.rules if r.level == level]) for level in levels]
+
+
+def operations_by_host(result: RunResult) -> list[tuple[str, list[OperationCoverage]]]:
+    """Fuzzed operations grouped by host (main first), in the order they were recorded."""
+    hosts = _ordered((o.host for o in result.operations), HOST_ORDER)
+    return [(host, [o for o in result.operations if o.host == host]) for host in hosts]
+
+
+def operation_findings(result: RunResult, op: OperationCoverage) -> list[FindingRecord]:
+    """Findings observed while fuzzing ``op``.
+
+    A finding belongs to an operation when its ``operation`` field names it (and its ``host``, if
+    set, matches), or, for findings recorded without those fields, when its ``test`` is the
+    operation label or a node id carrying ``[METHOD /path]`` and the host as a parameter.
+    """
+    out: list[FindingRecord] = []
+    for rule in result.rules:
+        for finding in rule.findings:
+            if finding.operation:
+                if finding.operation == op.operation and finding.host in ("", op.host):
+                    out.append(finding)
+            elif finding.test in (op.operation, f"{op.host} {op.operation}") or (
+                f"[{op.operation}]" in finding.test and f"[{op.host}]" in finding.test
+            ):
+                out.append(finding)
+    return out
+
+
+def first_line(text: str, limit: int = 200) -> str:
+    """The first non-empty line of ``text``, cut to ``limit`` characters."""
+    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def finding_text(finding: FindingRecord) -> str:
+    """A finding as the multi-line text a reader (or CI log) sees, ``[RULE-ID]`` first."""
+    tag = f"[{finding.rule_id}]"
+    lines = [finding.message if finding.message.startswith(tag) else f"{tag} {finding.message}"]
+    if finding.expected:
+        lines.append(f"  expected: {finding.expected}")
+    if finding.received:
+        lines.append(f"  received: {finding.received}")
+    if finding.test:
+        lines.append(f"  test: {finding.test}")
+    if finding.curl:
+        lines.append(f"  reproduce: {finding.curl}")
+        hint = reproduce_hint(finding.curl)
+        if hint:
+            lines.append(f"  ({hint})")
+    return "\n".join(lines)
+
+
+_HEADER_VAR_RE = re.compile(r"\$\{(FD_HEADER_[A-Z0-9_]+)\}")
+
+
+def reproduce_hint(curl: str) -> str:
+    """``export FD_ACCESS_TOKEN=<AccessToken of persona primary> first`` for a line that reads the
+    token from the shell (naming the persona when the line does), else ``""``."""
+    exports = []
+    if "${" + TOKEN_VAR + "}" in curl:
+        match = _PERSONA_RE.search(curl)
+        whose = f"AccessToken of persona {match.group(1)}" if match else "an AccessToken of the persona used"
+        exports.append(f"{TOKEN_VAR}=<{whose}>")
+    # target.headers secrets (a proxy's key): ${FD_HEADER_<NAME>}, see conformance.client.curl
+    exports += [f"{name}=<value of target.headers>" for name in dict.fromkeys(_HEADER_VAR_RE.findall(curl))]
+    return f"export {' '.join(exports)} first" if exports else ""
+
+
+def connection_text(connection: dict[str, Any]) -> str:
+    """``extra headers X-Proxy-Key; TLS verified with partner-ca.pem`` (names only, never values)."""
+    parts = []
+    if connection.get("extra_headers"):
+        parts.append("extra headers " + ", ".join(connection["extra_headers"]))
+    if connection.get("ca_bundle"):
+        parts.append(f"TLS verified with {connection['ca_bundle']}")
+    return "; ".join(parts)
+
+
+def format_duration(seconds: float) -> str:
+    """``0.42 s``, ``12.3 s`` or ``4 min 05 s``."""
+    if seconds < 10:
+        return f"{seconds:.2f} s"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest:02d} s"

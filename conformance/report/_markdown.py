@@ -1,0 +1,141 @@
+"""``summary.md``: the run in a form fit for a CI step summary (GitHub ``$GITHUB_STEP_SUMMARY``,
+GitLab, a PR comment). Short on purpose: verdict, counts, every failed rule with its first finding
+and curl, every rule not run with its reason, coverage per host. Full detail lives in results.json.
+"""
+
+from __future__ import annotations
+
+from conformance.report._grouping import (
+    STATUS_LABEL,
+    TOKEN_VAR,
+    connection_text,
+    first_line,
+    format_duration,
+    operations_by_host,
+    reproduce_hint,
+    rules_by_level,
+)
+from conformance.report._model import RuleResult, RunResult
+from conformance.report._waivers import ledger_lines, waived_label
+
+#: Findings shown per failed rule; step summaries are size-limited (1 MiB on GitHub).
+MAX_FINDINGS = 3
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _fence(text: str) -> str:
+    fence = "```"
+    while fence in text:
+        fence += "`"
+    return f"{fence}\n{text}\n{fence}"
+
+
+def _status_cell(rule: RuleResult) -> str:
+    return _cell(waived_label(rule.waiver)) if rule.waiver else STATUS_LABEL[rule.status]
+
+
+def _waiver_lines(result: RunResult) -> list[str]:
+    if not result.waivers:
+        return []
+    out = ["", "### Waivers", "", "| rule | scope | ticket | until | state |", "|---|---|---|---|---|"]
+    for w in result.waivers:
+        scope = " ".join(p for p in (w.get("host"), w.get("operation"), w.get("check")) if p)
+        out.append(f"| {w['rule']} | {_cell(scope or 'all findings')} | {_cell(w['ticket'])} | "
+                   f"{w['expires']} | {w['state']} |")
+    return [*out, "", *(f"- {_cell(line)}" for line in ledger_lines(result))]
+
+
+def render_markdown(result: RunResult) -> str:
+    """The Markdown summary of ``result`` (already redacted by the caller)."""
+    counts = result.counts()
+    icon = "✅" if result.verdict == "CERTIFIED" else "❌"
+    total_cases = sum(op.cases for op in result.operations) or sum(result.cases.values())
+    out = [
+        f"## {icon} fd-conformance: {result.verdict}",
+        "",
+        f"Run `{result.run_id}` · suite {result.suite_version} · mode `{result.mode}` · seed `{result.seed}`"
+        f" · {format_duration(result.duration)}" + (f" · shard {result.shard}" if result.shard else ""),
+        "",
+        "| rules passed | rules failed | rules not run | generated cases |",
+        "|---:|---:|---:|---:|",
+        f"| {counts['passed']} | {counts['failed']} | {counts['not_run']} | {total_cases} |",
+        "",
+        "Targets: " + ", ".join(f"{host} `{url}`" for host, url in result.targets.items()),
+    ]
+    if result.connection:
+        out += ["", f"Connection: {connection_text(result.connection)}"]
+    if result.embedded:
+        out.append("")
+        out.append(
+            "Target: the bundled reference implementation"
+            + (
+                f" with injected defects: {', '.join(f'`{d}`' for d in result.defects)}"
+                if result.defects
+                else ""
+            )
+            + "."
+        )
+    failed = [r for r in result.rules if r.status == "failed"]
+    if failed:
+        out += ["", "### Failed rules", ""]
+        if any(reproduce_hint(f.curl) for r in failed for f in r.findings):
+            out += [
+                f"Reproduction lines read the bearer token from `${TOKEN_VAR}`: run "
+                f"`export {TOKEN_VAR}=<AccessToken of the persona the line names>` first.",
+                "",
+            ]
+        for rule in failed:
+            waived = f" — {waived_label(rule.waiver)}" if rule.waiver else ""
+            out.append(f"- **{rule.id}** ({rule.severity}) {_cell(rule.title)}{_cell(waived)} "
+                       f"· `fdconf explain {rule.id}`")
+            for finding in rule.findings[:MAX_FINDINGS]:
+                detail = [f"[{finding.rule_id}] {finding.message}"]
+                if finding.expected:
+                    detail.append(f"expected: {finding.expected}")
+                if finding.received:
+                    detail.append(f"received: {finding.received}")
+                out.append(f"  - {_cell(first_line(finding.message, 300))}")
+                hint = reproduce_hint(finding.curl)
+                replay = ([f"# {hint}"] if hint else []) + ([finding.curl] if finding.curl else [])
+                body = "\n".join(detail) + ("\n\n" + "\n".join(replay) if replay else "")
+                out.append("    <details><summary>details and curl</summary>\n")
+                out.append("    " + _fence(body).replace("\n", "\n    "))
+                out.append("    </details>")
+            if len(rule.findings) > MAX_FINDINGS:
+                out.append(f"  - … {len(rule.findings) - MAX_FINDINGS} more findings in results.json")
+            if not rule.findings and rule.reason:
+                out.append(f"  - {_cell(rule.reason)}")
+    out += _waiver_lines(result)
+    not_run = [r for r in result.rules if r.status == "not_run"]
+    if not_run:
+        out += ["", "### Rules not run", "", "| rule | reason |", "|---|---|"]
+        out += [f"| {r.id} | {_cell(r.reason)} |" for r in not_run]
+    out += [
+        "",
+        "### Rules by level",
+        "",
+        f"<details><summary>All {len(result.rules)} rules</summary>",
+        "",
+        "| level | rule | status | tests |",
+        "|---|---|---|---:|",
+    ]
+    for level, rules in rules_by_level(result):
+        out += [f"| {level} | {r.id} | {_status_cell(r)} | {r.tests} |" for r in rules]
+    out += ["", "</details>"]
+    hosts = operations_by_host(result)
+    if hosts:
+        out += [
+            "",
+            "### Operation coverage",
+            "",
+            "| host | operations fuzzed | failed | cases |",
+            "|---|---:|---:|---:|",
+        ]
+        for host, ops in hosts:
+            ran = sum(1 for o in ops if o.status != "not_run")
+            bad = sum(1 for o in ops if o.status == "failed" or o.failures)
+            out.append(f"| {host} | {ran} / {len(ops)} | {bad} | {sum(o.cases for o in ops)} |")
+    return "\n".join(out) + "\n"

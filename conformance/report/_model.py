@@ -1,0 +1,117 @@
+"""The results of one run: what ``results.json`` holds and every report is rendered from.
+
+The engine fills a :class:`RunResult`; report writers only read it. ``to_dict``/``from_dict`` round-trip
+exactly the shape of ``results.schema.json`` (shipped beside this module).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+RuleStatus = Literal["passed", "failed", "not_run"]
+Verdict = Literal["CERTIFIED", "NOT CERTIFIED"]
+SCHEMA_VERSION = 1
+
+
+@dataclass
+class FindingRecord:
+    """One observed violation, already redacted."""
+
+    rule_id: str
+    message: str
+    expected: str = ""
+    received: str = ""
+    curl: str = ""
+    request: str = ""
+    response: str = ""
+    test: str = ""  # pytest node id (or fuzz operation label) that observed it
+    # The host the violating request went to ("main" | "cr"; "" when unknown). Fuzz findings also name
+    # their operation ("GET /events/{eid}") so reports can attach them to it.
+    host: str = ""
+    operation: str = ""
+
+
+@dataclass
+class RuleResult:
+    id: str
+    title: str
+    level: str  # hierarchy level, from the catalogue (auth, partner, events, clusters, ...)
+    severity: str
+    required: bool
+    status: RuleStatus
+    reason: str = ""  # why not run, or a one-line failure summary
+    tests: int = 0
+    duration: float = 0.0
+    findings: list[FindingRecord] = field(default_factory=list)
+    # Set when a live waiver covers every finding of a failed rule: {reason, ticket, expires, source}
+    # (conformance.report._waivers). The status stays "failed"; the exit code ignores the rule.
+    waiver: dict[str, str] | None = None
+
+
+@dataclass
+class OperationCoverage:
+    host: str  # "main" | "cr"
+    operation: str  # "GET /events/{eid}"
+    cases: int = 0
+    failures: int = 0
+    status: RuleStatus = "not_run"
+    duration: float = 0.0  # seconds spent fuzzing it (setup, cases and teardown of its tests)
+    reason: str = ""  # why not run (mode, excluded, no persona ...)
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    suite_version: str
+    started_at: str
+    finished_at: str
+    duration: float
+    seed: int
+    mode: str  # "read-only" | "write" | "publish"
+    embedded: bool  # True when the target was the bundled reference
+    targets: dict[str, str]  # {"main": ..., "cr": ..., "media": ...}
+    spec_hashes: dict[str, str]  # {"main": sha256, "cr": sha256, "rules": sha256}
+    # [{"name": "multi", "partner": "partner-id-acme, partner-id-beta"}]: every known partner; never secrets
+    personas: list[dict[str, str]]
+    defects: list[str] = field(default_factory=list)
+    rules: list[RuleResult] = field(default_factory=list)
+    operations: list[OperationCoverage] = field(default_factory=list)
+    cases: dict[str, int] = field(default_factory=dict)  # generated cases per fuzzing phase
+    shard: str = ""  # "I/N" when this run is one shard of a matrix
+    # How the targets were reached, when not plainly: {"extra_headers": [names], "ca_bundle": file name}
+    connection: dict[str, Any] = field(default_factory=dict)
+    # Every configured waiver with its state: applied | incomplete | expired | stale
+    waivers: list[dict[str, Any]] = field(default_factory=list)
+    schema_version: int = SCHEMA_VERSION
+
+    @property
+    def verdict(self) -> Verdict:
+        """CERTIFIED only when every required rule passed and none was skipped."""
+        required = [r for r in self.rules if r.required]
+        ok = bool(required) and all(r.status == "passed" for r in required)
+        return "CERTIFIED" if ok else "NOT CERTIFIED"
+
+    def counts(self) -> dict[str, int]:
+        out = {"passed": 0, "failed": 0, "not_run": 0}
+        for rule in self.rules:
+            out[rule.status] += 1
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["verdict"] = self.verdict
+        data["summary"] = self.counts()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunResult:
+        data = dict(data)
+        data.pop("verdict", None)
+        data.pop("summary", None)
+        rules = [
+            RuleResult(**{**r, "findings": [FindingRecord(**f) for f in r.get("findings", [])]})
+            for r in data.pop("rules", [])
+        ]
+        operations = [OperationCoverage(**o) for o in data.pop("operations", [])]
+        return cls(**data, rules=rules, operations=operations)

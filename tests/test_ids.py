@@ -1,0 +1,35 @@
+"""The shared identifier formats match the specs, and the reference uses the same ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conformance import resources
+from conformance.ids import PARTNER_RE
+
+
+@pytest.mark.parametrize("spec", [resources.main_spec(), resources.cr_spec()], ids=lambda p: p.name)
+def test_partner_pattern_is_the_specs_partner_id(spec: Path) -> None:
+    doc = yaml.safe_load(spec.read_text(encoding="utf-8"))
+    assert PARTNER_RE.pattern == doc["components"]["schemas"]["PartnerId"]["pattern"]
+
+
+@pytest.mark.parametrize(
+    ("value", "is_partner"),
+    [("partner-id-acme", True), ("fd1042", True), ("partner-id-", False), ("fdx", False),
+     ("webapp-access-group-2", False), ("", False)],
+)
+def test_partner_pattern(value: str, is_partner: bool) -> None:
+    assert (PARTNER_RE.match(value) is not None) is is_partner
+
+
+def test_one_pattern_for_suite_and_reference() -> None:
+    from conformance.auth import tokens
+    from conformance.checks import _tenancy
+    from conformance.reference import dataset, identity
+
+    users = (tokens, _tenancy, dataset, identity)
+    assert {id(vars(module)["PARTNER_RE"]) for module in users} == {id(PARTNER_RE)}
