@@ -31,7 +31,7 @@ def only_ten03() -> RunResult:
     return sample_result({"SCH-01": "passed"})
 
 
-def rule(result: RunResult, rule_id: str):  # type: ignore[no-untyped-def]
+def rule(result: RunResult, rule_id: str):
     return next(r for r in result.rules if r.id == rule_id)
 
 
