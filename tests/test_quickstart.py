@@ -1,4 +1,4 @@
-"""The README's quick start works on a stock Debian/Ubuntu (no ``python``, PEP 668) and CI runs it verbatim."""
+"""The README's quick start works on a stock Debian/Ubuntu (no ``python``, PEP 668); CI runs it verbatim."""
 
 from __future__ import annotations
 
@@ -53,7 +53,8 @@ def test_ci_keeps_its_other_steps() -> None:
     text = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "chromium" in text
     assert "npm ci" in text
-    assert ".venv/bin/ruff check ." in ci_lines() and ".venv/bin/mypy" in ci_lines()
+    assert ".venv/bin/ruff check ." in ci_lines()
+    assert ".venv/bin/mypy" in ci_lines()
     assert '"$rc" -eq 5' in text  # "no tests collected" must fail CI, not pass it
 
 
