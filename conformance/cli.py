@@ -62,7 +62,11 @@ def cli() -> None:
               help="Switch a defect on in the embedded reference (repeatable; no target allowed).")
 @click.option("--rules", metavar="IDS", help="Only these rule ids or families, e.g. TEN,OBJ-01.")
 @click.option("--seed", type=int, help="Seed for discovery and fuzzing (printed in every run).")
-@click.option("--max-examples", type=int, help="Fuzzing examples per operation.")
+@click.option("--max-examples", type=int, metavar="N",
+              help="Budget of Schemathesis' fuzzing phase: at most N generated cases per operation (and N "
+              "per stateful scenario); default 25. It does not bound the examples phase (each documented "
+              "example once) nor the coverage phase (its fixed boundary and negative cases, about 55 per "
+              "operation on the bundled specs), so a run sends more cases than N x operations.")
 @click.option("--timeout", type=float, help="Timeout of every request, in seconds.")
 @click.option("--report-dir", type=click.Path(), callback=_output_dir,
               help="Reports folder (default reports/<run-id>); the suite's own files of an earlier run "
