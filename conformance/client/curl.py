@@ -74,7 +74,7 @@ class Credential:
     def comment(self) -> str:
         """The line's trailing comment: how to set every variable this credential needs."""
         parts = []
-        if self.variable != TOKEN_VAR and f"${TOKEN_VAR}" in self.recipe.replace("{", ""):
+        if self.variable != TOKEN_VAR and TOKEN_VAR in self.recipe:  # made from the persona's token
             parts.append(persona_comment(self.persona))
         if self.recipe:
             parts.append(f"{_COMMENT}{self.variable}={self.recipe}")

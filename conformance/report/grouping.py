@@ -83,6 +83,7 @@ def finding_text(finding: FindingRecord) -> str:
 
 
 _VAR_RE = re.compile(r"\$\{?(FD_[A-Z0-9_]+)")
+_NAME_RE = re.compile(r"\b(FD_[A-Z0-9_]+)\b")
 # A line's trailing notes (conformance.client.curl): ``# VAR: description`` (a value the user supplies)
 # or ``# VAR=value`` (a shell value to export as written), each note up to the next one.
 _NOTE_RE = re.compile(r"\s#\s*(FD_[A-Z0-9_]+)(:\s*|=)(.*?)(?=\s+#\s*FD_[A-Z0-9_]+(?::|=)|$)")
@@ -95,8 +96,9 @@ def reproduce_hint(curl: str) -> str:
     command, _, _comment = curl.partition("  # ")
     notes = {m.group(1): (m.group(2).strip(), m.group(3).strip()) for m in _NOTE_RE.finditer(curl)}
     wanted = list(dict.fromkeys([*notes, *_VAR_RE.findall(command)]))
+    # A shell value may read another variable (``${FD_ACCESS_TOKEN%…}``, ``os.environ["FD_ACCESS_TOKEN"]``).
     used = set(_VAR_RE.findall(command)) | {v for sep, text in notes.values() if sep == "=" for v in
-                                           _VAR_RE.findall(text)}
+                                           _NAME_RE.findall(text)}
     exports: list[str] = []
     for name in (n for n in wanted if n in used):
         sep, text = notes.get(name, ("", ""))
