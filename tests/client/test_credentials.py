@@ -1,4 +1,4 @@
-"""A reproduction line names the credential it carried, read from the token itself, and says how to make it."""
+"""A reproduction line names the credential it carried (read from the token itself) and how to make it."""
 
 from __future__ import annotations
 
@@ -81,7 +81,8 @@ def test_the_truncated_recipe_makes_the_same_token_the_suite_sent() -> None:
     truncated = token[: len(token) - TRUNCATE]
     CREDENTIALS.add(truncated, VARIANT_CREDENTIALS["truncated"])
     hint = reproduce_hint(_line(f"Bearer {truncated}"))
-    assert hint.startswith("export FD_ACCESS_TOKEN=<AccessToken of persona primary>; export FD_TRUNCATED_TOKEN=")
+    assert hint.startswith("export FD_ACCESS_TOKEN=<AccessToken of persona primary>; "
+                           "export FD_TRUNCATED_TOKEN=")
     exports = "export " + hint.removesuffix(" first").split("; export ", 1)[1]
     assert _shell(f'{exports}; printf %s "$FD_TRUNCATED_TOKEN"', FD_ACCESS_TOKEN=token) == truncated
 

@@ -150,7 +150,9 @@ def test_redaction_never_rewrites_the_suites_own_prose(tmp_path: Path) -> None:
 
 def test_prose_after_bearer_is_kept_but_a_token_is_not() -> None:
     redactor = Redactor()
-    for prose in ("read the bearer token from $FD_ACCESS_TOKEN", "the Bearer scheme, always", "Bearer token."):
+    prose_lines = ("read the bearer token from $FD_ACCESS_TOKEN", "the Bearer scheme, always",
+                   "Bearer token.")
+    for prose in prose_lines:
         assert redactor.text(prose) == prose
     for leaked in ("Bearer tokenabc123", "Bearer token-1234", "bearer 0a1b2c3d4e"):
         assert redactor.text(leaked).endswith("***REDACTED***"), leaked
