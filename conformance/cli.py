@@ -68,6 +68,9 @@ def cli() -> None:
               "example once) nor the coverage phase (its fixed boundary and negative cases, about 55 per "
               "operation on the bundled specs), so a run sends more cases than N x operations.")
 @click.option("--timeout", type=float, help="Timeout of every request, in seconds.")
+@click.option("--retry-wait", type=float, metavar="SECONDS",
+              help="How long pre-flight and discovery keep retrying (with backoff) while the target answers "
+              "502/503/504 or refuses connections; default 60, 0 = give up at once.")
 @click.option("--report-dir", type=click.Path(), callback=_output_dir,
               help="Reports folder (default reports/<run-id>); the suite's own files of an earlier run "
               "in it are removed when the run starts.")

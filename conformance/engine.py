@@ -30,9 +30,10 @@ import pytest
 
 from conformance.auth.session import make_sessions
 from conformance.client.http import Api, Transport
+from conformance.client.patience import TRANSIENT_STATUSES, Patience
 from conformance.config.loader import load_settings
 from conformance.config.settings import Settings
-from conformance.errors import CredentialsError, TargetError, UsageError
+from conformance.errors import CredentialsError, TargetError, TargetUnavailable, UsageError
 from conformance.harness.selection import resolve_rules_filter
 from conformance.report.model import RunResult
 from conformance.report.outputs import prepare_report_dir
@@ -100,16 +101,23 @@ def pytest_args(settings: Settings, settings_file: Path, report_dir: Path,
 def preflight(settings: Settings, transport: Transport) -> dict[str, list[str]]:
     """Reach the target and sign in every persona; :class:`TargetError`/:class:`CredentialsError` if not.
 
+    A target that is briefly down (502/503/504, a refused or timed-out connection) is retried with
+    backoff for up to ``run.retry_wait`` seconds before the run gives up with the last cause.
     Returns each persona's partners as discovered at sign-in (for the report's persona list).
     """
+    return Patience(settings.retry_wait).call(lambda: _preflight_once(settings, transport))
+
+
+def _preflight_once(settings: Settings, transport: Transport) -> dict[str, list[str]]:
     assert settings.main is not None
     status = Api(transport, settings.main).get("/status/")
     if status.status == 404:
         raise TargetError(f"GET {settings.main}/status/ answered 404",
                           "check target.main is the main API base, ending in /api/v3")
     if status.status >= 500:
-        raise TargetError(f"GET {settings.main}/status/ answered {status.status}",
-                          "the target is unhealthy; retry later or check the deployment")
+        kind = TargetUnavailable if status.status in TRANSIENT_STATUSES else TargetError
+        raise kind(f"GET {settings.main}/status/ answered {status.status}",
+                   "the target is unhealthy; retry later (or raise run.retry_wait) or check the deployment")
     if settings.cr:
         Api(transport, settings.cr).get("/events/")  # any HTTP answer proves the CR host is there
     partners: dict[str, list[str]] = {}

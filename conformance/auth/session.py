@@ -17,7 +17,7 @@ from conformance.auth.tokens import Tokens, claims, expiry_of, partners_in
 from conformance.client.curl import CREDENTIALS
 from conformance.client.http import Api, Exchange, Transport
 from conformance.config.settings import PersonaSettings, Settings
-from conformance.errors import CredentialsError, TargetError
+from conformance.errors import CredentialsError, TargetError, TargetUnavailable
 from conformance.redact import REDACTOR
 
 REFRESH_MARGIN = 300.0  # seconds: refresh when less than this remains (developer docs, token refresh)
@@ -178,7 +178,8 @@ class Session:
             )
         tokens = self._parse(exchange, body, previous_refresh=None)
         if tokens is None:
-            raise TargetError(
+            down = exchange.status in (502, 503, 504)  # a gateway's answer while the target restarts
+            raise (TargetUnavailable if down else TargetError)(
                 f"{self._who()}: POST {self._api.base_url}/auth answered {exchange.status} without tokens",
                 "check target.main points at the main API base (…/api/v3)",
             )

@@ -320,6 +320,7 @@ def build(data: Mapping[str, Any], *, config_file: str | None = None, cwd: Path 
         # The reference refreshes synchronously; a real target may recompute clusters for a while.
         refresh_timeout=float(run.get("refresh_timeout", EMBEDDED_REFRESH_TIMEOUT if embedded
                                       else Settings.refresh_timeout)),
+        retry_wait=float(run.get("retry_wait", Settings.retry_wait)),
         report_dir=run.get("report_dir"),
         rules=split_rules(run.get("rules")),
         defects=defects,
