@@ -101,7 +101,7 @@ def pytest_args(settings: Settings, settings_file: Path, report_dir: Path,
 def preflight(settings: Settings, transport: Transport) -> dict[str, list[str]]:
     """Reach the target and sign in every persona; :class:`TargetError`/:class:`CredentialsError` if not.
 
-    A target that is briefly down (502/503/504, a refused or timed-out connection) is retried with
+    A target that is briefly down (502/503/504, a refused or dropped connection) is retried with
     backoff for up to ``run.retry_wait`` seconds before the run gives up with the last cause.
     Returns each persona's partners as discovered at sign-in (for the report's persona list).
     """

@@ -82,7 +82,8 @@ def test_what_is_transient() -> None:
     assert is_transient(Unavailable("GET /events/ -> 503", transient=True))
     assert not is_transient(Unavailable("the primary persona lists no events"))
     assert is_transient(_wrapped(httpx.ConnectError("[Errno 111] Connection refused", request=request)))
-    assert is_transient(_wrapped(httpx.ReadTimeout("timed out", request=request)))
+    assert is_transient(_wrapped(httpx.RemoteProtocolError("Server disconnected", request=request)))
+    assert not is_transient(_wrapped(httpx.ReadTimeout("timed out", request=request)))  # a hang: not retried
     assert not is_transient(_wrapped(httpx.ConnectError("[SSL: CERTIFICATE_VERIFY_FAILED]", request=request)))
     assert not is_transient(TargetError("GET /status/ answered 404"))
     assert not is_transient(ValueError("x"))
