@@ -30,10 +30,11 @@ import pytest
 
 from conformance.auth.session import make_sessions
 from conformance.client.http import Api, Transport
+from conformance.client.patience import TRANSIENT_STATUSES, Patience
 from conformance.config import Settings, load_settings
-from conformance.errors import CredentialsError, TargetError, UsageError
+from conformance.errors import CredentialsError, TargetError, TargetUnavailable, UsageError
 from conformance.harness.selection import resolve_rules_filter
-from conformance.report import RunResult
+from conformance.report import RunResult, prepare_report_dir
 from conformance.rules import catalogue
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -98,16 +99,23 @@ def pytest_args(settings: Settings, settings_file: Path, report_dir: Path,
 def preflight(settings: Settings, transport: Transport) -> dict[str, list[str]]:
     """Reach the target and sign in every persona; :class:`TargetError`/:class:`CredentialsError` if not.
 
+    A target that is briefly down (502/503/504, a refused or dropped connection) is retried with
+    backoff for up to ``run.retry_wait`` seconds before the run gives up with the last cause.
     Returns each persona's partners as discovered at sign-in (for the report's persona list).
     """
+    return Patience(settings.retry_wait).call(lambda: _preflight_once(settings, transport))
+
+
+def _preflight_once(settings: Settings, transport: Transport) -> dict[str, list[str]]:
     assert settings.main is not None
     status = Api(transport, settings.main).get("/status/")
     if status.status == 404:
         raise TargetError(f"GET {settings.main}/status/ answered 404",
                           "check target.main is the main API base, ending in /api/v3")
     if status.status >= 500:
-        raise TargetError(f"GET {settings.main}/status/ answered {status.status}",
-                          "the target is unhealthy; retry later or check the deployment")
+        kind = TargetUnavailable if status.status in TRANSIENT_STATUSES else TargetError
+        raise kind(f"GET {settings.main}/status/ answered {status.status}",
+                   "the target is unhealthy; retry later (or raise run.retry_wait) or check the deployment")
     if settings.cr:
         Api(transport, settings.cr).get("/events/")  # any HTTP answer proves the CR host is there
     partners: dict[str, list[str]] = {}
@@ -236,6 +244,7 @@ def run(
     run_id = new_run_id(settings.seed)
     report_dir = Path(settings.report_dir) if settings.report_dir else Path("reports") / run_id
     report_dir = report_dir if report_dir.is_absolute() else where / report_dir
+    report_dir = prepare_report_dir(report_dir, "report folder")  # before the first request; see outputs.py
     settings = settings.with_changes(run_id=run_id, report_dir=str(report_dir))
     with contextlib.ExitStack() as stack:
         stack.enter_context(_terminate_as_interrupt())

@@ -42,6 +42,10 @@ class TargetError(UsageError):
     """The target API cannot be reached or does not look like the API at all."""
 
 
+class TargetUnavailable(TargetError):
+    """The target answered as if it were down for a moment (502, 503, 504): worth retrying for a while."""
+
+
 class CredentialsError(UsageError):
     """A persona's credentials were rejected or cannot be used."""
 

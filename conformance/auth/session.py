@@ -14,9 +14,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from conformance.auth.tokens import Tokens, claims, expiry_of, partners_in
+from conformance.client.curl import CREDENTIALS
 from conformance.client.http import Api, Exchange, Transport
 from conformance.config import PersonaSettings, Settings
-from conformance.errors import CredentialsError, TargetError
+from conformance.errors import CredentialsError, TargetError, TargetUnavailable
 from conformance.redact import REDACTOR
 
 REFRESH_MARGIN = 300.0  # seconds: refresh when less than this remains (developer docs, token refresh)
@@ -49,6 +50,7 @@ class Session:
         if persona.uses_token:
             assert persona.token is not None
             REDACTOR.add(persona.token)
+            CREDENTIALS.persona_token(persona.token, name)  # reproduction lines name whose it is
             self._tokens = Tokens(
                 access=persona.token, expires_at=expiry_of(persona.token) or float("inf")
             )
@@ -176,7 +178,8 @@ class Session:
             )
         tokens = self._parse(exchange, body, previous_refresh=None)
         if tokens is None:
-            raise TargetError(
+            down = exchange.status in (502, 503, 504)  # a gateway's answer while the target restarts
+            raise (TargetUnavailable if down else TargetError)(
                 f"{self._who()}: POST {self._api.base_url}/auth answered {exchange.status} without tokens",
                 "check target.main points at the main API base (…/api/v3)",
             )
@@ -208,6 +211,7 @@ class Session:
         refresh = body.get("RefreshToken") if isinstance(body.get("RefreshToken"), str) else None
         for secret in (access, id_token, refresh):
             REDACTOR.add(secret)
+        CREDENTIALS.persona_token(access, self.name)  # reproduction lines name whose it is
         lifetime = body.get("ExpiresIn")
         now = self._clock()
         if isinstance(lifetime, int | float) and lifetime > 0:

@@ -21,6 +21,7 @@ DEFAULT_MAX_EXAMPLES = 25
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_REFRESH_TIMEOUT = 30.0  # a real target may recompute clusters asynchronously
 EMBEDDED_REFRESH_TIMEOUT = 3.0  # the reference refreshes synchronously
+DEFAULT_RETRY_WAIT = 60.0  # seconds pre-flight and discovery wait out a target that is briefly down
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ class Settings:
     max_examples: int = DEFAULT_MAX_EXAMPLES
     timeout: float = DEFAULT_TIMEOUT
     refresh_timeout: float = DEFAULT_REFRESH_TIMEOUT
+    retry_wait: float = DEFAULT_RETRY_WAIT
     report_dir: str | None = None
     rules: tuple[str, ...] = ()
     defects: tuple[str, ...] = ()

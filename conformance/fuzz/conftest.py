@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from conformance.checks import st_hooks
 from conformance.fuzz import runtime
@@ -13,6 +16,12 @@ from conformance.fuzz import runtime
 
 def pytest_configure(config: pytest.Config) -> None:
     runtime.CONFIG = config
+    # Hypothesis keeps caches (parsed constants of every module, examples) in ./.hypothesis by default:
+    # a run writes only where the user chose, so they go to a private folder removed with the session.
+    home = tempfile.mkdtemp(prefix="fdconf-hypothesis-")
+    set_hypothesis_home_dir(home)
+    config.add_cleanup(lambda: shutil.rmtree(home, ignore_errors=True))
+    config.add_cleanup(lambda: set_hypothesis_home_dir(None))
 
 
 @pytest.fixture(scope="session")

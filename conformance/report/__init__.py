@@ -26,6 +26,12 @@ from conformance.report._model import (
     RuleStatus,
     RunResult,
 )
+from conformance.report._outputs import (
+    OutputError,
+    check_output_dir,
+    check_output_file,
+    prepare_report_dir,
+)
 from conformance.report._postrun import redact_run_outputs
 from conformance.report._regressions import export_tests
 from conformance.report._terminal import RunProgress, render_summary
@@ -41,6 +47,7 @@ __all__ = [
     "InvalidResultError",
     "MergeError",
     "OperationCoverage",
+    "OutputError",
     "ReportError",
     "RuleResult",
     "RuleStatus",
@@ -53,6 +60,8 @@ __all__ = [
     "blocking_failures",
     "build_html",
     "catalogue_list",
+    "check_output_dir",
+    "check_output_file",
     "check_waivers",
     "diff_runs",
     "epic_of",
@@ -63,6 +72,7 @@ __all__ = [
     "load_results",
     "mark_waived",
     "merge_results",
+    "prepare_report_dir",
     "redact_results",
     "redact_run_outputs",
     "render_diff_markdown",

@@ -8,14 +8,16 @@ templates. Results are cached per pytest session (``config.stash``), so a run li
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 import pytest
 
 from conformance.auth import Session
 from conformance.client import Api
+from conformance.client.patience import Patience, is_transient
 from conformance.config import Settings
+from conformance.errors import TargetError
 from conformance.scenarios.discovery import (
     MAX_PROBED_EVENTS,
     EventFacts,
@@ -30,19 +32,71 @@ from conformance.scenarios.discovery import (
 from conformance.spec import Operation, all_operations
 
 _CACHE = pytest.StashKey[dict[str, Any]]()
+_OUTAGE = pytest.StashKey[Unavailable]()  # the run's one verdict on a target that stayed down
 
 
 def _cached(request: pytest.FixtureRequest, key: str, compute: Callable[[], Any]) -> Any:
+    """``compute()`` once per session; a target that is briefly down is waited out (``run.retry_wait``).
+
+    When it stays down, the cause is classified once ("target unavailable during discovery …") and
+    every later discovery gets that same verdict at once, so every rule it stops is *not run* with the
+    same reason (and the run does not wait again per fixture)."""
     cache = request.config.stash.setdefault(_CACHE, {})
     if key not in cache:
-        try:
-            cache[key] = compute()
-        except Unavailable as exc:
-            cache[key] = exc
+        outage = request.config.stash.get(_OUTAGE, None)
+        if outage is not None:
+            cache[key] = outage
+        else:
+            patience = Patience(float(request.getfixturevalue("fd_settings").retry_wait))
+            try:
+                cache[key] = patience.call(compute)
+            except Unavailable as exc:
+                cache[key] = _outage(request, exc, patience.total) if exc.transient else exc
+            except TargetError as exc:
+                if not is_transient(exc):
+                    raise
+                cache[key] = _outage(request, exc, patience.total)
     value = cache[key]
     if isinstance(value, Unavailable):
         pytest.skip(f"not run: {value}")
     return value
+
+
+def _cause(exc: Exception) -> str:
+    return exc.message if isinstance(exc, TargetError) else str(exc)
+
+
+def _outage(request: pytest.FixtureRequest, exc: Exception, waited: float) -> Unavailable:
+    outage = Unavailable(f"target unavailable during discovery: {_cause(exc)} "
+                         f"(still failing after {waited:g} s of retries, see run.retry_wait)", transient=True)
+    request.config.stash[_OUTAGE] = outage
+    return outage
+
+
+def _not_run_when_down(item: pytest.Item) -> Generator[None, None, None]:
+    """A rule stopped by an outage is *not run*, with the run's classified reason, never *failed*: a
+    test's own list walk or sign-in that meets a 502/503/504 (or a refused connection) is skipped."""
+    try:
+        yield
+    except (Unavailable, TargetError) as exc:
+        if not is_transient(exc):
+            raise
+        outage = item.config.stash.get(_OUTAGE, None)
+        reason = str(outage) if outage is not None else f"target unavailable: {_cause(exc)}"
+        pytest.skip(f"not run: {reason}")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
+    yield from _not_run_when_down(item)
+    outage = item.config.stash.get(_OUTAGE, None)
+    if outage is not None:  # the run has given up on the target: nothing more is judged against it
+        pytest.skip(f"not run: {outage}")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    yield from _not_run_when_down(item)
 
 
 @pytest.fixture

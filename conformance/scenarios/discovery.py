@@ -18,6 +18,7 @@ from typing import Any
 
 from conformance.checks import item_partners
 from conformance.client import Api, Exchange
+from conformance.client.patience import TRANSIENT_STATUSES
 
 PAGE_LIMIT = 100
 MAX_PAGES = 50
@@ -25,7 +26,18 @@ MAX_PROBED_EVENTS = 25
 
 
 class Unavailable(Exception):
-    """The target does not offer what a scenario needs (no events, no clusters, ...)."""
+    """The target does not offer what a scenario needs (no events, no clusters, ...).
+
+    ``transient``: the target was down for the moment (502/503/504) rather than lacking the data, so
+    asking again later may succeed (:mod:`conformance.client.patience`)."""
+
+    def __init__(self, message: str, *, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient
+
+
+def _down(exchange: Exchange) -> bool:
+    return exchange.status in TRANSIENT_STATUSES
 
 
 def body_of(exchange: Exchange) -> Any:
@@ -52,8 +64,9 @@ def list_items(api: Api, path: str, params: dict[str, Any] | None = None) -> lis
     for page, exchange in walk_pages(api, path, params):
         body = body_of(exchange)
         if not isinstance(body, dict) or not isinstance(body.get("items"), list):
-            if page == 1:
-                raise Unavailable(f"{exchange.describe()} gave no page envelope to discover from")
+            if page == 1 or _down(exchange):  # a list cut short by an outage is not the list
+                raise Unavailable(f"{exchange.describe()} gave no page envelope to discover from",
+                                  transient=_down(exchange))
             break
         items.extend(body["items"])
     return items
@@ -115,15 +128,22 @@ def event_facts(api: Api, eid: str) -> EventFacts:
     """Clusters, campaigns and series of one event (best effort; empty when an endpoint refuses)."""
     facts = EventFacts(eid)
     quoted = urllib.parse.quote(eid, safe="")
-    clusters = body_of(api.get(f"/events/{quoted}/clusters"))
+
+    def read(path: str, params: dict[str, Any] | None = None) -> Any:
+        exchange = api.get(path, params=params)
+        if _down(exchange):  # "best effort" must not turn an outage into "this event has no clusters"
+            raise Unavailable(f"{exchange.describe()} while reading event {eid}", transient=True)
+        return body_of(exchange)
+
+    clusters = read(f"/events/{quoted}/clusters")
     if isinstance(clusters, dict):
         run = clusters.get("tc_run_id")
         facts.tc_run_id = run if isinstance(run, int) and not isinstance(run, bool) else None
         facts.tcs = [c["tc"] for c in clusters.get("clusters") or [] if isinstance(c, dict) and "tc" in c]
-    campaigns = body_of(api.get(f"/events/{quoted}/campaigns", params={"page": 1, "limit": PAGE_LIMIT}))
+    campaigns = read(f"/events/{quoted}/campaigns", {"page": 1, "limit": PAGE_LIMIT})
     if isinstance(campaigns, dict) and isinstance(campaigns.get("items"), list):
         facts.campaigns = [c for c in campaigns["items"] if isinstance(c, dict)]
-    event = body_of(api.get(f"/events/{quoted}"))
+    event = read(f"/events/{quoted}")
     if isinstance(event, dict) and isinstance(event.get("campaign_event_series"), list):
         facts.series = [str(s) for s in event["campaign_event_series"]]
     return facts
