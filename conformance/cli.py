@@ -149,6 +149,11 @@ def report(run_dir: str, allure: bool, out: str | None, history: str | None) -> 
     click.echo(str(index))
 
 
+from conformance.integration.cli import integration as _integration  # noqa: E402 - the second face
+
+cli.add_command(_integration)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: usage errors become one line on stderr and exit 2."""
     try:

@@ -171,7 +171,10 @@ def summarise_response(recorder: Recorder, path: str, raw: bytes, headers: dict[
             out["issued"]["refresh_fp"] = fingerprint(body["RefreshToken"])
     if path.endswith("/clusters") and _is_int(body.get("tc_run_id")):
         out["tc_run_id"] = body["tc_run_id"]
-        out["tcs"] = [str(c.get("tc")) for c in body.get("clusters") or [] if isinstance(c, dict)]
+    # Every cluster label the integration was shown: a tc it later sends must be one of these.
+    tcs = sorted({str(v) for k, v in _walk(body) if k == "tc" and isinstance(v, str)})
+    if tcs:
+        out["tcs"] = tcs
     if "published" in body:
         out["published"] = bool(body.get("published"))
     return out
@@ -237,6 +240,8 @@ class RecordingApp:
                 "token_fp": fingerprint(token) if token else "",
                 "token_age": _token_age(token) if kind == "AccessToken" else None,
                 "body": summarise_body(rec, b"".join(chunks), headers.get("content-type", "")),
+                # Identifies a re-sent request; never taken of sign-in bodies (they hold the password).
+                "body_fp": "" if "/auth" in raw_path else fingerprint(b"".join(chunks).decode("latin-1")),
                 "status": status,
                 "response": summarise_response(rec, raw_path, b"".join(out_chunks), out_headers),
                 "fault": str(scope.get(FAULT_KEY, "")),

@@ -39,7 +39,7 @@ def verdict_reason(result: RunResult) -> str:
     if not required:
         return "No required rule was evaluated."
     failed = [r.id for r in required if r.status == "failed"]
-    skipped = [r.id for r in required if r.status == "not_run"]
+    skipped = [r.id for r in required if r.status in ("not_run", "partial")]
     if not failed and not skipped:
         return f"All {len(required)} required rules passed; none was skipped."
     parts = []
@@ -110,7 +110,7 @@ def _finding_html(finding: FindingRecord, is_open: bool = False) -> str:
 
 def _rule_row(rule: RuleResult) -> str:
     notes = ""
-    if rule.status == "not_run" and rule.reason:
+    if rule.status in ("not_run", "partial") and rule.reason:
         notes = f'<div class="sev">{_e(rule.reason)}</div>'
     elif rule.status == "failed":
         # The first finding is the evidence a reader needs: shown open (no JS needed to expand it).

@@ -18,7 +18,7 @@ _PERSONA_RE = re.compile(r"#\s*" + TOKEN_VAR + r": AccessToken of persona (\S+)"
 #: The hierarchy of the platform (specs/rules.yaml), top-down, then cross-cutting rules.
 LEVEL_ORDER = ("user", "partner", "event", "cluster", "setup-process", "campaign", "cross-cutting")
 HOST_ORDER = ("main", "cr")
-STATUS_LABEL = {"passed": "passed", "failed": "FAILED", "not_run": "not run"}
+STATUS_LABEL = {"passed": "passed", "failed": "FAILED", "not_run": "not run", "partial": "partial"}
 
 
 def _ordered(keys: Iterable[str], order: tuple[str, ...]) -> list[str]:

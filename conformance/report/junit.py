@@ -44,7 +44,7 @@ def _rule_case(parent: ET.Element, rule: RuleResult) -> None:
         message, body = _failure_body(rule.findings, rule.reason or "rule failed")
         node = ET.SubElement(case, "failure", {"message": _clean(message), "type": rule.id})
         node.text = _clean(body)
-    elif rule.status == "not_run":
+    elif rule.status in ("not_run", "partial"):
         ET.SubElement(case, "skipped", {"message": _clean(rule.reason)})
 
 
