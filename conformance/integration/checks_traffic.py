@@ -96,7 +96,8 @@ def requests_valid(journey: Journey) -> Outcome:
         Violation("request refused as invalid", "parameters and body valid against the spec",
                   f"{e.status} {e.response.get('message', '')} {', '.join(e.response.get('invalid_fields') or [])}".strip(), e)
         for e in items
-        if e.status in (400, 422) and (e.response.get("invalid_fields") or str(e.response.get("message", "")).startswith("error.request."))
+        # error.request.* is the spec validation's refusal; a semantic 400 (e.g. setup_invalid) is not
+        if e.status in (400, 422) and str(e.response.get("message", "")).startswith("error.request.")
     ]
     return judged(items, bad)
 

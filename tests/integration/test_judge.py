@@ -1,0 +1,130 @@
+"""The INT rules judged on a recorded journey: the example's good journey passes everything; a journey
+starved of what a rule judges leaves that rule not run (never passed); a half-exercised rule is partial.
+
+``data/good_recording.json`` is a recording of ``examples/integration/drive.py`` in the sandbox
+(``--faults tokens=8``), saved by ``fdconf integration run``.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.integration.catalogue import integration_catalogue
+from conformance.integration.evidence import CHECKS
+from conformance.integration.judge import judge
+from conformance.integration.recording import journey_from
+
+DATA = Path(__file__).parent / "data" / "good_recording.json"
+Exchange = dict[str, Any]
+
+
+def good() -> dict[str, Any]:
+    return json.loads(DATA.read_text(encoding="utf-8"))
+
+
+def statuses(document: dict[str, Any]) -> dict[str, str]:
+    return {r.id: r.status for r in judge(journey_from(document))}
+
+
+def keep(document: dict[str, Any], predicate: Callable[[Exchange], bool]) -> dict[str, Any]:
+    out = copy.deepcopy(document)
+    out["exchanges"] = [e for e in out["exchanges"] if predicate(e)]
+    return out
+
+
+def is_auth(e: Exchange) -> bool:
+    return e["path"] in ("/api/v3/auth", "/api/v3/auth/refresh_token")
+
+
+def before_first_expiry(e: Exchange) -> bool:
+    return e["start"] < 6.0 and e["path"] != "/api/v3/auth/refresh_token"
+
+
+# rule -> a journey that never exercises it (built from the good one)
+STARVED: dict[str, Callable[[Exchange], bool]] = {
+    "INT-01": is_auth,  # only sign-in/refresh: no authenticated call
+    "INT-02": is_auth,
+    "INT-03": lambda e: not is_auth(e),  # resumed with a token from elsewhere: no sign-in, no refresh
+    "INT-04": before_first_expiry,  # over before the first token ran out
+    "INT-05": lambda e: False,  # every request is an operation of some surface
+    "INT-06": lambda e: False,
+    "INT-07": lambda e: e["path"] == "/api/v3/auth",  # no authenticated call, no error, no poll
+    "INT-08": lambda e: "/setup_processes/" not in e["path"] or e["method"] == "GET",
+    "INT-09": lambda e: not ("/setup_processes/" in e["path"] and e["method"] in ("PUT", "POST")),
+}
+
+
+def test_the_good_journey_passes_every_rule() -> None:
+    assert statuses(good()) == dict.fromkeys(integration_catalogue(), "passed")
+
+
+def test_every_rule_has_a_starvation_case_and_every_check_is_registered() -> None:
+    assert set(STARVED) == set(integration_catalogue())
+    named = {c.id for r in integration_catalogue().values() for c in r.checks}
+    assert named == set(CHECKS)
+
+
+@pytest.mark.parametrize("rule_id", sorted(STARVED))
+def test_a_journey_that_never_exercises_a_rule_leaves_it_not_run(rule_id: str) -> None:
+    got = statuses(keep(good(), STARVED[rule_id]))
+    assert got[rule_id] == "not_run"
+    assert "failed" not in {s for r, s in got.items() if r == rule_id}
+
+
+def test_a_half_exercised_rule_is_partial_not_passed() -> None:
+    no_media = keep(good(), lambda e: e["path"] != "/api/media")
+    got = {r.id: r for r in judge(journey_from(no_media))}
+    assert got["INT-05"].status == "partial"
+    assert "media-unversioned" in got["INT-05"].reason
+
+
+def _edit(document: dict[str, Any], path_end: str, method: str, change: Callable[[Exchange], None]) -> dict[str, Any]:
+    out = copy.deepcopy(document)
+    hit = [e for e in out["exchanges"] if e["path"].endswith(path_end) and e["method"] == method]
+    assert hit, f"no {method} …{path_end} in the recording"
+    change(hit[0])
+    return out
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "path_end", "method", "change"),
+    [
+        ("INT-01", "/partners/", "GET", lambda e: e.update(token_kind="IdToken")),
+        ("INT-02", "/partners/", "GET", lambda e: e.update(partner="partner-id-beta")),
+        ("INT-02", "/partners/", "GET", lambda e: e.update(partner=None)),
+        ("INT-04", "/auth/refresh_token", "POST", lambda e: e["body"].update(token_fp="000000000000")),
+        ("INT-05", "/media", "POST", lambda e: e.update(path="/api/v3/media")),
+        ("INT-06", "/events/", "GET", lambda e: e.update(query="city%5B%5D=K%C3%B6ln")),
+        ("INT-06", "/events/", "GET", lambda e: e.update(path="/api/v3/eventz/")),
+        ("INT-08", "/setup_processes/evt_acme_004", "PUT", lambda e: e["body"].update(runs=[5, 3007])),
+    ],
+)
+def test_a_violation_fails_exactly_its_rule(rule_id: str, path_end: str, method: str, change: Callable[[Exchange], None]) -> None:
+    got = statuses(_edit(good(), path_end, method, change))
+    assert {r for r, s in got.items() if s == "failed"} == {rule_id}
+
+
+def test_a_retry_without_waiting_fails_the_backoff_rule() -> None:
+    doc = good()
+    failed = next(e for e in doc["exchanges"] if e["status"] in (429, 503))
+    retry = next(e for e in doc["exchanges"] if e["seq"] > failed["seq"] and e["path"] == failed["path"]
+                 and e["method"] == failed["method"])
+    retry["start"] = failed["end"] + 0.01
+    got = statuses(doc)
+    assert {r for r, s in got.items() if s == "failed"} == {"INT-07"}
+
+
+def test_a_deprecated_operation_warns_without_failing() -> None:
+    doc = good()
+    extra = copy.deepcopy(next(e for e in doc["exchanges"] if e["path"] == "/api/v3/events/"))
+    extra.update(path="/api/v3/events", path_decoded="/api/v3/events", query="", seq=999)
+    doc["exchanges"].append(extra)
+    got = {r.id: r for r in judge(journey_from(doc))}
+    assert got["INT-06"].status == "passed"
+    assert "deprecated operation GET /events" in got["INT-06"].reason
