@@ -30,7 +30,9 @@ ALLOWED: dict[str, set[str]] = {
     "harness": LEAVES | {"config", "auth", "client", "report", "rules", "plugin", "reference"},
     "plugin": LEAVES | {"config", "harness", "report", "rules"},
     "engine": LEAVES | SUITE_BELOW_ENGINE,
-    "cli": LEAVES | SUITE_BELOW_ENGINE | {"engine", "reference"},
+    "cli": LEAVES | SUITE_BELOW_ENGINE | {"engine", "reference", "integration"},
+    # integration certification: judges the sandbox recording; starts the reference in runner.py only
+    "integration": LEAVES | {"report", "reference"},
     "__main__": {"cli"},
     "__init__": set(),
     "reference": {"resources", "__version__"},
@@ -39,6 +41,7 @@ ALLOWED: dict[str, set[str]] = {
 ONLY_FROM = {
     ("harness", "reference"): {"harness/embedded.py"},
     ("cli", "reference"): {"cli.py"},
+    ("integration", "reference"): {"integration/runner.py"},
     ("scenarios", "harness"): {"scenarios/conftest.py"},
     ("fuzz", "plugin"): {"fuzz/runtime.py"},
 }

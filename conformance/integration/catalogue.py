@@ -50,4 +50,6 @@ def integration_catalogue(path: Path | None = None) -> dict[str, IntegrationRule
             for item in raw["integration_rules"]
         }
     except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
-        raise SpecError(f"integration rules in {source} are unreadable: {exc}", "restore specs/rules.yaml") from exc
+        raise SpecError(
+            f"integration rules in {source} are unreadable: {exc}", "restore specs/rules.yaml"
+        ) from exc

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from conformance.integration.evidence import Outcome, Violation, check, judged
 from conformance.integration.recording import Exchange, Journey
 
@@ -21,9 +23,14 @@ def _sliding_max(times: list[float], window: float) -> int:
 def bearer_is_access_token(journey: Journey) -> Outcome:
     calls = journey.authenticated()
     bad = [
-        Violation("the bearer is not the AccessToken", "Authorization: Bearer <AccessToken>",
-                  f"bearer kind {e.raw.get('token_kind')}", e)
-        for e in calls if e.raw.get("token_kind") != "AccessToken"
+        Violation(
+            "the bearer is not the AccessToken",
+            "Authorization: Bearer <AccessToken>",
+            f"bearer kind {e.raw.get('token_kind')}",
+            e,
+        )
+        for e in calls
+        if e.raw.get("token_kind") != "AccessToken"
     ]
     return judged(calls, bad)
 
@@ -32,9 +39,14 @@ def bearer_is_access_token(journey: Journey) -> Outcome:
 def partner_header_present(journey: Journey) -> Outcome:
     calls = journey.authenticated()
     bad = [
-        Violation("X-Preferred-Partner-Id is missing", f"X-Preferred-Partner-Id: {journey.partner_id}",
-                  "no header", e)
-        for e in calls if not e.raw.get("partner")
+        Violation(
+            "X-Preferred-Partner-Id is missing",
+            f"X-Preferred-Partner-Id: {journey.partner_id}",
+            "no header",
+            e,
+        )
+        for e in calls
+        if not e.raw.get("partner")
     ]
     return judged(calls, bad)
 
@@ -43,9 +55,11 @@ def partner_header_present(journey: Journey) -> Outcome:
 def partner_header_names_partner(journey: Journey) -> Outcome:
     calls = [e for e in journey.authenticated() if e.raw.get("partner")]
     bad = [
-        Violation("X-Preferred-Partner-Id names another partner", journey.partner_id,
-                  str(e.raw.get("partner")), e)
-        for e in calls if e.raw.get("partner") != journey.partner_id
+        Violation(
+            "X-Preferred-Partner-Id names another partner", journey.partner_id, str(e.raw.get("partner")), e
+        )
+        for e in calls
+        if e.raw.get("partner") != journey.partner_id
     ]
     return judged(calls, bad)
 
@@ -56,12 +70,19 @@ def one_sign_in(journey: Journey) -> Outcome:
     sign_ins = journey.sign_ins()
     bad: list[Violation] = []
     ok = [e for e in sign_ins if e.ok]
-    for previous, again in zip(ok, ok[1:], strict=False):
-        refused = [r for r in journey.refreshes() if previous.end <= r.start <= again.start and r.status == 401]
+    for previous, again in pairwise(ok):
+        refused = [
+            r for r in journey.refreshes() if previous.end <= r.start <= again.start and r.status == 401
+        ]
         if not refused:
-            bad.append(Violation("signed in again although the session was still valid",
-                                 "one POST /auth per session; keep the session and refresh it",
-                                 f"sign-in #{previous.seq} then #{again.seq}", again))
+            bad.append(
+                Violation(
+                    "signed in again although the session was still valid",
+                    "one POST /auth per session; keep the session and refresh it",
+                    f"sign-in #{previous.seq} then #{again.seq}",
+                    again,
+                )
+            )
     return judged(sign_ins, bad)
 
 
@@ -71,18 +92,30 @@ def auth_within_budget(journey: Journey) -> Outcome:
     calls.sort(key=lambda e: e.start)
     budget = journey.budgets
     limit, window = int(budget["sign_ins_and_refreshes"]), budget["window_seconds"]
-    bad = [Violation("sign-in/refresh over the auth budget", f"at most {limit} per {window:g} s", "429", e)
-           for e in calls if e.status == 429 and e.fault == "budget"]
+    bad = [
+        Violation("sign-in/refresh over the auth budget", f"at most {limit} per {window:g} s", "429", e)
+        for e in calls
+        if e.status == 429 and e.fault == "budget"
+    ]
     peak = _sliding_max([e.start for e in calls], window)
     if peak > limit and not bad:
-        bad.append(Violation("sign-ins and refreshes over the auth budget", f"at most {limit} per {window:g} s",
-                             f"{peak} in one window", calls[-1]))
+        bad.append(
+            Violation(
+                "sign-ins and refreshes over the auth budget",
+                f"at most {limit} per {window:g} s",
+                f"{peak} in one window",
+                calls[-1],
+            )
+        )
     return judged(calls, bad)
 
 
 def _expired_uses(journey: Journey) -> list[Exchange]:
-    return [e for e in journey.authenticated()
-            if e.fault == "expired" or e.response.get("message") == "error.auth.token_expired"]
+    return [
+        e
+        for e in journey.authenticated()
+        if e.fault == "expired" or e.response.get("message") == "error.auth.token_expired"
+    ]
 
 
 def _outlived_a_token(journey: Journey) -> bool:
@@ -98,14 +131,24 @@ def refresh_before_expiry(journey: Journey) -> Outcome:
     """Exercised once the journey outlived a token; an expired bearer or a refresh after a 401 fails."""
     refreshes = journey.refreshes()
     expired = _expired_uses(journey)
-    bad = [Violation("an expired AccessToken was sent", "refresh before ExpiresIn runs out",
-                     "401 token expired", e) for e in expired]
+    bad = [
+        Violation(
+            "an expired AccessToken was sent", "refresh before ExpiresIn runs out", "401 token expired", e
+        )
+        for e in expired
+    ]
     authed = journey.authenticated()
     for refresh in refreshes:
         before = [e for e in authed if e.end <= refresh.start]
         if before and before[-1].status == 401:
-            bad.append(Violation("refreshed in reaction to a 401", "a proactive refresh before expiry",
-                                 f"refresh after {before[-1].describe()}", refresh))
+            bad.append(
+                Violation(
+                    "refreshed in reaction to a 401",
+                    "a proactive refresh before expiry",
+                    f"refresh after {before[-1].describe()}",
+                    refresh,
+                )
+            )
     exercised = bool(refreshes) or bool(expired) or _outlived_a_token(journey)
     return Outcome(exercised=exercised, violations=bad, evidence=len(refreshes) + len(expired))
 
@@ -114,9 +157,14 @@ def refresh_before_expiry(journey: Journey) -> Outcome:
 def refresh_single_flight(journey: Journey) -> Outcome:
     refreshes = sorted(journey.refreshes(), key=lambda e: e.start)
     bad = [
-        Violation("a burst of refreshes", f"one refresh in flight, none within {SINGLE_FLIGHT_GAP:g} s of another",
-                  f"#{a.seq} and #{b.seq} {b.start - a.end:+.2f} s apart", b)
-        for a, b in zip(refreshes, refreshes[1:], strict=False) if b.start < a.end + SINGLE_FLIGHT_GAP
+        Violation(
+            "a burst of refreshes",
+            f"one refresh in flight, none within {SINGLE_FLIGHT_GAP:g} s of another",
+            f"#{a.seq} and #{b.seq} {b.start - a.end:+.2f} s apart",
+            b,
+        )
+        for a, b in pairwise(refreshes)
+        if b.start < a.end + SINGLE_FLIGHT_GAP
     ]
     return judged(refreshes, bad)
 
@@ -131,6 +179,12 @@ def refresh_token_reused(journey: Journey) -> Outcome:
         issued = ((sign_in.response.get("issued") or {}).get("refresh_fp")) if sign_in else None
         kind, sent = refresh.body.get("token_kind"), refresh.body.get("token_fp")
         if kind != "RefreshToken" or (issued and sent != issued):
-            bad.append(Violation("the refresh did not send the session's RefreshToken",
-                                 "{token: <RefreshToken from POST /auth>}", f"token kind {kind}", refresh))
+            bad.append(
+                Violation(
+                    "the refresh did not send the session's RefreshToken",
+                    "{token: <RefreshToken from POST /auth>}",
+                    f"token kind {kind}",
+                    refresh,
+                )
+            )
     return judged(refreshes, bad)

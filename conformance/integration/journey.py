@@ -19,16 +19,25 @@ STEPS: tuple[tuple[str, tuple[tuple[str, str | None, str | None], ...]], ...] = 
     ("create setup", (("main", "POST", "/setup_processes/{eid}"),)),
     ("autosave", (("main", "PUT", "/setup_processes/{eid}"),)),
     ("boost", (("main", "POST", "/setup_processes/{eid}/boost"),)),
-    ("campaigns", (("main", "GET", "/events/{eid}/campaigns"), ("main", "GET", "/campaigns/{eid}/{tc}/{tc_run_id}"),
-                   ("main", "POST", "/campaigns_setup"))),
+    (
+        "campaigns",
+        (
+            ("main", "GET", "/events/{eid}/campaigns"),
+            ("main", "GET", "/campaigns/{eid}/{tc}/{tc_run_id}"),
+            ("main", "POST", "/campaigns_setup"),
+        ),
+    ),
     ("CR simulation or event editor", (("cr", None, None),)),
     ("media", (("media", "POST", "/media"),)),
 )
 
 
 def _matches(e: Exchange, surface: str, method: str | None, template: str | None) -> bool:
-    return e.op is not None and e.op.surface == surface and method in (None, e.op.method) and (
-        template in (None, e.op.template)
+    return (
+        e.op is not None
+        and e.op.surface == surface
+        and method in (None, e.op.method)
+        and (template in (None, e.op.template))
     )
 
 
@@ -44,6 +53,11 @@ def journey_table(journey: Journey) -> list[dict[str, Any]]:
 
 
 def render_journey_markdown(rows: list[dict[str, Any]]) -> str:
-    out = ["## Journey (steps of the worked example)", "", "| step | status | requests | 2xx |", "|---|---|---|---|"]
+    out = [
+        "## Journey (steps of the worked example)",
+        "",
+        "| step | status | requests | 2xx |",
+        "|---|---|---|---|",
+    ]
     out += [f"| {r['step']} | {r['status']} | {r['requests']} | {r['succeeded']} |" for r in rows]
     return "\n".join(out) + "\n"

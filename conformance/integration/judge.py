@@ -45,7 +45,11 @@ def judge_rule(rule: IntegrationRule, journey: Journey) -> RuleResult:
         if spec.id not in CHECKS:
             raise KeyError(f"rule {rule.id} names check {spec.id!r}, which is not registered")
         outcomes[spec.id] = CHECKS[spec.id](journey)
-    findings = [_finding(rule.id, cid, v) for cid, o in outcomes.items() for v in o.violations[:MAX_FINDINGS_PER_CHECK]]
+    findings = [
+        _finding(rule.id, cid, v)
+        for cid, o in outcomes.items()
+        for v in o.violations[:MAX_FINDINGS_PER_CHECK]
+    ]
     exercised = [cid for cid, o in outcomes.items() if o.exercised]
     missing = [cid for cid in outcomes if cid not in exercised]
     warnings = sorted({w for o in outcomes.values() for w in o.warnings})

@@ -80,7 +80,9 @@ class OperationIndex:
         return [f for f in found if f is not None]
 
     def exists(self, surface: str, method: str, template: str) -> bool:
-        return any(o.surface == surface and o.method == method and o.template == template for o in self.operations)
+        return any(
+            o.surface == surface and o.method == method and o.template == template for o in self.operations
+        )
 
 
 def _match(template: str, segments: list[str]) -> dict[str, str] | None:
@@ -105,7 +107,9 @@ def _load(path: Path, default_surface: str) -> list[Operation]:
     out = []
     for template, item in (doc.get("paths") or {}).items():
         surface = default_surface
-        if default_surface == "main" and any("/v3" not in str(s.get("url", "")) for s in item.get("servers", [])):
+        if default_surface == "main" and any(
+            "/v3" not in str(s.get("url", "")) for s in item.get("servers", [])
+        ):
             surface = "media"
         shared = item.get("parameters", [])
         for method in METHODS:
@@ -113,9 +117,10 @@ def _load(path: Path, default_surface: str) -> list[Operation]:
             if not isinstance(op, dict):
                 continue
             arrays = set()
-            for param in [*shared, *op.get("parameters", [])]:
-                if "$ref" in param:
-                    param = components.get(str(param["$ref"]).rsplit("/", 1)[-1], {})
+            for declared in [*shared, *op.get("parameters", [])]:
+                param = declared
+                if "$ref" in declared:
+                    param = components.get(str(declared["$ref"]).rsplit("/", 1)[-1], {})
                 if param.get("in") == "query" and (param.get("schema") or {}).get("type") == "array":
                     arrays.add(str(param["name"]))
             security = op.get("security", None)

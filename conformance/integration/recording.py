@@ -17,8 +17,12 @@ from conformance.errors import ConfigError
 from conformance.integration.operations import Operation, OperationIndex, locate, operation_index
 
 RECORDING_FILE = "recording.json"
-KIT_BUDGETS = {"reads_per_partner": 600, "writes_per_partner": 120, "sign_ins_and_refreshes": 10,
-               "window_seconds": 60.0}
+KIT_BUDGETS = {
+    "reads_per_partner": 600,
+    "writes_per_partner": 120,
+    "sign_ins_and_refreshes": 10,
+    "window_seconds": 60.0,
+}
 
 
 @dataclass(frozen=True)
@@ -86,11 +90,20 @@ class Exchange:
     def key(self) -> tuple[str, str, str, str, str]:
         """What makes two requests the same request (a re-send of it)."""
         raw = self.raw
-        return (str(raw["host"]), self.method, str(raw["path"]), str(raw.get("query", "")), str(raw.get("body_fp", "")))
+        return (
+            str(raw["host"]),
+            self.method,
+            str(raw["path"]),
+            str(raw.get("query", "")),
+            str(raw.get("body_fp", "")),
+        )
 
     def is_op(self, method: str, template: str, surface: str = "main") -> bool:
-        return self.op is not None and self.op.surface == surface and self.op.method == method and (
-            self.op.template == template
+        return (
+            self.op is not None
+            and self.op.surface == surface
+            and self.op.method == method
+            and (self.op.template == template)
         )
 
     def describe(self) -> str:
@@ -153,7 +166,9 @@ def place(raw: dict[str, Any], index: OperationIndex) -> Exchange:
 def journey_from(document: dict[str, Any], index: OperationIndex | None = None) -> Journey:
     """A :class:`Journey` from a recording document ``{meta, exchanges}``."""
     index = index or operation_index()
-    exchanges = sorted(document.get("exchanges") or [], key=lambda e: (float(e.get("start", 0)), int(e.get("seq", 0))))
+    exchanges = sorted(
+        document.get("exchanges") or [], key=lambda e: (float(e.get("start", 0)), int(e.get("seq", 0)))
+    )
     return Journey(meta=dict(document.get("meta") or {}), exchanges=[place(e, index) for e in exchanges])
 
 
@@ -168,5 +183,7 @@ def load_recording(path: Path) -> dict[str, Any]:
             "pass the report folder of an `fdconf integration run` (it holds recording.json)",
         ) from None
     if not isinstance(data, dict) or not isinstance(data.get("exchanges"), list):
-        raise ConfigError(f"{source} is not an integration recording", "pass the recording.json an integration run saved")
+        raise ConfigError(
+            f"{source} is not an integration recording", "pass the recording.json an integration run saved"
+        )
     return data

@@ -58,27 +58,39 @@ def _conditions(faults: str | None, seed: int) -> Any:
     try:
         return Conditions.parse(faults, seed=seed)
     except ValueError as exc:
-        raise ConfigError(f"--faults {faults!r}: {exc}", "e.g. --faults tokens=60,budgets,bursts,refresh or none") from None
+        raise ConfigError(
+            f"--faults {faults!r}: {exc}", "e.g. --faults tokens=60,budgets,bursts,refresh or none"
+        ) from None
 
 
 def _start(faults: str | None, seed: int) -> tuple[Any, Session]:
     try:
         from conformance.reference.stack import ReferenceStack
     except ImportError as exc:
-        raise TargetError(f"the sandbox (embedded reference) is not available ({exc})", "reinstall fd-conformance") from exc
+        raise TargetError(
+            f"the sandbox (embedded reference) is not available ({exc})", "reinstall fd-conformance"
+        ) from exc
     stack = ReferenceStack(sandbox=_conditions(faults, seed))
     try:
         stack.start()
     except (OSError, RuntimeError) as exc:
-        raise TargetError(f"the sandbox could not start: {exc}", "check that loopback ports are free") from None
+        raise TargetError(
+            f"the sandbox could not start: {exc}", "check that loopback ports are free"
+        ) from None
     user = stack.dataset.persona(SERVICE_PERSONA)
     partners = [g for g in user["groups"] if g.startswith("partner-id-") or g.startswith("fd")]
     REDACTOR.add(user["password"])
-    session = Session(stack.main_base, stack.cr_base, stack.media_base, user["username"], user["password"], partners[0])
+    session = Session(
+        stack.main_base, stack.cr_base, stack.media_base, user["username"], user["password"], partners[0]
+    )
     stack.recorder.meta.update(
-        {"partner_id": session.partner_id, "username": session.username, "seed": seed,
-         "targets": {"main": session.main, "cr": session.cr, "media": session.media},
-         "started_at": datetime.now(UTC).isoformat(timespec="seconds")}
+        {
+            "partner_id": session.partner_id,
+            "username": session.username,
+            "seed": seed,
+            "targets": {"main": session.main, "cr": session.cr, "media": session.media},
+            "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
     )
     return stack, session
 
@@ -89,8 +101,10 @@ def _command_status(command: Sequence[str], session: Session, timeout: float) ->
     try:
         proc = subprocess.Popen(list(command), env=env)
     except OSError as exc:
-        raise ConfigError(f"COMMAND {command[0]!r} could not be started: {exc.strerror or exc}",
-                          "pass the integration's test command after `--`, e.g. -- pytest tests/integration") from None
+        raise ConfigError(
+            f"COMMAND {command[0]!r} could not be started: {exc.strerror or exc}",
+            "pass the integration's test command after `--`, e.g. -- pytest tests/integration",
+        ) from None
     try:
         code: int | None = proc.wait(timeout=timeout)
         status = "exited"
@@ -102,24 +116,43 @@ def _command_status(command: Sequence[str], session: Session, timeout: float) ->
             proc.kill()
             proc.wait()
         code, status = None, "timeout"
-    return {"argv": [Path(command[0]).name, *command[1:]], "status": status, "exit_code": code,
-            "seconds": round(time.monotonic() - started, 2), "timeout": timeout}
+    return {
+        "argv": [Path(command[0]).name, *command[1:]],
+        "status": status,
+        "exit_code": code,
+        "seconds": round(time.monotonic() - started, 2),
+        "timeout": timeout,
+    }
 
 
-def report(document: dict[str, Any], out: Path, command: dict[str, Any], duration: float,
-           echo: Callable[[str], None]) -> int:
+def report(
+    document: dict[str, Any], out: Path, command: dict[str, Any], duration: float, echo: Callable[[str], None]
+) -> int:
     """Judge a recording document, write every report into ``out``, print the verdict; the exit code."""
     out.mkdir(parents=True, exist_ok=True)
-    (out / RECORDING_FILE).write_text(REDACTOR.text(json.dumps(document, indent=1, ensure_ascii=False)) + "\n",
-                                      encoding="utf-8")
+    (out / RECORDING_FILE).write_text(
+        REDACTOR.text(json.dumps(document, indent=1, ensure_ascii=False)) + "\n", encoding="utf-8"
+    )
     journey = journey_from(document)
     meta = document.get("meta") or {}
-    result = build_result(journey, targets=dict(meta.get("targets") or {}), started_at=str(meta.get("started_at", "")),
-                          duration=duration, seed=int(meta.get("seed", 0)), command=command)
+    result = build_result(
+        journey,
+        targets=dict(meta.get("targets") or {}),
+        started_at=str(meta.get("started_at", "")),
+        duration=duration,
+        seed=int(meta.get("seed", 0)),
+        command=command,
+    )
     write_all(result, out)
     summary = out / SUMMARY_FILE
-    summary.write_text(summary.read_text(encoding="utf-8") + "\n" + _command_line(command) + "\n\n"
-                       + render_journey_markdown(result.integration["journey"]), encoding="utf-8")
+    summary.write_text(
+        summary.read_text(encoding="utf-8")
+        + "\n"
+        + _command_line(command)
+        + "\n\n"
+        + render_journey_markdown(result.integration["journey"]),
+        encoding="utf-8",
+    )
     _print(result, command, out, echo)
     return EXIT_FINDINGS if any(r.status == "failed" for r in result.rules) else EXIT_OK
 
@@ -138,20 +171,35 @@ def _print(result: RunResult, command: dict[str, Any], out: Path, echo: Callable
     steps = ", ".join(f"{r['step']}: {r['status']}" for r in result.integration["journey"])
     echo(f"journey: {steps}")
     counts = result.counts()
-    echo(f"{result.verdict} — {counts.get('passed', 0)} passed, {counts.get('failed', 0)} failed, "
-         f"{counts.get('partial', 0)} partial, {counts.get('not_run', 0)} not run; {_command_line(command)}")
+    echo(
+        f"{result.verdict} — {counts.get('passed', 0)} passed, {counts.get('failed', 0)} failed, "
+        f"{counts.get('partial', 0)} partial, {counts.get('not_run', 0)} not run; {_command_line(command)}"
+    )
     echo(f"reports in {out}")
 
 
 def default_dir(report_dir: str | None) -> Path:
-    return Path(report_dir) if report_dir else Path("reports") / f"integration-{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
+    return (
+        Path(report_dir)
+        if report_dir
+        else Path("reports") / f"integration-{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
+    )
 
 
-def run(command: Sequence[str], *, faults: str | None, timeout: float, seed: int, report_dir: str | None,
-        echo: Callable[[str], None]) -> int:
+def run(
+    command: Sequence[str],
+    *,
+    faults: str | None,
+    timeout: float,
+    seed: int,
+    report_dir: str | None,
+    echo: Callable[[str], None],
+) -> int:
     """``fdconf integration run``: the exit code (0 no rule failed, 1 findings; usage errors raise)."""
     if not command:
-        raise ConfigError("no COMMAND given", "pass the integration's command after `--`, e.g. -- python drive.py")
+        raise ConfigError(
+            "no COMMAND given", "pass the integration's command after `--`, e.g. -- python drive.py"
+        )
     out = default_dir(report_dir)
     started = time.monotonic()
     stack, session = _start(faults, seed)
@@ -164,8 +212,14 @@ def run(command: Sequence[str], *, faults: str | None, timeout: float, seed: int
     return report(document, out, command_status, time.monotonic() - started, echo)
 
 
-def serve(*, faults: str | None, duration: float | None, seed: int, report_dir: str | None,
-          echo: Callable[[str], None]) -> int:
+def serve(
+    *,
+    faults: str | None,
+    duration: float | None,
+    seed: int,
+    report_dir: str | None,
+    echo: Callable[[str], None],
+) -> int:
     """``fdconf integration serve``: print the variables, record until Ctrl-C or ``duration``, judge."""
     out = default_dir(report_dir)
     started = time.monotonic()
@@ -194,7 +248,9 @@ def judge_saved(directory: str, out: str | None, echo: Callable[[str], None]) ->
     results = (source if source.is_dir() else source.parent) / "results.json"
     if results.is_file():
         try:
-            previous = json.loads(results.read_text(encoding="utf-8")).get("integration", {}).get("command", {})
+            previous = (
+                json.loads(results.read_text(encoding="utf-8")).get("integration", {}).get("command", {})
+            )
         except ValueError:
             previous = {}
     target = Path(out) if out else (source if source.is_dir() else source.parent)

@@ -72,7 +72,9 @@ class Conditions:
             off = item.startswith("-")
             name, _, value = item.lstrip("-").partition("=")
             if name not in NAMES or (off and value):
-                raise ValueError(f"unknown sandbox condition {item!r}; valid: {', '.join(NAMES)}, none, -NAME")
+                raise ValueError(
+                    f"unknown sandbox condition {item!r}; valid: {', '.join(NAMES)}, none, -NAME"
+                )
             try:
                 out = _apply(out, name, off, value)
             except ValueError:
@@ -90,8 +92,11 @@ class Conditions:
                 "writes_per_partner": self.writes_per_window,
                 "sign_ins_and_refreshes": self.auth_per_window,
             },
-            "bursts": {"on": self.bursts, "first_authenticated_requests": self.burst_span,
-                       "faults": ["429", "503"]},
+            "bursts": {
+                "on": self.bursts,
+                "first_authenticated_requests": self.burst_span,
+                "faults": ["429", "503"],
+            },
             "transient": {"on": self.transient > 0, "probability_503": self.transient},
             "refresh": {"on": self.refresh},
             "seed": self.seed,
@@ -170,7 +175,9 @@ def _envelope(status: int, message: str, code: str) -> tuple[int, bytes]:
     return status, json.dumps({"message": message, "error_code": code}).encode()
 
 
-async def _answer(send: Send, status: int, body: bytes, extra: list[tuple[bytes, bytes]] = ()) -> None:  # type: ignore[assignment]
+async def _answer(
+    send: Send, status: int, body: bytes, extra: tuple[tuple[bytes, bytes], ...] = ()
+) -> None:
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *extra]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
@@ -186,7 +193,9 @@ def _expired(authorization: str, life: int) -> bool:
         return False
     iat = claims.get("iat")
     # iat is whole seconds: one second of grace so a token never dies before its ExpiresIn.
-    return claims.get("token_use") == "access" and isinstance(iat, int | float) and time.time() - iat >= life + 1
+    return (
+        claims.get("token_use") == "access" and isinstance(iat, int | float) and time.time() - iat >= life + 1
+    )
 
 
 class FaultsApp:
@@ -216,7 +225,7 @@ class FaultsApp:
             if c.token_life is not None and _expired(headers.get("authorization", ""), c.token_life):
                 scope[FAULT_KEY] = "expired"
                 status, body = _envelope(401, "error.auth.token_expired", "TOKEN_EXPIRED")
-                await _answer(send, status, body, [(b"www-authenticate", b'Bearer realm="fd-client-api"')])
+                await _answer(send, status, body, ((b"www-authenticate", b'Bearer realm="fd-client-api"'),))
                 return
             bucket = "read" if method in ("GET", "HEAD") else "write"
             if c.budgets and self.sandbox.over_budget(bucket, headers.get("x-preferred-partner-id", "")):

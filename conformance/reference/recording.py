@@ -119,8 +119,8 @@ def summarise_body(recorder: Recorder, raw: bytes, content_type: str) -> dict[st
         out["keys"] = sorted(str(k) for k in body if str(k).lower() not in SECRET_FIELDS)
         secret = body.get("token")
         if isinstance(secret, str):
-            out["token_kind"] = "RefreshToken" if recorder.is_refresh_token(secret) else token_kind(
-                recorder, secret
+            out["token_kind"] = (
+                "RefreshToken" if recorder.is_refresh_token(secret) else token_kind(recorder, secret)
             )
             out["token_fp"] = fingerprint(secret)
         if isinstance(body.get("username"), str):
@@ -163,7 +163,9 @@ def summarise_response(recorder: Recorder, path: str, raw: bytes, headers: dict[
     if isinstance(body.get("message"), str):
         out["message"] = body["message"]
     if isinstance(body.get("validation_errors"), list):
-        out["invalid_fields"] = [str(e.get("field")) for e in body["validation_errors"] if isinstance(e, dict)]
+        out["invalid_fields"] = [
+            str(e.get("field")) for e in body["validation_errors"] if isinstance(e, dict)
+        ]
     if isinstance(body.get("AccessToken"), str):
         out["issued"] = {"access_fp": fingerprint(body["AccessToken"]), "expires_in": body.get("ExpiresIn")}
         if isinstance(body.get("RefreshToken"), str):
@@ -223,8 +225,10 @@ class RecordingApp:
         authorization = headers.get("authorization")
         scheme, _, token = (authorization or "").partition(" ")
         token = token.strip()
-        kind = "none" if authorization is None else (
-            token_kind(rec, token) if scheme.lower() == "bearer" and token else "garbage"
+        kind = (
+            "none"
+            if authorization is None
+            else (token_kind(rec, token) if scheme.lower() == "bearer" and token else "garbage")
         )
         rec.add(
             {
@@ -233,8 +237,11 @@ class RecordingApp:
                 "path": raw_path,
                 "path_decoded": unquote(raw_path),
                 "query": scope.get("query_string", b"").decode("latin-1"),
-                "headers": {k: (v if k in KEPT_HEADERS else "<redacted>") for k, v in headers.items()
-                            if k in KEPT_HEADERS or k in ("authorization", "cookie", "x-api-key")},
+                "headers": {
+                    k: (v if k in KEPT_HEADERS else "<redacted>")
+                    for k, v in headers.items()
+                    if k in KEPT_HEADERS or k in ("authorization", "cookie", "x-api-key")
+                },
                 "partner": headers.get("x-preferred-partner-id"),
                 "token_kind": kind,
                 "token_fp": fingerprint(token) if token else "",

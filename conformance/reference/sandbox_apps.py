@@ -8,10 +8,14 @@ from conformance.reference.faults import Conditions, FaultsApp, Sandbox
 from conformance.reference.recording import Recorder, RecordingApp
 
 
-def wrap_for_sandbox(apps: dict[str, Any], svc: Any, conditions: Conditions) -> tuple[Recorder, dict[str, Any]]:
+def wrap_for_sandbox(
+    apps: dict[str, Any], svc: Any, conditions: Conditions
+) -> tuple[Recorder, dict[str, Any]]:
     """Each host app wrapped so every request is faulted (per ``conditions``) and then recorded."""
     recorder = Recorder()
     recorder.meta["conditions"] = conditions.describe()
     sandbox = Sandbox(conditions, svc)
-    wrapped = {host: RecordingApp(FaultsApp(app, sandbox, host), recorder, host) for host, app in apps.items()}
+    wrapped = {
+        host: RecordingApp(FaultsApp(app, sandbox, host), recorder, host) for host, app in apps.items()
+    }
     return recorder, wrapped

@@ -26,7 +26,7 @@ import httpx
 import uvicorn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from proxy import breaks, build_app  # noqa: E402 - the sibling module, next to this script
+from proxy import breaks, build_app
 
 BREAKS = {
     "bracket-arrays": "INT-06: send array filters as city[]=",
@@ -53,7 +53,9 @@ def start_proxy() -> tuple[uvicorn.Server, str]:
     return server, f"http://127.0.0.1:{port}"
 
 
-def call(http: httpx.Client, method: str, path: str, ok: tuple[int, ...] = (200, 201), **kw: Any) -> httpx.Response:
+def call(
+    http: httpx.Client, method: str, path: str, ok: tuple[int, ...] = (200, 201), **kw: Any
+) -> httpx.Response:
     response = http.request(method, path, **kw)
     if response.status_code not in ok:
         raise Failed(f"{method} {path}: {response.status_code} {response.text[:200]}")
@@ -73,8 +75,11 @@ def journey(http: httpx.Client) -> None:
     events = call(http, "GET", "/main/events/", params=[*cities, ("limit", "50")]).json()["items"]
     if os.environ.get("EXAMPLE_JOURNEY") == "short":
         return
-    eid = next(e["id"] for e in events
-               if call(http, "GET", f"/main/setup_processes/{e['id']}", ok=(200, 404)).status_code == 404)
+    eid = next(
+        e["id"]
+        for e in events
+        if call(http, "GET", f"/main/setup_processes/{e['id']}", ok=(200, 404)).status_code == 404
+    )
     call(http, "GET", f"/main/events/{eid}")
     first = clusters(http, eid)
     call(http, "GET", f"/cr/events/{eid}")  # the event editor's raw view lives on CR
@@ -88,13 +93,32 @@ def journey(http: httpx.Client) -> None:
     run, tcs = latest["tc_run_id"], [c["tc"] for c in latest["clusters"]][:2]
     defaults = call(http, "GET", f"/main/events/{eid}/default_campaigns_parameters").json()
     details = defaults["integration_defaults"]
-    media = call(http, "POST", "/media", files={"file": ("creative.png", b"\x89PNG\r\n\x1a\n" + b"0" * 64, "image/png")}).json()
+    media = call(
+        http,
+        "POST",
+        "/media",
+        files={"file": ("creative.png", b"\x89PNG\r\n\x1a\n" + b"0" * 64, "image/png")},
+    ).json()
     setup = {
-        "goal": defaults["goal"], "total_budget": defaults["total_budget"],
-        "start_date": defaults["start_date"], "end_date": defaults["end_date"],
-        "creatives": [{"tc": tc, "tc_run_id": run, "headline": f"For {tc}", "body": "Tickets now",
-                       "media_url": media["url"], "cta": "GET_TICKETS"} for tc in tcs],
-        "targeting": [{"tc": tc, "tc_run_id": run, "geo": [], "demographics": {}, "saved_audience_id": None} for tc in tcs],
+        "goal": defaults["goal"],
+        "total_budget": defaults["total_budget"],
+        "start_date": defaults["start_date"],
+        "end_date": defaults["end_date"],
+        "creatives": [
+            {
+                "tc": tc,
+                "tc_run_id": run,
+                "headline": f"For {tc}",
+                "body": "Tickets now",
+                "media_url": media["url"],
+                "cta": "GET_TICKETS",
+            }
+            for tc in tcs
+        ],
+        "targeting": [
+            {"tc": tc, "tc_run_id": run, "geo": [], "demographics": {}, "saved_audience_id": None}
+            for tc in tcs
+        ],
         "integration_details": [{"tc": tc, "tc_run_id": run, **details} for tc in tcs],
     }
     call(http, "POST", f"/main/setup_processes/{eid}", json=setup)
@@ -110,7 +134,11 @@ def journey(http: httpx.Client) -> None:
     for event in [eid, *[e["id"] for e in events if e["id"] != eid][:1]]:
         for campaign in call(http, "GET", f"/main/events/{event}/campaigns").json().get("items", []):
             # tc is a label: URL-encode it, never slugify it
-            call(http, "GET", f"/main/campaigns/{event}/{quote(campaign['tc'], safe='')}/{campaign['tc_run_id']}")
+            call(
+                http,
+                "GET",
+                f"/main/campaigns/{event}/{quote(campaign['tc'], safe='')}/{campaign['tc_run_id']}",
+            )
     monitor(http, eid)
 
 

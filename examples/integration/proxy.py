@@ -73,7 +73,9 @@ class Session:
         response = await self._auth_call("/auth", {"username": self.username, "password": self.password})
         data = response.json()
         if response.status_code != 200 or "AccessToken" not in data:
-            raise RuntimeError(f"sign-in failed: {response.status_code} {data.get('message') or data.get('Challenge')}")
+            raise RuntimeError(
+                f"sign-in failed: {response.status_code} {data.get('message') or data.get('Challenge')}"
+            )
         self.sign_ins += 1
         self._store(data)
 
@@ -128,14 +130,17 @@ class Proxy:
             return "main", self.main + path[5:]
         raise LookupError(path)
 
-    async def send(self, method: str, url: str, host: str, request: Request, body: bytes, *, force: bool = False) -> httpx.Response:
+    async def send(
+        self, method: str, url: str, host: str, request: Request, body: bytes, *, force: bool = False
+    ) -> httpx.Response:
         headers = {"Authorization": f"Bearer {await self.session.bearer(force=force)}"}
         if not (host == "cr" and "no-partner-header-on-cr" in breaks()):
             headers["X-Preferred-Partner-Id"] = self.partner
         if "content-type" in request.headers:
             headers["Content-Type"] = request.headers["content-type"]
-        return await self.http.request(method, url, params=list(request.query_params.multi_items()),
-                                       content=body, headers=headers)
+        return await self.http.request(
+            method, url, params=list(request.query_params.multi_items()), content=body, headers=headers
+        )
 
     async def forward(self, request: Request) -> Response:
         # the raw path keeps the percent-encoding of a tc label exactly as the caller wrote it
@@ -148,11 +153,13 @@ class Proxy:
         self.forwarded += 1
         if "sign-in-twice" in breaks() and self.forwarded == 8:
             self.session.tokens.clear()  # the mistake: a lost session instead of a kept one
-        boost = BOOST.match(url[len(self.main):]) if host == "main" else None
+        boost = BOOST.match(url[len(self.main) :]) if host == "main" else None
         for attempt in range(MAX_ATTEMPTS):
             if attempt and boost:
                 # boost is not idempotent: if the last attempt went through after all, do not re-send
-                state = await self.send("GET", f"{self.main}/setup_processes/{boost.group(1)}", "main", request, b"")
+                state = await self.send(
+                    "GET", f"{self.main}/setup_processes/{boost.group(1)}", "main", request, b""
+                )
                 if state.status_code == 200 and state.json().get("published"):
                     return JSONResponse(state.json(), status_code=200)
             response = await self.send(request.method, url, host, request, body)
@@ -173,7 +180,9 @@ class Proxy:
 def build_app() -> Starlette:
     proxy = Proxy()
     methods = ["GET", "POST", "PUT", "DELETE", "PATCH"]
-    return Starlette(routes=[
-        Route("/_proxy/session", proxy.stats, methods=["GET"]),
-        Route("/{path:path}", proxy.forward, methods=methods),
-    ])
+    return Starlette(
+        routes=[
+            Route("/_proxy/session", proxy.stats, methods=["GET"]),
+            Route("/{path:path}", proxy.forward, methods=methods),
+        ]
+    )

@@ -84,7 +84,9 @@ def test_a_half_exercised_rule_is_partial_not_passed() -> None:
     assert "media-unversioned" in got["INT-05"].reason
 
 
-def _edit(document: dict[str, Any], path_end: str, method: str, change: Callable[[Exchange], None]) -> dict[str, Any]:
+def _edit(
+    document: dict[str, Any], path_end: str, method: str, change: Callable[[Exchange], None]
+) -> dict[str, Any]:
     out = copy.deepcopy(document)
     hit = [e for e in out["exchanges"] if e["path"].endswith(path_end) and e["method"] == method]
     assert hit, f"no {method} …{path_end} in the recording"
@@ -105,7 +107,9 @@ def _edit(document: dict[str, Any], path_end: str, method: str, change: Callable
         ("INT-08", "/setup_processes/evt_acme_004", "PUT", lambda e: e["body"].update(runs=[5, 3007])),
     ],
 )
-def test_a_violation_fails_exactly_its_rule(rule_id: str, path_end: str, method: str, change: Callable[[Exchange], None]) -> None:
+def test_a_violation_fails_exactly_its_rule(
+    rule_id: str, path_end: str, method: str, change: Callable[[Exchange], None]
+) -> None:
     got = statuses(_edit(good(), path_end, method, change))
     assert {r for r, s in got.items() if s == "failed"} == {rule_id}
 
@@ -113,8 +117,11 @@ def test_a_violation_fails_exactly_its_rule(rule_id: str, path_end: str, method:
 def test_a_retry_without_waiting_fails_the_backoff_rule() -> None:
     doc = good()
     failed = next(e for e in doc["exchanges"] if e["status"] in (429, 503))
-    retry = next(e for e in doc["exchanges"] if e["seq"] > failed["seq"] and e["path"] == failed["path"]
-                 and e["method"] == failed["method"])
+    retry = next(
+        e
+        for e in doc["exchanges"]
+        if e["seq"] > failed["seq"] and e["path"] == failed["path"] and e["method"] == failed["method"]
+    )
     retry["start"] = failed["end"] + 0.01
     got = statuses(doc)
     assert {r for r, s in got.items() if s == "failed"} == {"INT-07"}
