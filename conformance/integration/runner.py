@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.errors import ConfigError, TargetError
+from conformance.integration.allure import write_allure_results
 from conformance.integration.journey import render_journey_markdown
 from conformance.integration.judge import build_result
 from conformance.integration.recording import RECORDING_FILE, journey_from, load_recording
@@ -144,6 +145,7 @@ def report(
         command=command,
     )
     write_all(result, out)
+    write_allure_results(result, out)
     summary = out / SUMMARY_FILE
     summary.write_text(
         summary.read_text(encoding="utf-8")

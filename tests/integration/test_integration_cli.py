@@ -97,6 +97,9 @@ def test_judge_re_judges_a_saved_recording(tmp_path: Path) -> None:
     result = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
     assert (result["kind"], result["verdict"]) == ("integration", "CERTIFIED")
     assert "| boost | exercised |" in (tmp_path / "summary.md").read_text(encoding="utf-8")
+    allure = [json.loads(p.read_text(encoding="utf-8")) for p in (tmp_path / "allure-results").iterdir()]
+    assert sorted(a["fullName"] for a in allure) == [f"integration.INT-0{n}" for n in range(1, 10)]
+    assert {a["status"] for a in allure} == {"passed"}
 
 
 def test_judge_exits_1_on_findings(tmp_path: Path) -> None:
