@@ -135,3 +135,116 @@ def test_a_deprecated_operation_warns_without_failing() -> None:
     got = {r.id: r for r in judge(journey_from(doc))}
     assert got["INT-06"].status == "passed"
     assert "deprecated operation GET /events" in got["INT-06"].reason
+
+
+def _by_seq(doc: dict[str, Any], seq: int) -> Exchange:
+    return next(e for e in doc["exchanges"] if e["seq"] == seq)
+
+
+def _copy_of(doc: dict[str, Any], seq: int, **changes: Any) -> Exchange:
+    """A copy of exchange ``seq``, appended to the recording with ``changes`` applied."""
+    extra = copy.deepcopy(_by_seq(doc, seq))
+    extra.update(seq=1000 + len(doc["exchanges"]), **changes)
+    if "start" in changes and "end" not in changes:
+        extra["end"] = changes["start"] + 0.001
+    doc["exchanges"].append(extra)
+    return extra
+
+
+def _signed_in_again(doc: dict[str, Any]) -> None:
+    _copy_of(doc, 1, start=5.1)
+
+
+def _auth_budget_429(doc: dict[str, Any]) -> None:
+    _copy_of(
+        doc, 25, start=2.0, status=429, fault="budget", response={"message": "error.rate_limit.exceeded"}
+    )
+
+
+def _expired_bearer(doc: dict[str, Any]) -> None:
+    _by_seq(doc, 26).update(status=401, fault="expired", response={"message": "error.auth.token_expired"})
+
+
+def _reactive_refresh(doc: dict[str, Any]) -> None:
+    _by_seq(doc, 24).update(status=401, response={"message": "error.auth.token_expired"})
+
+
+def _refresh_burst(doc: dict[str, Any]) -> None:
+    _copy_of(doc, 25, start=8.56)
+
+
+def _seven_attempts(doc: dict[str, Any]) -> None:
+    for n in range(6):
+        _copy_of(doc, 9, start=0.5 + 0.6 * n)
+
+
+def _retried_404(doc: dict[str, Any]) -> None:
+    _copy_of(doc, 5, start=_by_seq(doc, 5)["end"] + 0.0005)
+
+
+def _fast_poll(doc: dict[str, Any]) -> None:
+    _copy_of(doc, 19, start=5.015)
+
+
+def _over_budget(doc: dict[str, Any]) -> None:
+    _copy_of(
+        doc, 3, start=0.435, status=429, fault="budget", response={"message": "error.rate_limit.exceeded"}
+    )
+
+
+def _invented_run(doc: dict[str, Any]) -> None:
+    for seq in (13, 14):
+        _by_seq(doc, seq)["body"]["runs"] = [9999]
+
+
+def _switched_run(doc: dict[str, Any]) -> None:
+    _by_seq(doc, 14)["body"]["runs"] = [5]  # the run the first clusters read showed
+
+
+def _autosave_before_create(doc: dict[str, Any]) -> None:
+    _by_seq(doc, 14).update(start=4.475, end=4.476)
+
+
+def _autosave_after_publish(doc: dict[str, Any]) -> None:
+    _copy_of(doc, 14, start=5.005, status=409)
+
+
+def _boosted_twice(doc: dict[str, Any]) -> None:
+    _copy_of(doc, 18, start=5.006)
+
+
+def _cr_operation_on_main(doc: dict[str, Any]) -> None:
+    _copy_of(doc, 8, host="main", method="PUT", path="/api/v3/events/evt_acme_004", status=405)
+
+
+def _main_operation_on_cr(doc: dict[str, Any]) -> None:
+    _by_seq(doc, 7).update(host="cr", path="/api/events/evt_acme_004/clusters")
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "mutate"),
+    [
+        ("INT-03", _signed_in_again),
+        ("INT-03", _auth_budget_429),
+        ("INT-04", _expired_bearer),
+        ("INT-04", _reactive_refresh),
+        ("INT-04", _refresh_burst),
+        ("INT-05", _cr_operation_on_main),
+        ("INT-05", _main_operation_on_cr),
+        ("INT-07", _seven_attempts),
+        ("INT-07", _retried_404),
+        ("INT-07", _fast_poll),
+        ("INT-07", _over_budget),
+        ("INT-08", _invented_run),
+        ("INT-08", _switched_run),
+        ("INT-09", _autosave_before_create),
+        ("INT-09", _autosave_after_publish),
+        ("INT-09", _boosted_twice),
+    ],
+    ids=lambda v: v if isinstance(v, str) else v.__name__.strip("_"),
+)
+def test_each_check_fails_exactly_its_rule(rule_id: str, mutate: Callable[[dict[str, Any]], None]) -> None:
+    doc = good()
+    mutate(doc)
+    got = statuses(doc)
+    assert {r for r, s in got.items() if s == "failed"} == {rule_id}
