@@ -250,15 +250,15 @@ class FaultsApp:
         await self.app(scope, receive, send)
 
     async def _clusters(self, scope: Scope, receive: Receive, send: Send, path: str) -> None:
-        status = 0
+        # The answer is held until the refresh is done, so the integration's next read (on any
+        # connection) already shows the newer run.
+        held: list[Message] = []
 
-        async def watch(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
+        async def hold(message: Message) -> None:
+            held.append(message)
 
-        await self.app(scope, receive, watch)
+        await self.app(scope, receive, hold)
+        status = next((int(m["status"]) for m in held if m["type"] == "http.response.start"), 0)
         parts = path.split("/")  # /api/v3/events/{eid}/clusters
         if status == 200 and len(parts) == 6:
             from urllib.parse import unquote
@@ -266,6 +266,8 @@ class FaultsApp:
             eid = unquote(parts[4])
             if self.sandbox.first_read(eid):
                 await run_in_threadpool(self.sandbox.refresh_clusters, eid)
+        for message in held:
+            await send(message)
 
 
 def _rewrite_expires_in(send: Send, life: int) -> Send:

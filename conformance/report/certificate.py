@@ -54,7 +54,11 @@ def verdict_reason(result: RunResult) -> str:
 
 def _notes(result: RunResult) -> str:
     notes = []
-    if result.embedded:
+    if result.kind == "integration":  # the partner's integration, judged on what it sent to the sandbox
+        steps = result.integration.get("journey") or []
+        done = ", ".join(_e(s["step"]) for s in steps if s.get("status") == "exercised") or "none"
+        notes.append(f"Certified: a partner integration, on its traffic to the sandbox. Steps: {done}.")
+    elif result.embedded:
         text = "Target: the bundled reference implementation, not a partner deployment."
         if result.defects:
             text += " Injected defects: " + ", ".join(f"<code>{_e(d)}</code>" for d in result.defects) + "."
