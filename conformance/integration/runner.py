@@ -79,7 +79,9 @@ def _start(faults: str | None, seed: int) -> tuple[Any, Session]:
             f"the sandbox could not start: {exc}", "check that loopback ports are free"
         ) from None
     user = stack.dataset.persona(SERVICE_PERSONA)
-    partners = [g for g in user["groups"] if g.startswith("partner-id-") or g.startswith("fd")]
+    from conformance.reference.dataset import PARTNER_RE
+
+    partners = [g for g in user["groups"] if PARTNER_RE.match(g)]
     REDACTOR.add(user["password"])
     session = Session(
         stack.main_base, stack.cr_base, stack.media_base, user["username"], user["password"], partners[0]
