@@ -210,9 +210,9 @@ def run(
     try:
         echo(f"sandbox: main {session.main}, CR {session.cr}; acting for {session.partner_id}")
         command_status = _command_status(command, session, timeout)
-        document = stack.recorder.document()
     finally:
-        stack.stop()
+        stack.stop()  # lets requests still in flight finish, so their records are in
+    document = stack.recorder.document()
     return report(document, out, command_status, time.monotonic() - started, echo)
 
 
@@ -238,9 +238,9 @@ def serve(
                 time.sleep(0.2)
         except KeyboardInterrupt:
             echo("stopping")
-        document = stack.recorder.document()
     finally:
         stack.stop()
+    document = stack.recorder.document()
     return report(document, out, {}, time.monotonic() - started, echo)
 
 

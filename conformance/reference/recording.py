@@ -209,6 +209,24 @@ class RecordingApp:
         out_headers: dict[str, str] = {}
         out_chunks: list[bytes] = []
 
+        recorded = False
+
+        def record() -> None:
+            nonlocal recorded
+            if not recorded:
+                recorded = True
+                rec.add(
+                    self._exchange(
+                        scope,
+                        headers=headers,
+                        body=b"".join(chunks),
+                        status=status,
+                        out_headers=out_headers,
+                        out_body=b"".join(out_chunks),
+                        started=started,
+                    )
+                )
+
         async def tap_send(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
@@ -218,9 +236,25 @@ class RecordingApp:
                 )
             elif message["type"] == "http.response.body":
                 out_chunks.append(message.get("body", b""))
+                if not message.get("more_body"):
+                    record()  # before the client can see the answer: no response outruns its record
             await send(message)
 
         await self.app(scope, tap_receive, tap_send)
+        record()
+
+    def _exchange(
+        self,
+        scope: Scope,
+        *,
+        headers: dict[str, str],
+        body: bytes,
+        status: int,
+        out_headers: dict[str, str],
+        out_body: bytes,
+        started: float,
+    ) -> dict[str, Any]:
+        rec = self.recorder
         raw_path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1").split("?", 1)[0]
         authorization = headers.get("authorization")
         scheme, _, token = (authorization or "").partition(" ")
@@ -230,29 +264,27 @@ class RecordingApp:
             if authorization is None
             else (token_kind(rec, token) if scheme.lower() == "bearer" and token else "garbage")
         )
-        rec.add(
-            {
-                "host": self.host,
-                "method": scope["method"].upper(),
-                "path": raw_path,
-                "path_decoded": unquote(raw_path),
-                "query": scope.get("query_string", b"").decode("latin-1"),
-                "headers": {
-                    k: (v if k in KEPT_HEADERS else "<redacted>")
-                    for k, v in headers.items()
-                    if k in KEPT_HEADERS or k in ("authorization", "cookie", "x-api-key")
-                },
-                "partner": headers.get("x-preferred-partner-id"),
-                "token_kind": kind,
-                "token_fp": fingerprint(token) if token else "",
-                "token_age": _token_age(token) if kind == "AccessToken" else None,
-                "body": summarise_body(rec, b"".join(chunks), headers.get("content-type", "")),
-                # Identifies a re-sent request; never taken of sign-in bodies (they hold the password).
-                "body_fp": "" if "/auth" in raw_path else fingerprint(b"".join(chunks).decode("latin-1")),
-                "status": status,
-                "response": summarise_response(rec, raw_path, b"".join(out_chunks), out_headers),
-                "fault": str(scope.get(FAULT_KEY, "")),
-                "start": started,
-                "end": rec.now(),
-            }
-        )
+        return {
+            "host": self.host,
+            "method": scope["method"].upper(),
+            "path": raw_path,
+            "path_decoded": unquote(raw_path),
+            "query": scope.get("query_string", b"").decode("latin-1"),
+            "headers": {
+                k: (v if k in KEPT_HEADERS else "<redacted>")
+                for k, v in headers.items()
+                if k in KEPT_HEADERS or k in ("authorization", "cookie", "x-api-key")
+            },
+            "partner": headers.get("x-preferred-partner-id"),
+            "token_kind": kind,
+            "token_fp": fingerprint(token) if token else "",
+            "token_age": _token_age(token) if kind == "AccessToken" else None,
+            "body": summarise_body(rec, body, headers.get("content-type", "")),
+            # Identifies a re-sent request; never taken of sign-in bodies (they hold the password).
+            "body_fp": "" if "/auth" in raw_path else fingerprint(body.decode("latin-1")),
+            "status": status,
+            "response": summarise_response(rec, raw_path, out_body, out_headers),
+            "fault": str(scope.get(FAULT_KEY, "")),
+            "start": started,
+            "end": rec.now(),
+        }

@@ -66,7 +66,7 @@ def test_the_example_certifies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     for name in ("recording.json", "junit.xml", "summary.md", "certificate.html"):
         assert (tmp_path / name).is_file()
     password = "Integr4tion-Svc!"
-    for path in tmp_path.iterdir():
+    for path in (p for p in tmp_path.rglob("*") if p.is_file()):
         text = path.read_text(encoding="utf-8")
         assert password not in text, path.name
         assert "eyJ" not in text, path.name  # no JWT, of any kind
