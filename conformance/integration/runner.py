@@ -78,9 +78,16 @@ def _start(faults: str | None, seed: int) -> tuple[Any, Session]:
         raise TargetError(
             f"the sandbox could not start: {exc}", "check that loopback ports are free"
         ) from None
-    user = stack.dataset.persona(SERVICE_PERSONA)
     from conformance.reference.dataset import PARTNER_RE
 
+    try:
+        user = stack.dataset.persona(SERVICE_PERSONA)
+    except KeyError:
+        stack.stop()
+        raise TargetError(
+            f"the sandbox dataset has no user with persona {SERVICE_PERSONA!r}",
+            "restore fixtures/reference-data.yaml (it defines the sandbox service account)",
+        ) from None
     partners = [g for g in user["groups"] if PARTNER_RE.match(g)]
     REDACTOR.add(user["password"])
     session = Session(
