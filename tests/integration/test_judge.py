@@ -248,3 +248,16 @@ def test_each_check_fails_exactly_its_rule(rule_id: str, mutate: Callable[[dict[
     mutate(doc)
     got = statuses(doc)
     assert {r for r, s in got.items() if s == "failed"} == {rule_id}
+
+
+def test_the_int_catalogue_is_well_formed_and_apart_from_the_deployment_rules() -> None:
+    from conformance.rules import catalogue
+
+    rules = integration_catalogue()
+    assert list(rules) == [f"INT-0{n}" for n in range(1, 10)]
+    checks = [c.id for r in rules.values() for c in r.checks]
+    assert len(checks) == len(set(checks))  # a check belongs to one rule
+    for rule in rules.values():
+        assert all((rule.title, rule.rationale, rule.checks))
+        assert rule.docs.startswith("https://dev-kit.pages.dev/")
+    assert not set(rules) & set(catalogue())  # a deployment run's verdict never waits on INT rules
