@@ -150,3 +150,24 @@ def test_the_recording_keeps_token_kinds_and_no_secrets(
     for secret in (SERVICE["password"], tokens["AccessToken"], tokens["IdToken"], tokens["RefreshToken"]):
         assert secret not in text
     assert "eyJ" not in text
+
+
+def test_read_and_write_budgets_are_per_partner_and_slide(
+    start_stack: Callable[..., ReferenceStack], http: httpx.Client
+) -> None:
+    conditions = Conditions(reads_per_window=3, writes_per_window=1, window=1.5, bursts=False, transient=0.0)
+    stack = start_stack(sandbox=conditions)
+    tokens = sign_in(http, stack)
+    url = stack.main_base + "/partners/"
+    reads = [http.get(url, headers=headers(tokens)).status_code for _ in range(4)]
+    assert reads == [200, 200, 200, 429]
+    beta = {**headers(tokens), "X-Preferred-Partner-Id": "partner-id-beta"}
+    assert http.get(url, headers=beta).status_code == 200  # another partner's budget
+    refused = http.get(url, headers=headers(tokens))
+    assert "retry-after" not in refused.headers
+    assert refused.json()["message"] == "error.rate_limit.exceeded"
+    write = stack.main_base + "/messages/msg_acme_001/markasread"
+    assert [http.put(write, headers=headers(tokens)).status_code for _ in range(2)][1] == 429
+    time.sleep(1.6)  # the window slides: the budget is back
+    assert http.get(url, headers=headers(tokens)).status_code == 200
+    assert [e["fault"] for e in stack.recorder.exchanges() if e["status"] == 429] == ["budget"] * 3
