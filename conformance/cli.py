@@ -273,6 +273,11 @@ def export_tests(run_dir: str, out: str) -> None:
     click.echo(f"{len(written)} test file(s) in {out}; {len(done) - len(written)} finding(s) not exported")
 
 
+from conformance.integration.cli import integration as _integration  # noqa: E402 - the second face
+
+cli.add_command(_integration)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: usage errors become one line on stderr and exit 2."""
     try:

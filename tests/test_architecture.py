@@ -41,7 +41,9 @@ ALLOWED: dict[str, frozenset[str]] = {
     "harness": LEAVES | {"spec", "config", "auth", "client", "report", "rules", "reference"},
     "plugin": LEAVES | {"config", "harness", "report", "rules"},
     "engine": LEAVES | BELOW_ENGINE,
-    "cli": LEAVES | BELOW_ENGINE | {"engine", "reference"},
+    "cli": LEAVES | BELOW_ENGINE | {"engine", "reference", "integration"},
+    # integration certification: judges the sandbox recording; starts the reference in runner.py only
+    "integration": LEAVES | {"report", "reference", "__version__"},
     "__main__": frozenset({"cli"}),
     "reference": frozenset({"resources", "ids", "__init__"}),  # never suite code
 }
@@ -49,6 +51,7 @@ ALLOWED: dict[str, frozenset[str]] = {
 ONLY_FROM: dict[tuple[str, str], frozenset[str]] = {
     ("harness", "reference"): frozenset({"harness/embedded.py"}),
     ("cli", "reference"): frozenset({"cli.py"}),
+    ("integration", "reference"): frozenset({"integration/runner.py"}),
     ("scenarios", "harness"): frozenset({"scenarios/conftest.py"}),
 }
 # Narrow edges by name: (layer, imported layer) -> the only names it may import from there.

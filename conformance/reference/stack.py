@@ -72,7 +72,12 @@ class ReferenceStack:
     """Start/stop the reference implementation. See the module docstring."""
 
     def __init__(
-        self, defects: Sequence[str] = (), dataset: Path | None = None, port_main: int = 0, port_cr: int = 0
+        self,
+        defects: Sequence[str] = (),
+        dataset: Path | None = None,
+        port_main: int = 0,
+        port_cr: int = 0,
+        sandbox: Any = None,
     ) -> None:
         unknown = [d for d in defects if d not in defect_registry.available()]
         if unknown:
@@ -88,6 +93,9 @@ class ReferenceStack:
         self._cognito: Any = None
         self._personas: dict[str, dict[str, Any]] = {}
         self.startup_seconds = 0.0
+        # Integration sandbox (conformance.reference.faults.Conditions): record and apply its faults.
+        self.sandbox_conditions = sandbox
+        self.recorder: Any = None
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self) -> ReferenceStack:
@@ -119,8 +127,13 @@ class ReferenceStack:
                 specs=SpecIndex(main_spec(), cr_spec()),
             )
             routes = all_routes()
-            self._servers["main"] = _Server(build_app("main", self._svc, routes), self._ports[0], "main")
-            self._servers["cr"] = _Server(build_app("cr", self._svc, routes), self._ports[1], "cr")
+            apps: dict[str, Any] = {host: build_app(host, self._svc, routes) for host in ("main", "cr")}
+            if self.sandbox_conditions is not None:
+                from conformance.reference.sandbox_apps import wrap_for_sandbox
+
+                self.recorder, apps = wrap_for_sandbox(apps, self._svc, self.sandbox_conditions)
+            self._servers["main"] = _Server(apps["main"], self._ports[0], "main")
+            self._servers["cr"] = _Server(apps["cr"], self._ports[1], "cr")
             for server in self._servers.values():
                 server.start()
             deadline = time.monotonic() + 15

@@ -42,7 +42,7 @@ def verdict_reason(result: RunResult) -> str:
     if not required:
         return "No required rule was evaluated."
     failed = [r.id + (" waived" if r.waiver else "") for r in required if r.status == "failed"]
-    skipped = [r.id for r in required if r.status == "not_run"]
+    skipped = [r.id for r in required if r.status in ("not_run", "partial")]
     if not failed and not skipped:
         return f"All {len(required)} required rules passed; none was skipped."
     parts = []
@@ -57,7 +57,11 @@ def verdict_reason(result: RunResult) -> str:
 
 def _notes(result: RunResult) -> str:
     notes = []
-    if result.embedded:
+    if result.kind == "integration":  # the partner's integration, judged on what it sent to the sandbox
+        steps = result.integration.get("journey") or []
+        done = ", ".join(_e(s["step"]) for s in steps if s.get("status") == "exercised") or "none"
+        notes.append(f"Certified: a partner integration, on its traffic to the sandbox. Steps: {done}.")
+    elif result.embedded:
         text = "Target: the bundled reference implementation, not a partner deployment."
         if result.defects:
             text += " Injected defects: " + ", ".join(f"<code>{_e(d)}</code>" for d in result.defects) + "."
@@ -119,7 +123,7 @@ def _finding_html(finding: FindingRecord, is_open: bool = False) -> str:
 
 def _rule_row(rule: RuleResult) -> str:
     notes = ""
-    if rule.status == "not_run" and rule.reason:
+    if rule.status in ("not_run", "partial") and rule.reason:
         notes = f'<div class="sev">{_e(rule.reason)}</div>'
     elif rule.status == "failed":
         # The first finding is the evidence a reader needs: shown open (no JS needed to expand it).

@@ -17,7 +17,7 @@ TOKEN_VAR = "FD_ACCESS_TOKEN"
 #: The hierarchy of the platform (specs/rules.yaml), top-down, then cross-cutting rules.
 LEVEL_ORDER = ("user", "partner", "event", "cluster", "setup-process", "campaign", "cross-cutting")
 HOST_ORDER = ("main", "cr")
-STATUS_LABEL = {"passed": "passed", "failed": "FAILED", "not_run": "not run"}
+STATUS_LABEL = {"passed": "passed", "failed": "FAILED", "not_run": "not run", "partial": "partial"}
 
 
 def _ordered(keys: Iterable[str], order: tuple[str, ...]) -> list[str]:

@@ -51,7 +51,7 @@ def _rule_case(parent: ET.Element, rule: RuleResult) -> None:
         message, body = _failure_body(rule.findings, rule.reason or "rule failed")
         node = ET.SubElement(case, "failure", {"message": _clean(message), "type": rule.id})
         node.text = _clean(f"{body}\n\nfdconf explain {rule.id}")
-    elif rule.status == "not_run":
+    elif rule.status in ("not_run", "partial"):
         ET.SubElement(case, "skipped", {"message": _clean(rule.reason)})
 
 

@@ -67,7 +67,9 @@ def render_markdown(result: RunResult) -> str:
     ]
     if result.connection:
         out += ["", f"Connection: {connection_text(result.connection)}"]
-    if result.embedded:
+    if result.kind == "integration":
+        out += ["", "Certified: a partner integration, judged on the requests it sent to the sandbox."]
+    elif result.embedded:
         out.append("")
         out.append(
             "Target: the bundled reference implementation"

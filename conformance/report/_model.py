@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-RuleStatus = Literal["passed", "failed", "not_run"]
+# "partial": some of the rule's checks were exercised, not all (integration runs); never a pass.
+RuleStatus = Literal["passed", "failed", "not_run", "partial"]
 Verdict = Literal["CERTIFIED", "NOT CERTIFIED"]
 SCHEMA_VERSION = 1
 
@@ -83,6 +84,11 @@ class RunResult:
     connection: dict[str, Any] = field(default_factory=dict)
     # Every configured waiver with its state: applied | incomplete | expired | stale
     waivers: list[dict[str, Any]] = field(default_factory=list)
+    # "deployment" (fdconf run) or "integration" (fdconf integration run: the rules judged a partner's
+    # integration on its recorded traffic; ``integration`` then holds the journey table, the sandbox
+    # conditions and COMMAND's exit status).
+    kind: str = "deployment"
+    integration: dict[str, Any] = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
 
     @property
@@ -95,7 +101,7 @@ class RunResult:
     def counts(self) -> dict[str, int]:
         out = {"passed": 0, "failed": 0, "not_run": 0}
         for rule in self.rules:
-            out[rule.status] += 1
+            out[rule.status] = out.get(rule.status, 0) + 1
         return out
 
     def to_dict(self) -> dict[str, Any]:
