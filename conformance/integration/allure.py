@@ -13,7 +13,7 @@ import uuid
 from pathlib import Path
 
 from conformance.redact import REDACTOR
-from conformance.report.model import RunResult
+from conformance.report import RunResult
 
 RESULTS_DIR = "allure-results"
 STATUS = {"passed": "passed", "failed": "failed", "not_run": "skipped", "partial": "skipped"}

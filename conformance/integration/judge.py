@@ -18,7 +18,7 @@ from conformance.integration.catalogue import IntegrationRule, integration_catal
 from conformance.integration.evidence import CHECKS, Outcome, Violation
 from conformance.integration.journey import journey_table
 from conformance.integration.recording import Journey
-from conformance.report.model import FindingRecord, RuleResult, RunResult
+from conformance.report import FindingRecord, RuleResult, RuleStatus, RunResult
 from conformance.resources import cr_spec, main_spec, rules_file
 
 MAX_FINDINGS_PER_CHECK = 20
@@ -53,6 +53,7 @@ def judge_rule(rule: IntegrationRule, journey: Journey) -> RuleResult:
     exercised = [cid for cid, o in outcomes.items() if o.exercised]
     missing = [cid for cid in outcomes if cid not in exercised]
     warnings = sorted({w for o in outcomes.values() for w in o.warnings})
+    status: RuleStatus
     if findings:
         status, reason = "failed", f"{len(findings)} violation(s): {findings[0].message}"
     elif not exercised:
@@ -69,7 +70,7 @@ def judge_rule(rule: IntegrationRule, journey: Journey) -> RuleResult:
         level=rule.level,
         severity=rule.severity,
         required=rule.required,
-        status=status,  # type: ignore[arg-type]
+        status=status,
         reason=reason,
         tests=sum(o.evidence for o in outcomes.values()),
         findings=findings,

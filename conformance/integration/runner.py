@@ -25,8 +25,7 @@ from conformance.integration.journey import render_journey_markdown
 from conformance.integration.judge import build_result
 from conformance.integration.recording import RECORDING_FILE, journey_from, load_recording
 from conformance.redact import REDACTOR
-from conformance.report.model import RunResult
-from conformance.report.writer import SUMMARY_FILE, write_all
+from conformance.report import SUMMARY_FILE, RunResult, write_all
 
 SERVICE_PERSONA = "integration"
 EXIT_OK, EXIT_FINDINGS = 0, 1
@@ -78,7 +77,7 @@ def _start(faults: str | None, seed: int) -> tuple[Any, Session]:
         raise TargetError(
             f"the sandbox could not start: {exc}", "check that loopback ports are free"
         ) from None
-    from conformance.reference.dataset import PARTNER_RE
+    from conformance.ids import PARTNER_RE
 
     try:
         user = stack.dataset.persona(SERVICE_PERSONA)

@@ -36,11 +36,12 @@ from conformance.report._postrun import redact_run_outputs
 from conformance.report._regressions import export_tests
 from conformance.report._terminal import RunProgress, render_summary
 from conformance.report._waivers import apply_waivers, blocking_failures, check_waivers
-from conformance.report._writer import InvalidResultError, write_all
+from conformance.report._writer import SUMMARY_FILE, InvalidResultError, write_all
 
 __all__ = [
     "RESULTS_FILE",
     "SCHEMA_VERSION",
+    "SUMMARY_FILE",
     "AllureError",
     "DiffItem",
     "FindingRecord",
