@@ -36,6 +36,9 @@ def _options(command: click.Command) -> set[str]:
     names = {"--help"}
     for param in command.params:
         names.update(o for o in (*param.opts, *param.secondary_opts) if o.startswith("--"))
+    if isinstance(command, click.Group):  # `fdconf integration run --faults`: a subcommand's flags
+        for sub in command.commands.values():
+            names |= _options(sub)
     return names
 
 
