@@ -89,7 +89,8 @@ class Ledger:
             exchange = send()
             status = int(getattr(exchange, "status", 0))
             ok = accept(status)
-            why = "" if ok else (refused or f"control: {persona} gets {status} on its own ids")
+            who = persona.split(":")[0]
+            why = "" if ok else (refused or f"control: {who} gets {status} with its own ids")
             held = Control(ok, status, why, exchange)
             self._controls[key] = held
         return held

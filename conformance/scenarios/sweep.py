@@ -68,9 +68,14 @@ def record(ledger: ProbeLedger, rule_id: str, check: str, *, host: str, operatio
                   reason=reason)
 
 
+def who(api: Api) -> str:
+    """The control cache's persona key: the persona and the partner header it sends."""
+    return f"{api.persona}:{api.partner or '-'}"
+
+
 def read_control(ledger: ProbeLedger, api: Api, op: Operation, path: str, **kwargs: Any) -> ControlResult:
     """The positive control of a read: ``api``'s persona gets 2xx on ``op`` at ``path`` (its own ids)."""
-    return ledger.control(api.persona, op.host, op.label, lambda: api.get(path, **kwargs))
+    return ledger.control(who(api), op.host, op.label, lambda: api.get(path, **kwargs))
 
 
 @dataclass(frozen=True)
@@ -100,8 +105,7 @@ def write_control(
     if path is None or not op.eid_params:
         return NoControl("no control: a write outside the sandbox event is not sent with a valid token")
     return ledger.control(
-        api.persona, op.host, op.label, lambda: send(api, op, path, known=known), accept=_reaches_handler,
-        refused="",
+        who(api), op.host, op.label, lambda: send(api, op, path, known=known), accept=_reaches_handler
     )
 
 

@@ -36,6 +36,7 @@ from conformance.scenarios.sweep import (
     required_params,
     send,
     targets,
+    who,
     write_control,
 )
 
@@ -245,7 +246,7 @@ def test_ids_in_query_strings_and_partner_segments_are_scoped(  # noqa: PLR0917 
             owner = fd_api("other", host_of(op), partner=other_partner)
             control = (
                 fd_ledger.control(
-                    "other", op.host, op.label,
+                    who(owner), op.host, op.label,
                     lambda path=owned[0][1], owner=owner, params=params: owner.get(path, params=params),
                 )
                 if owned
@@ -312,7 +313,7 @@ def test_ids_in_bodies_and_partner_segments_of_writes_are_scoped(  # noqa: PLR09
         assert key is not None
         body = {"eid": key[0], "tc": key[1], "tc_run_id": key[2]}
         control = fd_ledger.control(
-            "other", "main", label, lambda: owner.post("/campaigns_setup", json=body),
+            who(owner), "main", label, lambda: owner.post("/campaigns_setup", json=body),
             refused="control: the owner cannot edit its own campaign",
         )
 
@@ -332,7 +333,7 @@ def test_ids_in_bodies_and_partner_segments_of_writes_are_scoped(  # noqa: PLR09
         return template.format(*(urllib.parse.quote(str(v), safe="") for v in (partner, *mine)))
 
     control = fd_ledger.control(
-        "primary", "main", segment_label, lambda: api.put(segment(primary_partner), json={}),
+        who(api), "main", segment_label, lambda: api.put(segment(primary_partner), json={}),
         accept=lambda status: status < 500 and status not in (401, 403, 404, 405),
     )
 
