@@ -199,14 +199,25 @@ def event_with_campaigns(primary_facts: list[EventFacts]) -> EventFacts:
 
 
 @pytest.fixture
-def path_values(event_with_clusters: EventFacts, primary_partner: str) -> dict[str, Any]:
-    """Valid values for the spec's path parameters, by id kind (tc from the current run)."""
-    return {
+def path_values(
+    event_with_clusters: EventFacts, primary_facts: list[EventFacts], primary_partner: str
+) -> dict[str, Any]:
+    """Valid values for the spec's path parameters, by id kind: a campaign's own key where primary has
+    a campaign (every ``{tc}`` path is per-campaign, so the positive controls of those operations can
+    succeed), else an event with clusters and a tc of its current run."""
+    values: dict[str, Any] = {
         "eid": event_with_clusters.eid,
         "tc": event_with_clusters.tcs[0],
         "tc_run_id": event_with_clusters.tc_run_id,
         "partner_id": primary_partner,
     }
+    for facts in primary_facts:
+        owned = keyed_campaigns(facts)
+        key = campaign_key(owned[0]) if owned and facts.tcs else None
+        if key is not None:
+            values.update(eid=key[0], tc=key[1], tc_run_id=key[2])
+            break
+    return values
 
 
 @pytest.fixture

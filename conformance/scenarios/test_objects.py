@@ -346,38 +346,33 @@ def test_ids_in_bodies_and_partner_segments_of_writes_are_scoped(  # noqa: PLR09
 
 
 @pytest.mark.fd_rule("OBJ-05")
-def test_parent_child_mismatch_is_404(
+def test_parent_child_mismatch_is_404(  # noqa: PLR0917 - pytest passes fixtures positionally
     fd_api: Callable[..., Api],
     fd_ledger: ProbeLedger,
     spec_ops: tuple[Operation, ...],
     primary_facts: list[Any],
+    path_values: dict[str, Any],
     fd_mode: str,
 ) -> None:
     """A tc/run of event A under event B's path must be 404 (reads; per-campaign writes in publish mode).
 
-    Control: the same operation with A's own matching triple (a campaign's key where A has one)
-    answers 2xx; per-campaign writes are controlled by the read of that campaign (its key is real),
-    never by a live write."""
-    with_runs = [f for f in primary_facts if f.tc_run_id is not None and f.tcs]
-    keyed = {
-        f.eid: (key[1], key[2])
-        for f in with_runs
-        for c in keyed_campaigns(f)[:1]
-        if (key := campaign_key(c)) is not None
-    }
-    pairs = [
-        (a, b, keyed.get(a.eid, (a.tcs[0], a.tc_run_id)))
-        for a in with_runs
-        for b in with_runs
-        if a.eid != b.eid
-    ]
-    pairs = [(a, b, tr) for a, b, tr in pairs if tr[0] not in b.tcs and tr[1] != b.tc_run_id]
-    pairs.sort(key=lambda p: p[0].eid not in keyed)  # a source with a campaign first
-    if not pairs:
+    Control: the same operation with A's own matching triple (``path_values``: a campaign's key where
+    primary has one) answers 2xx; per-campaign writes are controlled by the read of that campaign
+    (its key is real), never by a live write."""
+    matching = {k: path_values[k] for k in ("eid", "tc", "tc_run_id")}
+    tc, run = matching["tc"], matching["tc_run_id"]
+    parent = next(
+        (
+            f
+            for f in primary_facts
+            if f.eid != matching["eid"] and f.tc_run_id is not None and f.tcs
+            and tc not in f.tcs and f.tc_run_id != run
+        ),
+        None,
+    )
+    if parent is None:
         pytest.skip("not run: need two primary events with different clusters and runs")
-    source, parent, (tc, run) = pairs[0]
     mixed = {"eid": parent.eid, "tc": tc, "tc_run_id": run}
-    matching = {"eid": source.eid, "tc": tc, "tc_run_id": run}
     ops = [
         op
         for op in spec_ops
@@ -403,7 +398,7 @@ def test_parent_child_mismatch_is_404(
             if exchange.status != NOT_FOUND_STATUS:
                 raise exchange.finding(
                     "OBJ-05",
-                    f"{op.method} {path}: a tc and run of event {source.eid} under event "
+                    f"{op.method} {path}: a tc and run of event {matching['eid']} under event "
                     f"{parent.eid} -> {exchange.status}",
                     expected="404",
                 )

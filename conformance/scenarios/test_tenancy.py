@@ -335,7 +335,8 @@ def test_switching_the_header_switches_scope(
 
 def _named_partners(body: dict[str, Any]) -> set[str]:
     """The partner ids a record names (``id`` may be the numeric client id, which is not a partner id)."""
-    return {str(body[k]) for k in ("id", "partner_id") if isinstance(body.get(k), str) and PARTNER_RE.match(body[k])}
+    values = (body.get(k) for k in ("id", "partner_id"))
+    return {v for v in values if isinstance(v, str) and PARTNER_RE.match(v)}
 
 
 @pytest.mark.fd_rule("TEN-05")
