@@ -89,7 +89,7 @@ class Ledger:
             exchange = send()
             status = int(getattr(exchange, "status", 0))
             ok = accept(status)
-            who = persona.split(":")[0]
+            who = persona.split(":", maxsplit=1)[0]
             why = "" if ok else (refused or f"control: {who} gets {status} with its own ids")
             held = Control(ok, status, why, exchange)
             self._controls[key] = held

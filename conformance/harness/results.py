@@ -192,7 +192,7 @@ class Collector:
             evidence = [r for r in related if r.outcome in ("passed", "failed")]
             out.append(RuleResult(
                 id=rule.id, title=rule.title, level=rule.level, severity=rule.severity,
-                required=rule.required, status=status,  # type: ignore[arg-type]
+                required=rule.required, status=status,
                 reason=reason, tests=len(evidence), duration=round(sum(r.duration for r in evidence), 3),
                 findings=findings,
                 checks=[CheckResult(**vars(t)) for t in verdict.tallies],

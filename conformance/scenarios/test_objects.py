@@ -243,18 +243,12 @@ def test_ids_in_query_strings_and_partner_segments_are_scoped(  # noqa: PLR0917 
             api = fd_api("primary", host_of(op))
             params = {**required_params(op), name: other_eid}
             owned = targets([op], foreign_values, reads_only=True)
-            owner = fd_api("other", host_of(op), partner=other_partner)
-            control = (
-                fd_ledger.control(
-                    who(owner), op.host, op.label,
-                    lambda path=owned[0][1], owner=owner, params=params: owner.get(path, params=params),
-                )
-                if owned
-                else None
-            )
-            if control is None:
+            if not owned:
                 sweep.unexercised(op.host, op.label, "the foreign event offers no values for its path")
                 continue
+            owner = fd_api("other", host_of(op), partner=other_partner)
+            own_params = {**required_params(op), name: other_eid}
+            control = read_control(fd_ledger, owner, op, owned[0][1], params=own_params)
 
             def judge(path: str = path, api: Api = api, name: str = name, params: Any = params) -> None:
                 check_refusal(

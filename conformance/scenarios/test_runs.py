@@ -27,7 +27,11 @@ def test_clusters_carry_an_integer_run_and_unique_tcs(
 ) -> None:
     sweep = Sweep("RUN-01", fd_ledger, "cluster-run-shape")
     for facts in primary_facts:
-        sweep.judge(lambda facts=facts: _judge_clusters(primary_main, facts), operation=f"event {facts.eid}")
+
+        def judge(facts: EventFacts = facts) -> None:
+            _judge_clusters(primary_main, facts)
+
+        sweep.judge(judge, operation=f"event {facts.eid}")
     sweep.finish("clusters must carry an integer run and unique tcs")
 
 
