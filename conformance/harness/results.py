@@ -187,8 +187,8 @@ class Collector:
                 first = findings[0].message.splitlines()
                 reason = first[0][:200] if first else reason
             elif status == "not_run":
-                why = self._not_run_reason(rule, related)
-                reason = f"{why}; {reason}" if reason and related else why
+                # Tests that ran but judged nothing say which checks; otherwise the skip reasons.
+                reason = reason if ran and reason else self._not_run_reason(rule, related)
             evidence = [r for r in related if r.outcome in ("passed", "failed")]
             out.append(RuleResult(
                 id=rule.id, title=rule.title, level=rule.level, severity=rule.severity,
