@@ -74,6 +74,18 @@ class ForeignHeaderAccepted(h.TenancyPolicy):
 
 
 @defect
+class NoPartnerGetsDefaultTenant(h.TenancyPolicy):
+    """A user with no partner (and no header) is scoped to the dataset's first partner instead of 403."""
+
+    name, rule = "ten-no-partner-default-tenant", "TEN-03"
+
+    def scope(self, svc: Services, host: str, user: User, header: str | None) -> str:
+        if header is None and not user.partners:
+            return svc.store.partner_ids()[0]
+        return super().scope(svc, host, user, header)
+
+
+@defect
 class ListLeakPage2(h.ListPolicy):
     """GET /events/ pages 2+ include every partner's events."""
 
