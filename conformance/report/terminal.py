@@ -98,7 +98,11 @@ def render_summary(
     )
     judged = [r.judged for r in result.rules if r.checks]
     evidence = f"{sum(j for j, _ in judged)} of {sum(a for _, a in judged)} probed operations judged"
-    totals.add_row("evidence", evidence + " (per rule and check: results.json `checks`)")
+    totals.add_row("evidence", evidence + " (per check: results.json `checks`)")
+    shown = [r for r in result.rules if r.checks and r.status != "not_run"]
+    per_rule = "  ".join(f"{r.id} {judged_text(r)}" for r in shown)
+    if per_rule:
+        totals.add_row("judged", Text(per_rule, overflow="fold"))
     if result.errors:
         totals.add_row("errors", Text(f"{len(result.errors)} run errors (they block CERTIFIED): "
                                       + "; ".join(f"{e.kind} {e.test}" for e in result.errors[:3]),
