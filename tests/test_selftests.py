@@ -35,7 +35,7 @@ JUDGED_FLOORS = {
     ("OBJ-04", "foreign-equals-never", "main"): 15,
     ("OBJ-05", "mismatch-404", "main"): 3,
     ("HST-01", "wrong-host-404", "cr"): 30,
-    ("HST-02", "bad-token-401", "cr"): 2,
+    ("HST-02", "bad-token-401", "cr"): 1,
     ("CID-03", "ids-cid-safe", "main"): 50,
 }
 QUIET: Callable[[str], None] = lambda _line: None  # noqa: E731

@@ -84,7 +84,8 @@ def test_routes_answer_only_on_their_host(
                     expected=str(want),
                 )
 
-        sweep.judge(judge, away, operation=f"{op.label} on {away}", control=control)
+        check = "wrong-host-404" if away == "cr" else "cr-route-on-main-404"
+        sweep.judge(judge, away, operation=f"{op.label} on {away}", control=control, check=check)
     media_ops = [op for op in load("main") if op.base == "unversioned"]
     versioned, unversioned = fd_api("primary", "main"), fd_api("primary", "media")
     for op in media_ops:
