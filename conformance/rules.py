@@ -48,11 +48,6 @@ class Rule:
     def check(self, check_id: str) -> Check | None:
         return next((c for c in self.checks if c.id == check_id), None)
 
-    def applicable(self, run_mode: str) -> tuple[Check, ...]:
-        """The checks that apply to a run in ``run_mode``. A missing persona does not excuse a check:
-        its probes stay unexercised and the rule partial."""
-        return tuple(c for c in self.checks if mode_allows(run_mode, c.mode))
-
 
 def _checks(item: dict[str, object], rule_mode: str) -> tuple[Check, ...]:
     raw = item.get("checks") or []
