@@ -178,7 +178,8 @@ def merge(run_dirs: tuple[str, ...], out: str) -> None:
     written = write_all(merged, Path(out))
     counts = merged.counts()
     click.echo(f"merged {len(run_dirs)} runs: {counts['passed']} passed, {counts['failed']} failed, "
-               f"{counts['not_run']} not run — {merged.verdict}; reports in {out} ({len(written)} files)")
+               f"{counts['partial']} partial, {counts['not_run']} not run — {merged.verdict}; "
+               f"reports in {out} ({len(written)} files)")
     sys.exit(1 if blocking_failures(merged) else 0)
 
 

@@ -136,6 +136,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
     if not config.pluginmanager.is_registered(fixtures):
         config.pluginmanager.register(fixtures, "fdconf-fixtures")
+    from conformance.harness import ledger  # the probe ledger: fd_ledger and its report hook
+
+    if not config.pluginmanager.is_registered(ledger):
+        config.pluginmanager.register(ledger, "fdconf-ledger")
     workerinput = getattr(config, "workerinput", {})
     given = any(config.getoption(dest) not in (None, False) for dest in (*_FLAG_KEYS, "fd_config",
                                                                       "fd_settings_file", "fd_no_fuzz"))

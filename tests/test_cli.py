@@ -148,7 +148,7 @@ def test_merge_shards(tmp_path: Path) -> None:
     done = fdconf("merge", "a", "b", "--out", "merged", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "merged" / "results.json").is_file()
-    assert "0 failed, 0 not run" in done.stdout
+    assert "0 failed, 0 partial, 0 not run" in done.stdout
 
 
 def test_missing_results_are_one_line(tmp_path: Path) -> None:
@@ -290,3 +290,16 @@ def test_sigterm_removes_the_private_settings_file(tmp_path: Path) -> None:
     assert proc.returncode == 130, out + err
     assert "Traceback" not in err
     assert not list(private.glob("fdconf-settings-*"))
+
+
+def test_merge_refuses_a_duplicated_or_incomplete_shard_set(tmp_path: Path) -> None:
+    write_all(result_with(run_id="a", shard="1/2"), tmp_path / "a")
+    write_all(result_with(run_id="a2", shard="1/2"), tmp_path / "a2")
+    twice = fdconf("merge", "a", "a2", "--out", "merged", cwd=tmp_path)
+    assert twice.returncode == 2
+    assert "shard 1/2 is given twice" in twice.stderr
+    assert len(twice.stderr.strip().splitlines()) == 1
+    alone = fdconf("merge", "a", "--out", "merged", cwd=tmp_path)
+    assert alone.returncode == 2
+    assert "incomplete shard set: 2/2 missing" in alone.stderr
+    assert not (tmp_path / "merged").exists()

@@ -1,8 +1,11 @@
-"""The suite tests itself: every reference defect fails exactly its rule; the clean reference passes.
+"""The suite tests itself: every reference defect fails exactly its rule; the clean reference passes
+on judged evidence; every starvation condition leaves the rules it starves partial or not run.
 
 Each defect gets a run limited to its rule's family (fuzzing only for SCH, few examples), in-process
 through :func:`conformance.engine.run` with its own reference stack (half a second to start). The
-clean reference is run in every mode and must pass every rule that mode allows, with zero findings.
+clean reference is run in every mode and must pass every rule that mode allows, with zero findings,
+every check judged on every host it applies to. Each starvation condition gets one run without
+fuzzing: the rules it starves must not pass and the run must not be CERTIFIED.
 """
 
 from __future__ import annotations
@@ -19,6 +22,22 @@ from conformance.report import RunResult
 from conformance.rules import catalogue, mode_allows
 
 DEFECTS = ReferenceStack.available_defects()
+STARVATION = ReferenceStack.starvation_conditions()
+#: Lower bounds of judged operations per (rule, check, host) on the clean reference in publish mode:
+#: controls must keep most probes judged (a broken control shows as a count falling below its floor).
+JUDGED_FLOORS = {
+    ("AUTH-01", "bad-token-401", "main"): 35,
+    ("TEN-01", "multi-no-header-400", "main"): 35,
+    ("TEN-02", "implied-equals-explicit", "main"): 35,
+    ("TEN-03", "other-tenant-header-403", "main"): 35,
+    ("TEN-03", "no-partner-403", "main"): 35,
+    ("OBJ-01", "foreign-eid-404", "main"): 15,
+    ("OBJ-04", "foreign-equals-never", "main"): 15,
+    ("OBJ-05", "mismatch-404", "main"): 3,
+    ("HST-01", "wrong-host-404", "cr"): 30,
+    ("HST-02", "bad-token-401", "cr"): 1,
+    ("CID-03", "ids-cid-safe", "main"): 50,
+}
 QUIET: Callable[[str], None] = lambda _line: None  # noqa: E731
 # Defects that necessarily break a second rule of the same family: a foreign event that can be read
 # (200) is also distinguishable from a never-existing one (404), which is what OBJ-04 forbids.
@@ -56,6 +75,10 @@ def test_defect_fails_exactly_its_rule(defect: str, tmp_path: Path) -> None:
     assert set(failed) == expected, (
         f"defect {defect} ({what}): expected {sorted(expected)} to fail, got {failed}"
     )
+    assert outcome.result is not None
+    rule = next(r for r in outcome.result.rules if r.id == rule_id)
+    if not rule_id.startswith("SCH"):  # scenario rules fail on a judged probe, not on a stray error
+        assert any(c.failed for c in rule.checks), (defect, rule.checks)
     assert outcome.exit_code == 1
     assert outcome.result is not None
     assert outcome.result.defects == [defect]
@@ -74,7 +97,35 @@ def test_clean_reference_passes_every_rule_of_the_mode(mode: str, tmp_path: Path
     for rule in result.rules:
         runnable = mode_allows(mode, rules[rule.id].mode) and (rule.id[:3] != "SCH" or mode == "publish")
         assert rule.status == ("passed" if runnable else "not_run"), (rule.id, rule.status, rule.reason)
+        if runnable:
+            due = [c for c in rule.checks if c.applies]
+            assert due, rule.id
+            assert all(c.judged >= 1 and c.failed == 0 for c in due), (rule.id, due)
+    if mode == "publish":
+        judged = {(r.id, c.check, c.host): c.judged for r in result.rules for c in r.checks}
+        low = {k: (judged.get(k), floor) for k, floor in JUDGED_FLOORS.items() if judged.get(k, 0) < floor}
+        assert low == {}, f"judged counts below their floors: {low}"
+    assert result.errors == []
     assert outcome.exit_code == 0
     if mode == "publish":
         assert result.verdict == "CERTIFIED"
         assert result.operations, "fuzzing covered no operation"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("condition", sorted(STARVATION))
+def test_starvation_leaves_its_rules_partial_or_not_run(condition: str, tmp_path: Path) -> None:
+    starves, what = STARVATION[condition]
+    outcome = _run(tmp_path, {"run.defects": [condition], "run.fuzz": False})
+    result = outcome.result
+    assert result is not None
+    assert result.verdict == "NOT CERTIFIED"
+    by_id = {r.id: r for r in result.rules}
+    for rule_id in starves:
+        rule = by_id[rule_id]
+        assert rule.status in ("partial", "not_run"), (condition, what, rule_id, rule.status, rule.reason)
+        assert rule.reason, (condition, rule_id)
+        due = [c for c in rule.checks if c.applies]
+        assert any(c.judged == 0 for c in due) or not due, (condition, rule_id, due)
+        if rule.status == "partial":
+            assert any(c.judged for c in due), (condition, rule_id)

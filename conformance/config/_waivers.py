@@ -7,8 +7,8 @@ A waiver names a rule (and optionally a host, an operation and a check), says wh
 
 This module only checks the form of each waiver (the schema does the keys, this the dates); whether
 the rule and check exist is checked against the catalogue by
-:func:`conformance.report._waivers.check_waivers`, and matching waivers to findings happens after the
-run, in :func:`conformance.report._waivers.apply_waivers`.
+:func:`conformance.report.check_waivers`, and matching waivers to findings happens after the
+run, in :func:`conformance.report.apply_waivers`.
 
 Dates (specs/README.md, Decisions): ``expires`` is the last day the waiver applies (UTC). An optional
 ``created`` date records when it was written; ``expires`` before ``created`` (a waiver that was past

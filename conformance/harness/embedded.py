@@ -25,8 +25,9 @@ def _stack_class() -> Any:
 
 
 def available_defects() -> list[str]:
-    """Names of the defects the reference can switch on."""
-    return [str(d) for d in _stack_class().available_defects()]
+    """Names of the defects (and starvation conditions) the reference can switch on."""
+    stack = _stack_class()
+    return [str(d) for d in stack.available_defects()] + [str(s) for s in stack.starvation_conditions()]
 
 
 def check_defects(defects: Sequence[str]) -> None:

@@ -45,6 +45,10 @@ class TokenPolicy:
     def check_expiry(self, host: str) -> bool:
         return True
 
+    def sign_in_answer(self, username: str, answer: dict[str, Any]) -> dict[str, Any]:
+        """The Cognito answer of a sign-in as ``POST /auth`` passes it on (clean: unchanged)."""
+        return answer
+
     def refresh_answer(self, sent_token: str, result: dict[str, Any]) -> dict[str, Any]:
         """CONTRACT §2: the refresh token does not rotate, so the answer carries none."""
         return {

@@ -79,11 +79,11 @@ class ReferenceStack:
         port_cr: int = 0,
         sandbox: Any = None,
     ) -> None:
-        unknown = [d for d in defects if d not in defect_registry.available()]
+        unknown = [d for d in defects if d not in defect_registry.known()]
         if unknown:
             raise ValueError(
                 f"unknown defect(s) {', '.join(unknown)}; valid names: "
-                f"{', '.join(sorted(defect_registry.available()))}"
+                f"{', '.join(sorted(defect_registry.known()))}"
             )
         self.defects = tuple(dict.fromkeys(defects))
         self.dataset_path = dataset
@@ -254,6 +254,11 @@ class ReferenceStack:
     def available_defects() -> dict[str, tuple[str, str]]:
         """Defect name → (rule id, what it breaks)."""
         return defect_registry.available()
+
+    @staticmethod
+    def starvation_conditions() -> dict[str, tuple[tuple[str, ...], str]]:
+        """Starvation condition name → (rules it starves, what it does); switched on like defects."""
+        return defect_registry.starvations()
 
 
 def _toml(value: str) -> str:

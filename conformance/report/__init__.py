@@ -16,14 +16,17 @@ from conformance.report._diff import (
     render_diff_text,
 )
 from conformance.report._explain import catalogue_list, explain_rule
+from conformance.report._ledger import OUTCOMES, Outcome, Probe, judge
 from conformance.report._load import RESULTS_FILE, ReportError, load_results, results_schema
 from conformance.report._merge import MergeError, merge_results
 from conformance.report._model import (
     SCHEMA_VERSION,
+    CheckResult,
     FindingRecord,
     OperationCoverage,
     RuleResult,
     RuleStatus,
+    RunError,
     RunResult,
 )
 from conformance.report._outputs import (
@@ -39,20 +42,25 @@ from conformance.report._waivers import apply_waivers, blocking_failures, check_
 from conformance.report._writer import SUMMARY_FILE, InvalidResultError, write_all
 
 __all__ = [
+    "OUTCOMES",
     "RESULTS_FILE",
     "SCHEMA_VERSION",
     "SUMMARY_FILE",
     "AllureError",
+    "CheckResult",
     "DiffItem",
     "FindingRecord",
     "InvalidResultError",
     "MergeError",
     "OperationCoverage",
+    "Outcome",
     "OutputError",
+    "Probe",
     "ReportError",
     "RuleResult",
     "RuleStatus",
     "RunDiff",
+    "RunError",
     "RunProgress",
     "RunResult",
     "apply_labels",
@@ -70,6 +78,7 @@ __all__ = [
     "export_tests",
     "find_allure",
     "has_new_failures",
+    "judge",
     "load_results",
     "mark_waived",
     "merge_results",

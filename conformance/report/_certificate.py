@@ -15,9 +15,11 @@ from string import Template
 from conformance.report._explain import explain_rule
 from conformance.report._grouping import (
     STATUS_LABEL,
+    check_lines,
     connection_text,
     first_line,
     format_duration,
+    judged_text,
     operation_findings,
     operations_by_host,
     reproduce_hint,
@@ -42,10 +44,16 @@ def verdict_reason(result: RunResult) -> str:
     if not required:
         return "No required rule was evaluated."
     failed = [r.id + (" waived" if r.waiver else "") for r in required if r.status == "failed"]
-    skipped = [r.id for r in required if r.status in ("not_run", "partial")]
-    if not failed and not skipped:
-        return f"All {len(required)} required rules passed; none was skipped."
+    skipped = [r.id for r in required if r.status == "not_run"]
+    partial = [r.id for r in required if r.status == "partial"]
+    if not failed and not skipped and not partial and not result.errors:
+        return f"All {len(required)} required rules passed on judged evidence; none was skipped."
     parts = []
+    if result.errors:
+        parts.append(f"the run had {len(result.errors)} error{'s' * (len(result.errors) != 1)}")
+    if partial:
+        rules = f"{len(partial)} required rule{'s' * (len(partial) != 1)}"
+        parts.append(f"{rules} only partly judged ({', '.join(partial)})")
     if failed:
         parts.append(f"{len(failed)} required rule{'s' * (len(failed) != 1)} failed ({', '.join(failed)})")
     if skipped:
@@ -139,12 +147,17 @@ def _rule_row(rule: RuleResult) -> str:
     if rule.waiver:
         label = "FAILED (waived)"
         notes = f'<div class="sev"><b>{_e(waived_label(rule.waiver))}</b></div>' + notes
+    checks = check_lines(rule)
+    if checks:
+        items = "".join(f"<li>{_e(line)}</li>" for line in checks)
+        notes += f'<details class="finding"><summary>checks</summary><ul class="sev">{items}</ul></details>'
     return (
         f'<tr id="rule-{_e(rule.id)}"><td><code>{_e(rule.id)}</code></td>'
         f"<td>{_e(rule.title)}{required}{notes}{_explain_html(rule.id)}</td>"
         f'<td class="sev">{_e(rule.severity)}</td>'
         f'<td><span class="badge {rule.status}">{_e(label)}</span></td>'
-        f'<td class="num">{rule.tests}</td><td class="num">{_e(format_duration(rule.duration))}</td></tr>'
+        f'<td class="num">{rule.tests}</td><td class="num">{_e(judged_text(rule))}</td>'
+        f'<td class="num">{_e(format_duration(rule.duration))}</td></tr>'
     )
 
 
@@ -160,7 +173,7 @@ def _explain_html(rule_id: str) -> str:
 def _rule_rows(result: RunResult) -> str:
     rows = []
     for level, rules in rules_by_level(result):
-        rows.append(f'<tr class="level"><td colspan="6">{_e(level)}</td></tr>')
+        rows.append(f'<tr class="level"><td colspan="7">{_e(level)}</td></tr>')
         rows += [_rule_row(rule) for rule in rules]
     return "\n".join(rows)
 
@@ -215,6 +228,8 @@ def render_certificate(result: RunResult, results_sha256: str) -> str:
         passed=counts["passed"],
         failed=counts["failed"],
         not_run=counts["not_run"],
+        partial=counts["partial"],
+        errors=len(result.errors),
         cases=total_cases,
         duration=_e(format_duration(result.duration)),
         facts=_facts(result),

@@ -9,10 +9,34 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-# "partial": some of the rule's checks were exercised, not all (integration runs); never a pass.
-RuleStatus = Literal["passed", "failed", "not_run", "partial"]
+RuleStatus = Literal["passed", "failed", "partial", "not_run"]
 Verdict = Literal["CERTIFIED", "NOT CERTIFIED"]
-SCHEMA_VERSION = 1
+#: 2: rule status ``partial``, per-check judged counts (``RuleResult.checks``), run ``errors``.
+SCHEMA_VERSION = 2
+STATUSES: tuple[str, ...] = ("passed", "failed", "partial", "not_run")
+
+
+@dataclass
+class CheckResult:
+    """One required check of a rule on one host: how many operations were judged, and why not the rest."""
+
+    check: str
+    host: str
+    applies: bool = True  # False: the run's mode (or selection) excludes it
+    judged: int = 0
+    failed: int = 0
+    operations: int = 0  # operations probed or attempted
+    unexercised: dict[str, int] = field(default_factory=dict)  # reason -> operations
+    by_tests: bool = False  # judged by the rule's tests' outcome, not by recorded probes
+
+
+@dataclass
+class RunError:
+    """Something that went wrong in the run itself (not a finding about the API): it blocks CERTIFIED."""
+
+    kind: str  # "test error" | "teardown error" | "internal error" | "unattributed failure"
+    test: str
+    message: str
 
 
 @dataclass
@@ -48,6 +72,13 @@ class RuleResult:
     # Set when a live waiver covers every finding of a failed rule: {reason, ticket, expires, source}
     # (conformance.report._waivers). The status stays "failed"; the exit code ignores the rule.
     waiver: dict[str, str] | None = None
+    checks: list[CheckResult] = field(default_factory=list)
+
+    @property
+    def judged(self) -> tuple[int, int]:
+        """``(judged, attempted)`` operations over the checks that apply."""
+        due = [c for c in self.checks if c.applies]
+        return sum(c.judged for c in due), sum(c.operations for c in due)
 
 
 @dataclass
@@ -89,17 +120,19 @@ class RunResult:
     # conditions and COMMAND's exit status).
     kind: str = "deployment"
     integration: dict[str, Any] = field(default_factory=dict)
+    errors: list[RunError] = field(default_factory=list)
     schema_version: int = SCHEMA_VERSION
 
     @property
     def verdict(self) -> Verdict:
-        """CERTIFIED only when every required rule passed and none was skipped."""
+        """CERTIFIED only when every required rule passed (partial and not run block it) and the run
+        itself had no errors."""
         required = [r for r in self.rules if r.required]
-        ok = bool(required) and all(r.status == "passed" for r in required)
+        ok = bool(required) and all(r.status == "passed" for r in required) and not self.errors
         return "CERTIFIED" if ok else "NOT CERTIFIED"
 
     def counts(self) -> dict[str, int]:
-        out = {"passed": 0, "failed": 0, "not_run": 0}
+        out = dict.fromkeys(STATUSES, 0)
         for rule in self.rules:
             out[rule.status] = out.get(rule.status, 0) + 1
         return out
@@ -116,8 +149,14 @@ class RunResult:
         data.pop("verdict", None)
         data.pop("summary", None)
         rules = [
-            RuleResult(**{**r, "findings": [FindingRecord(**f) for f in r.get("findings", [])]})
+            RuleResult(**{
+                **r,
+                "findings": [FindingRecord(**f) for f in r.get("findings", [])],
+                "checks": [CheckResult(**c) for c in r.get("checks", [])],
+            })
             for r in data.pop("rules", [])
         ]
         operations = [OperationCoverage(**o) for o in data.pop("operations", [])]
-        return cls(**data, rules=rules, operations=operations)
+        errors = [RunError(**e) for e in data.pop("errors", [])]
+        # Version 1 files (no checks, no partial, no errors) load as they were, for `fdconf diff`.
+        return cls(**data, rules=rules, operations=operations, errors=errors)

@@ -34,11 +34,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 from rich.text import Text
 
-from conformance.report._grouping import first_line, format_duration
+from conformance.report._grouping import STATUS_LABEL, first_line, format_duration, judged_text
 from conformance.report._model import RunResult
 from conformance.report._waivers import ledger_lines, waived_label
 
-_STYLE = {"passed": "green", "failed": "bold red", "not_run": "yellow"}
+_STYLE = {"passed": "green", "failed": "bold red", "partial": "bold yellow", "not_run": "yellow"}
 _BAR_WIDTH = 24
 
 
@@ -67,6 +67,7 @@ def render_summary(
     table.add_column("rule")
     table.add_column("status")
     table.add_column("tests", justify="right")
+    table.add_column("judged", justify="right")
     table.add_column("reason / first finding", overflow="fold")
     for rule in result.rules:
         if rule.status == "passed":
@@ -76,11 +77,11 @@ def render_summary(
             reason = first_line(rule.findings[0].message, 160)
             if len(rule.findings) > 1:
                 reason += f"  (+{len(rule.findings) - 1} more)"
-        label = "FAILED" if rule.status == "failed" else "not run"
+        label = STATUS_LABEL[rule.status]
         if rule.waiver:
             label, reason = "waived", f"{waived_label(rule.waiver)}: {reason}"
         table.add_row(rule.id, Text(label, style=_STYLE[rule.status] if not rule.waiver else "yellow"),
-                      str(rule.tests), reason)
+                      str(rule.tests), judged_text(rule), reason)
     if table.row_count:
         console.print(table)
         console.print(Text("`fdconf explain RULE` says what a rule checks and how to reproduce a finding",
@@ -97,9 +98,22 @@ def render_summary(
             ", ",
             (f"{counts['failed']} failed", _STYLE["failed"] if counts["failed"] else ""),
             ", ",
+            (f"{counts['partial']} partial", _STYLE["partial"] if counts["partial"] else ""),
+            ", ",
             (f"{counts['not_run']} not run", _STYLE["not_run"] if counts["not_run"] else ""),
         ),
     )
+    judged = [r.judged for r in result.rules if r.checks]
+    evidence = f"{sum(j for j, _ in judged)} of {sum(a for _, a in judged)} probed operations judged"
+    totals.add_row("evidence", evidence + " (per check: results.json `checks`)")
+    shown = [r for r in result.rules if r.checks and r.status != "not_run"]
+    per_rule = "  ".join(f"{r.id} {judged_text(r)}" for r in shown)
+    if per_rule:
+        totals.add_row("judged", Text(per_rule, overflow="fold"))
+    if result.errors:
+        totals.add_row("errors", Text(f"{len(result.errors)} run errors (they block CERTIFIED): "
+                                      + "; ".join(f"{e.kind} {e.test}" for e in result.errors[:3]),
+                                      style="bold red"))
     ops_run = sum(1 for op in result.operations if op.status != "not_run")
     totals.add_row("cases", f"{total_cases} generated over {ops_run} fuzzed operations")
     totals.add_row("time", format_duration(result.duration))

@@ -92,6 +92,11 @@ def _(stack: ReferenceStack) -> bool:
     return _as(stack, "primary").main("GET", "/events/", partner="partner-id-beta").status_code != 403
 
 
+@probe("ten-no-partner-default-tenant")
+def _(stack: ReferenceStack) -> bool:
+    return _as(stack, "nopartner").main("GET", "/events/", partner=OMIT).status_code != 403
+
+
 @probe("ten-list-leak-page2")
 def _(stack: ReferenceStack) -> bool:
     caller, owners, page, leaked = _as(stack, "primary"), _owners(stack), 1, False
@@ -105,6 +110,11 @@ def _(stack: ReferenceStack) -> bool:
 @probe("ten-partners-wrong-record")
 def _(stack: ReferenceStack) -> bool:
     return _as(stack, "multi", "partner-id-beta").main("GET", "/partners/").json()["id"] != "partner-id-beta"
+
+
+@probe("run-encoded-tc-unresolved")
+def _(stack: ReferenceStack) -> bool:
+    return _as(stack, "primary").main("GET", f"/campaigns/evt_acme_001/{seg(KUNST)}/41").status_code != 200
 
 
 @probe("obj-foreign-eid-readable")

@@ -1,5 +1,6 @@
 """Sweep attribution: a CR-host violation of an AUTH/TEN/OBJ rule is HST-02's alone, a main-host one
-the sweep rule's alone, and a sweep over both hosts names each rule it hit exactly once."""
+the sweep rule's alone, and a sweep over both hosts names each rule it hit exactly once. Every probe
+lands in the ledger under the same rule, with its control deciding whether it was judged."""
 
 from __future__ import annotations
 
@@ -8,7 +9,12 @@ import functools
 import pytest
 
 from conformance.errors import Finding, rule_ids_in
-from conformance.scenarios.sweep import Sweep
+from conformance.harness.ledger import Control, Ledger
+from conformance.scenarios.sweep import NoControl, Sweep, Unexercised
+
+
+def new(rule: str, check: str, ledger: Ledger | None = None) -> Sweep:
+    return Sweep(rule, ledger or Ledger(), check)
 
 
 def _violation(rule: str, what: str) -> None:
@@ -26,37 +32,69 @@ def _rules(finding: Finding) -> list[str]:
 
 
 def test_cr_only_violation_is_hst02_alone() -> None:
-    sweep = Sweep("TEN-03")
-    sweep.judge(lambda: None, "main")
-    sweep.judge(lambda: _violation("TEN-03", "cr GET /events/x -> 200"), "cr")
+    ledger = Ledger()
+    sweep = new("TEN-03", "other-tenant-header-403", ledger)
+    sweep.judge(lambda: None, "main", operation="GET /events/")
+    sweep.judge(lambda: _violation("TEN-03", "cr GET /events/x -> 200"), "cr", operation="GET /events/{eid}")
     finding = _raised(sweep)
     assert _rules(finding) == ["HST-02"]
     assert "TEN-03 on the cr host" in finding.message
+    probes = [(p.rule_id, p.check, p.host, p.outcome) for p in ledger.drain()]
+    assert probes == [
+        ("TEN-03", "other-tenant-header-403", "main", "pass"),
+        ("HST-02", "other-tenant-header-403", "cr", "fail"),
+    ]
 
 
 def test_main_only_violation_is_the_rule_alone() -> None:
-    sweep = Sweep("TEN-03")
+    sweep = new("TEN-03", "other-tenant-header-403")
     sweep.judge(lambda: _violation("TEN-03", "main GET /events/ -> 200"), "main")
     sweep.judge(lambda: None, "cr")
     assert _rules(_raised(sweep)) == ["TEN-03"]
 
 
 def test_violations_on_both_hosts_name_both_rules_once() -> None:
-    sweep = Sweep("AUTH-01")
+    sweep = new("AUTH-01", "bad-token-401")
     for host in ("main", "cr", "main", "cr"):
         sweep.judge(functools.partial(_violation, "AUTH-01", f"{host} -> 200"), host)
     assert _rules(_raised(sweep)) == ["AUTH-01", "HST-02"]
 
 
 def test_rules_outside_the_cr_view_keep_their_id_on_cr() -> None:
-    sweep = Sweep("HST-01")
+    sweep = new("HST-01", "wrong-host-404")
     sweep.judge(lambda: _violation("HST-01", "cr route on main -> 200"), "cr")
     assert _rules(_raised(sweep)) == ["HST-01"]
 
 
 def test_clean_sweep_passes_and_an_empty_one_is_not_run() -> None:
-    clean = Sweep("OBJ-01")
+    clean = new("OBJ-01", "foreign-eid-404")
     clean.judge(lambda: None, "cr")
     clean.finish("clean")  # no exception
     with pytest.raises(pytest.skip.Exception):
-        Sweep("OBJ-01").finish("nothing to probe")
+        new("OBJ-01", "foreign-eid-404").finish("nothing to probe")
+
+
+def test_a_failed_control_leaves_the_probe_unexercised_and_unsent() -> None:
+    ledger = Ledger()
+    sweep = new("OBJ-01", "foreign-eid-404", ledger)
+    sent: list[str] = []
+    refused = Control(False, 404, "control: other gets 404 with its own ids")
+    sweep.judge(lambda: sent.append("x"), operation="GET /events/{eid}/x", control=refused)
+    sweep.judge(lambda: sent.append("y"), operation="POST /media", control=NoControl("no control"))
+
+    def cannot_judge() -> None:
+        raise Unexercised("the list is empty")
+
+    sweep.judge(cannot_judge, operation="GET /events/")
+    assert sent == []
+    assert [(p.outcome, p.reason) for p in ledger.drain()] == [
+        ("unexercised", "control: other gets 404 with its own ids"),
+        ("unexercised", "no control"),
+        ("unexercised", "the list is empty"),
+    ]
+    with pytest.raises(pytest.skip.Exception, match="nothing judged"):
+        sweep.finish("foreign eids are 404")  # every probe unexercised: the test is not run, not passed
+    ok = Control(True, 200, "")
+    sweep.judge(lambda: sent.append("z"), operation="GET /events/{eid}/z", control=ok)
+    assert sent == ["z"]
+    sweep.finish("foreign eids are 404")

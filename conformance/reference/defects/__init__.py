@@ -14,9 +14,28 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from conformance.reference import hooks as h
-from conformance.reference.defects.registry import REGISTRY, Defect, defect
+from conformance.reference.defects.registry import (
+    REGISTRY,
+    STARVATION,
+    Defect,
+    Starvation,
+    defect,
+    starvation,
+)
 
-__all__ = ["REGISTRY", "Defect", "available", "build_hooks", "defect"]
+__all__ = ["REGISTRY", "STARVATION", "Defect", "Starvation", "available", "build_hooks", "defect", "known",
+           "starvation", "starvations"]
+
+
+
+def starvations() -> dict[str, tuple[tuple[str, ...], str]]:
+    """Starvation condition name → (rules it starves, what it does)."""
+    return {s.name: (s.starves, s.description) for s in STARVATION.values()}
+
+
+def known() -> list[str]:
+    """Every name ``build_hooks`` accepts: firing defects and starvation conditions."""
+    return [*REGISTRY, *STARVATION]
 
 
 def available() -> dict[str, tuple[str, str]]:
@@ -26,15 +45,16 @@ def available() -> dict[str, tuple[str, str]]:
 
 def build_hooks(names: Sequence[str]) -> h.Hooks:
     """Clean hooks with the named defects swapped in (several on one point compose via the MRO)."""
-    unknown = [n for n in names if n not in REGISTRY]
+    entries: dict[str, Defect | Starvation] = {**REGISTRY, **STARVATION}
+    unknown = [n for n in names if n not in entries]
     if unknown:
         raise ValueError(
-            f"unknown defect(s) {', '.join(unknown)}; valid names: {', '.join(sorted(REGISTRY))}"
+            f"unknown defect(s) {', '.join(unknown)}; valid names: {', '.join(sorted(entries))}"
         )
     hooks = h.Hooks.clean()
     by_point: dict[str, list[type]] = {}
     for name in dict.fromkeys(names):
-        by_point.setdefault(REGISTRY[name].point, []).append(REGISTRY[name].cls)
+        by_point.setdefault(entries[name].point, []).append(entries[name].cls)
     for point, classes in by_point.items():
         cls = classes[0] if len(classes) == 1 else type(f"Defective_{point}", tuple(classes), {})
         setattr(hooks, point, cls())
@@ -43,7 +63,7 @@ def build_hooks(names: Sequence[str]) -> h.Hooks:
 
 def _load() -> None:
     # Import order is catalogue order (AUTH … SCH); each module registers its classes on import.
-    from conformance.reference.defects import identity, objects, surface  # noqa: F401
+    from conformance.reference.defects import identity, objects, starving, surface  # noqa: F401
 
 
 _load()

@@ -51,12 +51,12 @@ class MultiDefaultPartner(h.TenancyPolicy):
 
 @defect
 class ImpliedDefaultTenant(h.TenancyPolicy):
-    """A single-partner user without the header is scoped to a default tenant (the dataset's last partner)."""
+    """Main host: a single-partner user without the header is scoped to a default tenant (last partner)."""
 
     name, rule = "ten-implied-default-tenant", "TEN-02"
 
     def scope(self, svc: Services, host: str, user: User, header: str | None) -> str:
-        if header is None and len(user.partners) == 1:
+        if host == "main" and header is None and len(user.partners) == 1:
             return svc.store.partner_ids()[-1]
         return super().scope(svc, host, user, header)
 
@@ -70,6 +70,18 @@ class ForeignHeaderAccepted(h.TenancyPolicy):
     def scope(self, svc: Services, host: str, user: User, header: str | None) -> str:
         if host == "main" and header is not None and svc.store.partner(header) is not None:
             return header
+        return super().scope(svc, host, user, header)
+
+
+@defect
+class NoPartnerGetsDefaultTenant(h.TenancyPolicy):
+    """Main host: a user with no partner (and no header) is scoped to the first partner instead of 403."""
+
+    name, rule = "ten-no-partner-default-tenant", "TEN-03"
+
+    def scope(self, svc: Services, host: str, user: User, header: str | None) -> str:
+        if host == "main" and header is None and not user.partners:
+            return svc.store.partner_ids()[0]
         return super().scope(svc, host, user, header)
 
 

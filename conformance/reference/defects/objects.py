@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import urllib.parse
 from typing import TYPE_CHECKING, Any
 
 from conformance.reference import hooks as h
@@ -83,6 +84,18 @@ class ParentChildIgnored(h.AccessPolicy):
 
 
 # -- RUN -------------------------------------------------------------------------------------------
+@defect
+class EncodedTcUnresolved(h.AccessPolicy):
+    """Per-campaign paths resolve only slug-like tc labels: a tc that needs percent-encoding is 404."""
+
+    name, rule = "run-encoded-tc-unresolved", "RUN-01"
+
+    def campaign(self, ctx: Ctx, eid: str, tc: str, run: int) -> dict[str, Any]:
+        if urllib.parse.quote(tc, safe="") != tc:
+            raise self.missing(ctx, "campaign", foreign=False)
+        return super().campaign(ctx, eid, tc, run)
+
+
 @defect
 class RefreshSameId(h.RunPolicy):
     """A refresh recomputes the clusters in place, keeping the current tc_run_id."""

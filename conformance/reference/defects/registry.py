@@ -1,4 +1,5 @@
-"""The defect registry: each defect module registers its classes here with :func:`defect`."""
+"""The defect registry: each defect module registers its classes here with :func:`defect`, each
+starvation condition with :func:`starvation`."""
 
 from __future__ import annotations
 
@@ -19,7 +20,20 @@ class Defect:
     cls: type
 
 
+@dataclass(frozen=True)
+class Starvation:
+    """A condition a real deployment can show in which what some rules need is absent or unusable:
+    those rules must end partial or not run, never passed (``tests/test_selftests.py``)."""
+
+    name: str
+    starves: tuple[str, ...]
+    description: str
+    point: str
+    cls: type
+
+
 REGISTRY: dict[str, Defect] = {}
+STARVATION: dict[str, Starvation] = {}
 _POINTS = {
     h.TokenPolicy: "tokens",
     h.TenancyPolicy: "tenancy",
@@ -40,4 +54,13 @@ def defect(cls: T) -> T:
     description = " ".join((cls.__doc__ or "").split()).rstrip(".")
     name, rule = getattr(cls, "name"), getattr(cls, "rule")  # noqa: B009 - T is any class
     REGISTRY[name] = Defect(name, rule, description, point, cls)
+    return cls
+
+
+def starvation(cls: T) -> T:
+    """Register a starvation condition: ``name`` and ``starves`` (rule ids) attributes."""
+    point = next(_POINTS[base] for base in cls.__mro__ if base in _POINTS)
+    description = " ".join((cls.__doc__ or "").split()).rstrip(".")
+    name, starves = getattr(cls, "name"), tuple(getattr(cls, "starves"))  # noqa: B009 - T is any class
+    STARVATION[name] = Starvation(name, starves, description, point, cls)
     return cls

@@ -36,7 +36,7 @@ def sign_in(ctx: Ctx) -> Reply:
     body = body_object(ctx)
     username, password = require_str(body, "username"), require_str(body, "password")
     try:
-        answer = ctx.svc.cognito.sign_in(username, password)
+        answer = ctx.svc.hooks.tokens.sign_in_answer(username, ctx.svc.cognito.sign_in(username, password))
     except CognitoFailure as failure:
         if failure.code in _DISABLED:
             raise ApiError(401, "error.auth.account_disabled", "ACCOUNT_DISABLED") from None
