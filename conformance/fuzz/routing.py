@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 import requests
 from requests.adapters import BaseAdapter, HTTPAdapter
-from schemathesis.transport.requests import ManagedCookiesSession, RequestsTransport
+from schemathesis.transport.requests import REQUESTS_TRANSPORT, ManagedCookiesSession, RequestsTransport
 from urllib3 import HTTPResponse
 from urllib3._collections import HTTPHeaderDict
 
@@ -55,7 +55,8 @@ class TransportAdapter(BaseAdapter):
     ) -> requests.Response:
         outgoing = self.transport.build(
             str(request.method), str(request.url), content=_content(request.body),
-            headers={str(k): _text(v) for k, v in request.headers.items()},
+            # optional whitespace around a value is not part of it (RFC 9110 §5.5); httpx refuses to send it
+            headers={str(k): _text(v).strip(" \t") for k, v in request.headers.items()},
         )
         try:
             exchange = self.transport.send(outgoing, origin=self.origin)
@@ -98,8 +99,8 @@ def _content(body: object) -> bytes | None:
     read = getattr(body, "read", None)
     if callable(read):
         return _content(read())
-    if isinstance(body, Iterable):
-        return b"".join(_text(part).encode("utf-8") for part in body) or None
+    if isinstance(body, Iterable):  # a streamed body: str or bytes chunks
+        return b"".join(part.encode("utf-8") if isinstance(part, str) else bytes(part) for part in body) or None
     raise TypeError(f"unsupported request body {type(body).__name__}")
 
 
@@ -122,6 +123,8 @@ class RoutedTransport(RequestsTransport):
     """Schemathesis' requests transport, with every session it is given routed through our adapter."""
 
     def __init__(self, adapter: TransportAdapter) -> None:
+        super().__init__()
+        self._serializers = REQUESTS_TRANSPORT._serializers  # the media types Schemathesis (and users) registered
         self.adapter = adapter
         self._session = routed_session(adapter)
 

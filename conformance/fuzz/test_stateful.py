@@ -55,14 +55,18 @@ def _wfc_document(context: FuzzContext) -> dict[str, Any]:
 
 @contextlib.contextmanager
 def _in_memory(text: str, fallback: Path) -> Iterator[Path]:
-    """A readable path for ``text`` (the WFC document carries tokens) that is never on disk: an
-    in-memory file where the OS has them (Linux), else a private file removed at once."""
+    """A readable ``.json`` path for ``text`` (the WFC document carries tokens) whose content is never
+    on disk: a link to an in-memory file where the OS has them (Linux), else a private file; both
+    removed at once."""
     if hasattr(os, "memfd_create"):
         fd = os.memfd_create("fdconf-wfc")
+        link = fallback.with_name(fallback.stem + "-link.json")
         try:
             os.write(fd, text.encode("utf-8"))
-            yield Path(f"/proc/{os.getpid()}/fd/{fd}")
+            link.symlink_to(f"/proc/{os.getpid()}/fd/{fd}")  # Schemathesis wants a .json name
+            yield link
         finally:
+            link.unlink(missing_ok=True)
             os.close(fd)
         return
     fallback.write_text(text, encoding="utf-8")

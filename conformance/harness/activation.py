@@ -26,11 +26,10 @@ FLAG_KEYS = {
     "fd_rules": "run.rules", "fd_shard": "run.shard", "fd_report_dir": "run.report_dir",
     "fd_defect": "run.defects",
 }
-GIVEN = "fdconf-given"
 
 
 class GivenSettings:
-    """Resolved settings handed to a session by ``fdconf run``, registered as the ``fdconf-given`` plugin.
+    """Resolved settings handed to a session by ``fdconf run`` (``pytest.main(plugins=[GivenSettings(…)])``).
 
     ``whole_catalogue``: the summary covers every catalogue rule (a certification run), not only
     the rules the collected tests tag."""
@@ -40,12 +39,18 @@ class GivenSettings:
         self.whole_catalogue = whole_catalogue
 
 
+def _given(config: pytest.Config) -> GivenSettings | None:
+    # pytest.main(plugins=[...]) registers objects under generated names: find it by type
+    found = [p for p in config.pluginmanager.get_plugins() if isinstance(p, GivenSettings)]
+    return found[0] if found else None
+
+
 def wants_run(config: pytest.Config) -> bool:
     """Whether the session asked for an fdconf run up front (an ``--fd-*`` option, given settings, xdist)."""
     options = (*FLAG_KEYS, "fd_config", "fd_no_fuzz")
     given = any(config.getoption(dest) not in (None, False) for dest in options)
     worker = "fd_settings" in getattr(config, "workerinput", {})
-    return given or worker or config.pluginmanager.has_plugin(GIVEN)
+    return given or worker or _given(config) is not None
 
 
 def _flags(config: pytest.Config) -> dict[str, Any]:
@@ -66,7 +71,7 @@ def _resolve(config: pytest.Config) -> tuple[Settings, bool]:
     from conformance.config.loader import load_settings
 
     workerinput = getattr(config, "workerinput", {})
-    given = config.pluginmanager.get_plugin(GIVEN)
+    given = _given(config)
     if "fd_settings" in workerinput:
         settings, whole = Settings.from_json(workerinput["fd_settings"]), bool(workerinput.get("fd_whole"))
         _learn_secrets(settings)
