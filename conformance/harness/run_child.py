@@ -59,7 +59,10 @@ def main(argv: Sequence[str]) -> int:
     result_fd = int(argv[0])
     message = json.loads(sys.stdin.readline())
     settings = Settings.from_dict(message["settings"])
-    signal.signal(signal.SIGTERM, _interrupt)  # SIGTERM (CI cancel, `timeout`) unwinds like Ctrl-C
+    # A parent started in the background (`fdconf run &` in a script) passes SIGINT on as ignored:
+    # the relayed interrupt must always land. SIGTERM (CI cancel, `timeout`) unwinds like Ctrl-C.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupt)
     threading.Thread(target=_watch_parent, daemon=True, name="fdconf-parent-watch").start()
     outcome = _Outcome()
     given = GivenSettings(settings, whole_catalogue=bool(message.get("whole_catalogue", True)))
