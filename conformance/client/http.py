@@ -12,7 +12,6 @@ the tenancy replays are guarded, logged and backed off the same way.
 from __future__ import annotations
 
 import json as jsonlib
-import socket
 import ssl
 import threading
 import time
@@ -155,11 +154,8 @@ class Transport:
     ) -> None:
         # ``headers``: sent on every request (a proxy's own key); ``ca_bundle``: a private CA's PEM.
         verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=ca_bundle) if ca_bundle else True
-        # TCP_NODELAY as urllib3 sets it: without it a request's header and body segments wait on
-        # delayed ACKs (a few ms per request on loopback, which fuzzing multiplies by thousands).
-        pool = httpx.HTTPTransport(verify=verify, socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)])
         self._client = httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=False,
-                                    headers=dict(headers or {}), transport=pool)
+                                    headers=dict(headers or {}), verify=verify)
         self._max_429 = max_429_retries
         self._base = backoff_base
         self._cap = backoff_cap

@@ -2,11 +2,12 @@
 
 Schemathesis sends with ``requests``: the fuzz cases (``case.call``), its own auth probes
 (``ignored_auth`` sends through ``schema.transport``) and every step of the stateful engine (which
-builds its own sessions). All of them ask the schema for its transport, so :func:`route` gives a
-schema a transport whose sessions have :class:`TransportAdapter` mounted for ``http://`` and
-``https://``: each prepared request becomes an ``httpx`` request sent by our Transport (read-only
-guard, 429 backoff, limiter, audit log), and its answer goes back to Schemathesis as a
-``requests.Response``. Connection pooling, timeouts and TLS verification are the Transport's.
+builds its own sessions). All of them ask the schema for its transport (the engine's capability
+probes aside: :class:`RoutedEngine` leaves them out), so :func:`route` gives a schema a transport
+whose sessions have :class:`TransportAdapter` mounted for ``http://`` and ``https://``: each
+prepared request becomes an ``httpx`` request sent by our Transport (read-only guard, 429 backoff,
+limiter, audit log), and its answer goes back to Schemathesis as a ``requests.Response``.
+Connection pooling, timeouts and TLS verification are the Transport's.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 import requests
 from requests.adapters import BaseAdapter, HTTPAdapter
+from schemathesis.engine.core import Engine, ExecutionPlan
+from schemathesis.engine.run import PhaseName, PhaseSkipReason
+from schemathesis.specs.openapi.schemas import OpenApiSchema
 from schemathesis.transport.requests import REQUESTS_TRANSPORT, ManagedCookiesSession, RequestsTransport
 from urllib3 import HTTPResponse
 from urllib3._collections import HTTPHeaderDict
@@ -100,7 +104,8 @@ def _content(body: object) -> bytes | None:
     if callable(read):
         return _content(read())
     if isinstance(body, Iterable):  # a streamed body: str or bytes chunks
-        return b"".join(part.encode("utf-8") if isinstance(part, str) else bytes(part) for part in body) or None
+        chunks = [part.encode("utf-8") if isinstance(part, str) else bytes(part) for part in body]
+        return b"".join(chunks) or None
     raise TypeError(f"unsupported request body {type(body).__name__}")
 
 
@@ -124,7 +129,7 @@ class RoutedTransport(RequestsTransport):
 
     def __init__(self, adapter: TransportAdapter) -> None:
         super().__init__()
-        self._serializers = REQUESTS_TRANSPORT._serializers  # the media types Schemathesis (and users) registered
+        self._serializers = REQUESTS_TRANSPORT._serializers  # the media types registered with Schemathesis
         self.adapter = adapter
         self._session = routed_session(adapter)
 
@@ -146,3 +151,25 @@ def route(schema: S, transport: Transport, origin: str, **attributes: Any) -> S:
     namespace: dict[str, Any] = {"transport": property(lambda self: routed), **attributes}
     schema.__class__ = type(f"Routed{type(schema).__name__}", (type(schema),), namespace)
     return schema
+
+
+class RoutedEngine(Engine):
+    """Schemathesis' engine for a routed schema, without its probing phase.
+
+    The probes (can the server take a NULL byte in a header, an unsafe path?) are the one part of the
+    engine that sends with a session of its own instead of the schema's transport. Our Transport
+    cannot send a NULL byte in a header at all, so the schema is adapted as if that probe had failed,
+    and the probes are not sent."""
+
+    def _create_execution_plan(self) -> ExecutionPlan:
+        plan = super()._create_execution_plan()
+        for phase in plan.phases:
+            if phase.name == PhaseName.PROBING:
+                phase.is_enabled, phase.skip_reason = False, PhaseSkipReason.DISABLED
+        return plan
+
+
+def engine_for(schema: OpenApiSchema) -> RoutedEngine:
+    """The engine that runs ``schema`` (routed by :func:`route`) with every request through our Transport."""
+    schema.adapt_to_null_byte_in_header_failure()
+    return RoutedEngine(schema)

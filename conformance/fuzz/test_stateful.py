@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import schemathesis
 from schemathesis.core.failures import Failure
 from schemathesis.engine import events
 
@@ -30,6 +29,7 @@ from conformance.config.settings import Settings
 from conformance.errors import Finding
 from conformance.fuzz.context import FuzzContext
 from conformance.fuzz.failures import as_finding, attributable
+from conformance.fuzz.routing import engine_for
 from conformance.fuzz.schemas import stateful_schema
 
 PEERS = ("primary", "other")
@@ -104,7 +104,7 @@ def test_stateful_links(  # noqa: PLR0917 - pytest passes fixtures positionally
     with _in_memory(json.dumps(_wfc_document(fuzz_context)), tmp_path / "wfc-auth.json") as wfc:
         schema = stateful_schema(host, base_url, wfc, settings=fd_settings, transport=fd_transport,
                                  context=fuzz_context, peers=PEERS)
-        for event in schemathesis.engine.from_schema(schema).execute():
+        for event in engine_for(schema).execute():
             if isinstance(event, events.ScenarioFinished):
                 scenarios += 1
                 failures.extend(_failures(event))
