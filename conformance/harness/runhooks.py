@@ -110,7 +110,8 @@ class RunHooks:
         console = Console(file=cast(IO[str], _Writer(terminalreporter)), width=max(80, tw.fullwidth),
                           force_terminal=tw.hasmarkup, color_system="standard" if tw.hasmarkup else None,
                           soft_wrap=False)
-        report_dir = Path(str(state.settings.report_dir)) if state.settings else None
+        written = state.settings.report_dir if state.settings else None
+        report_dir = Path(written) if written else None
         render_summary(state.result, console, report_dir, state.artifacts)
 
 

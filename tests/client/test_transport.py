@@ -214,7 +214,9 @@ def test_audit_log_records_every_attempt_with_origin_and_status(
     assert not any(entry.is_write for entry in transport.audit)
 
 
-def test_limiter_is_asked_before_every_attempt(scripted: ScriptedServer, make_transport: MakeTransport) -> None:
+def test_limiter_is_asked_before_every_attempt(
+    scripted: ScriptedServer, make_transport: MakeTransport
+) -> None:
     scripted.routes[("GET", "/api/v3/always")] = (429, {}, b"")
     asked: list[tuple[str, str, str]] = []
 

@@ -43,7 +43,9 @@ def test_checks_of_one_response_share_one_observed(reference_stack: Any) -> None
     assert checks.fd_error_envelope(None, response, case) is None  # type: ignore[arg-type]
 
 
-def test_a_finding_is_a_schemathesis_failure_with_the_rule_as_data(start_stack: Callable[..., Any]) -> None:
+def test_a_finding_is_a_schemathesis_failure_with_the_rule_as_data(
+    start_stack: Callable[..., Any],
+) -> None:
     stack = start_stack(["err-plain-text-404"])
     schema = schemathesis.openapi.from_path(resources.main_spec())
     case = schema["/events/"]["GET"].Case()
@@ -78,21 +80,22 @@ def test_public_operations_are_not_replayed(reference_stack: Any) -> None:
     """GET /status/ declares `security: []`: it answers everyone alike, a replay proves nothing."""
     sent: list[tuple[str, dict[str, str]]] = []
     context = _recorded_context(reference_stack, sent)
-    schema = route(schemathesis.openapi.from_path(resources.main_spec()), _transport(), "fuzz", fd_context=context)
+    schema = route(_main(), _transport(), "fuzz", fd_context=context)
     status = schema["/status/"]["GET"].Case()
     response = status.call(base_url=reference_stack.main_base, headers={"Authorization": "Bearer x"})
     assert checks.fd_tenancy_replay(None, response, status) is None  # type: ignore[arg-type]
     assert sent == []
     events = schema["/events/"]["GET"].Case()
-    response = events.call(base_url=reference_stack.main_base, headers={
-        "Authorization": f"Bearer {context.personas['primary'].token()}", "X-Preferred-Partner-Id": "partner-id-acme"})
+    headers = {"Authorization": f"Bearer {context.personas['primary'].token()}",
+               "X-Preferred-Partner-Id": "partner-id-acme"}
+    response = events.call(base_url=reference_stack.main_base, headers=headers)
     assert checks.fd_tenancy_replay(None, response, events) is None  # type: ignore[arg-type]
     assert sent, "an authenticated GET was not replayed"
 
 
 def test_repeated_page_parameters_accept_whichever_the_server_read(reference_stack: Any) -> None:
     context = _recorded_context(reference_stack, [])
-    schema = route(schemathesis.openapi.from_path(resources.main_spec()), _transport(), "fuzz", fd_context=context)
+    schema = route(_main(), _transport(), "fuzz", fd_context=context)
     case = schema["/events/"]["GET"].Case(query={"page": [1, 2], "limit": [5]})
     headers = {"Authorization": f"Bearer {context.personas['primary'].token()}",
                "X-Preferred-Partner-Id": "partner-id-acme"}
@@ -106,6 +109,10 @@ def test_repeated_page_parameters_accept_whichever_the_server_read(reference_sta
 
 
 _TRANSPORTS: list[Any] = []
+
+
+def _main() -> Any:
+    return schemathesis.openapi.from_path(resources.main_spec())
 
 
 def _transport() -> Any:

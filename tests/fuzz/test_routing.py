@@ -3,6 +3,7 @@ stateful engine are guarded, audited and answered like Schemathesis' own transpo
 
 from __future__ import annotations
 
+import urllib.parse
 from collections.abc import Iterator
 from typing import Any
 
@@ -30,10 +31,13 @@ def _token(stack: Any) -> str:
     return str(answer.json()["AccessToken"])
 
 
-def test_a_routed_case_is_sent_and_audited_by_the_transport(reference_stack: Any, transport: Transport) -> None:
+def test_a_routed_case_is_sent_and_audited_by_the_transport(
+    reference_stack: Any, transport: Transport
+) -> None:
     schema = route(schemathesis.openapi.from_path(resources.main_spec()), transport, "fuzz")
     case = schema["/events/{eid}"]["GET"].Case(path_parameters={"eid": "evt_acme_001"})
-    headers = {"Authorization": f"Bearer {_token(reference_stack)}", "X-Preferred-Partner-Id": "partner-id-acme"}
+    headers = {"Authorization": f"Bearer {_token(reference_stack)}",
+               "X-Preferred-Partner-Id": "partner-id-acme"}
     before = len(reference_stack.request_log)
     response = case.call(base_url=reference_stack.main_base, headers=headers)
     assert response.status_code == 200
@@ -54,13 +58,16 @@ def test_a_read_only_transport_refuses_a_fuzzed_write_before_it_leaves(
         case.call(base_url=reference_stack.cr_base)
     assert reference_stack.request_log[before:] == []
     assert transport.audit == []
-    assert transport.blocked and transport.blocked[0][0] == "POST"
+    assert [method for method, _url in transport.blocked] == ["POST"]
 
 
-def test_schemathesis_auth_probes_go_through_the_transport(reference_stack: Any, transport: Transport) -> None:
+def test_schemathesis_auth_probes_go_through_the_transport(
+    reference_stack: Any, transport: Transport
+) -> None:
     schema = route(schemathesis.openapi.from_path(resources.main_spec()), transport, "fuzz")
     case = schema["/events/"]["GET"].Case()
-    headers = {"Authorization": f"Bearer {_token(reference_stack)}", "X-Preferred-Partner-Id": "partner-id-acme"}
+    headers = {"Authorization": f"Bearer {_token(reference_stack)}",
+               "X-Preferred-Partner-Id": "partner-id-acme"}
     case.call_and_validate(base_url=reference_stack.main_base, headers=headers, checks=[ignored_auth])
     sent = [(e.method, e.url.rsplit("/api/v3", 1)[1], e.status) for e in transport.audit]
     assert sent[0] == ("GET", "/events/", 200)
@@ -77,10 +84,11 @@ def test_the_stateful_engine_sends_every_request_through_the_transport(
         "phases": {"examples": {"enabled": False}, "coverage": {"enabled": False},
                    "fuzzing": {"enabled": False}, "stateful": {"enabled": True, "max-steps": 3}},
     })
-    schema = route(schemathesis.openapi.from_path(resources.main_spec(), config=config), transport, "stateful")
+    loaded = schemathesis.openapi.from_path(resources.main_spec(), config=config)
+    schema = route(loaded, transport, "stateful")
     list(engine_for(schema).execute())
     server = [(method, path) for _host, method, path in stack.request_log]
-    audited = [(e.method, e.url.split("127.0.0.1", 1)[1].split("/", 1)[1]) for e in transport.audit if e.status]
+    audited = [(e.method, urllib.parse.urlsplit(e.url).path) for e in transport.audit if e.status]
     assert server, "the stateful phase sent nothing"
-    assert sorted(server) == sorted((m, "/" + p) for m, p in audited)
+    assert sorted(server) == sorted(audited)
     assert {e.origin for e in transport.audit} == {"stateful"}
