@@ -466,8 +466,8 @@ def test_readme_plugin_example_in_a_fresh_directory(pytester: pytest.Pytester, c
     plain = pytester.runpytest("test_my_integration.py")
     plain.assert_outcomes(passed=2)
     assert not (pytester.path / "reports").exists()
-    assert sorted(p.name for p in pytester.path.iterdir() if p.name not in ("__pycache__", ".pytest_cache")) == [
-        "fdconf.toml", "test_my_integration.py"]
+    left = sorted(p.name for p in pytester.path.iterdir() if p.name not in ("__pycache__", ".pytest_cache"))
+    assert left == ["fdconf.toml", "test_my_integration.py"]
     plain.stdout.fnmatch_lines(["*rules  2 passed, 0 failed, 0 not run*", "*verdict  CERTIFIED*"])
     asked = pytester.runpytest("test_my_integration.py", "--fd-report-dir", "reports/mine")
     asked.assert_outcomes(passed=2)

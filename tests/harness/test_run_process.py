@@ -68,7 +68,8 @@ def test_a_signal_stops_the_run_with_130_and_leaves_no_process(
                "--rules", "SCH", "--max-examples", "50", "--report-dir", str(report), "--progress", "off",
                "--", "-k", tests]
     before = len(stack.request_log)
-    proc = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
     try:
         deadline = time.monotonic() + 120
         while not _started(stack, before):
