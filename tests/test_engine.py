@@ -332,9 +332,11 @@ import pytest
 def test_settings_came_over_a_pipe(fd_settings):
     password = fd_settings.personas["primary"].password.encode()
     assert password
+    since = Path(os.environ["FDCONF_TEST_RUN_STARTED"]).stat().st_mtime  # files written by this run
     places = [Path(tempfile.gettempdir()), Path.cwd(), Path(fd_settings.report_dir)]
     holding = [str(p) for place in places if place.is_dir() for p in place.rglob("*")
-               if p.is_file() and p.stat().st_size < 1_000_000 and password in p.read_bytes()]
+               if p.is_file() and p.stat().st_mtime >= since and p.stat().st_size < 1_000_000
+               and password in p.read_bytes()]
     assert holding == []
     assert not any(password in arg.encode() for arg in sys.argv)
     assert not any(password in value.encode() for value in os.environ.values())
@@ -342,10 +344,14 @@ def test_settings_came_over_a_pipe(fd_settings):
 
 
 def test_settings_reach_the_pytest_child_without_touching_disk(
-    start_stack: Callable[..., Any], tmp_path: Path
+    start_stack: Callable[..., Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """While the session runs, no file, argument or environment variable of it holds a password."""
+    """While the session runs, no file the run wrote, no argument or environment variable of it holds
+    a password."""
     stack = start_stack()
+    marker = tmp_path / "started"
+    marker.write_text("", encoding="utf-8")
+    monkeypatch.setenv("FDCONF_TEST_RUN_STARTED", str(marker))  # environ={}: the loader never sees it
     probe = tmp_path / "test_no_secret_on_disk.py"
     probe.write_text(NO_SECRET_ON_DISK, encoding="utf-8")
     outcome = engine.run(
@@ -375,8 +381,11 @@ def test_read_only_audit_has_no_write_on_any_path_and_the_server_agrees(
     sign_ins = ("/auth", "/auth/refresh_token")
     writes = [e for e in audit if e.is_write and not e.url.rstrip("/").endswith(sign_ins)]
     assert writes == []
-    sent = Counter((e.method, urllib.parse.urlsplit(e.url).path) for e in audit if e.status)
-    served = Counter((method, path) for _host, method, path in stack.request_log)
+    def path(url: str) -> str:  # the server logs paths decoded
+        return urllib.parse.unquote(urllib.parse.urlsplit(url).path)
+
+    sent = Counter((e.method, path(e.url)) for e in audit if e.status)
+    served = Counter((method, urllib.parse.unquote(logged)) for _host, method, logged in stack.request_log)
     assert sent == served
     assert sum(sent.values()) > 500
 

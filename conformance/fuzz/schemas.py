@@ -45,7 +45,11 @@ def fuzz_schema(host: str, settings: Settings, transport: Transport, context: Fu
     entries = contract.operations_config(
         host, reads_only=reads_only, publish=settings.mode == "publish" and settings.embedded
     )
-    config = schemathesis.Config.from_dict({"operations": entries})
+    # target.headers and target.ca_bundle: our Transport sends and verifies with them; Schemathesis
+    # knows them too, so its curl lines and its generation see the same request (as before routing).
+    config = schemathesis.Config.from_dict(
+        {"operations": entries, "headers": dict(settings.headers), "tls-verify": settings.ca_bundle or True}
+    )
     schema = schemathesis.openapi.from_path(spec_path(host), config=config)
     assert isinstance(schema, OpenApiSchema)
     schema.config.seed = settings.seed
@@ -82,6 +86,8 @@ def stateful_schema(host: str, base_url: str, wfc_path: Path, *, settings: Setti
     publish_ok = settings.embedded and settings.mode == "publish"
     config: dict[str, Any] = {
         "base-url": base_url,
+        "headers": dict(settings.headers),
+        "tls-verify": settings.ca_bundle or True,
         "seed": int(settings.seed),
         "generation": {"max-examples": int(settings.max_examples), "database": "none"},
         "phases": {
