@@ -59,7 +59,8 @@ class AuditEntry:
         return self.method not in READ_METHODS
 
     def to_dict(self) -> dict[str, Any]:
-        return {"origin": self.origin, "method": self.method, "url": REDACTOR.text(self.url), "status": self.status}
+        url = REDACTOR.text(self.url)
+        return {"origin": self.origin, "method": self.method, "url": url, "status": self.status}
 
 
 @dataclass
