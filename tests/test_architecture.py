@@ -58,24 +58,10 @@ ONLY_FROM: dict[tuple[str, str], frozenset[str]] = {
 NAMES_ONLY: dict[tuple[str, str], frozenset[str]] = {
     ("checks", "client"): frozenset({"Exchange"}),  # a type; never a Transport or an Api (I/O)
 }
-# Known violations of the target architecture, tolerated until the run-object branch (run state in
-# harness, the Schemathesis integration under fuzz/, the run in a child process) is merged; then this
-# set is emptied. (importing file, imported module). Anything not listed fails; an entry that no longer
-# occurs fails too, so the set cannot go stale.
-KNOWN_VIOLATIONS: frozenset[tuple[str, str]] = frozenset({
-    # harness <-> plugin cycle: harness reads the run state stored by the plugin
-    ("harness/fixtures.py", "conformance.plugin"),
-    ("harness/progress.py", "conformance.plugin"),
-    ("harness/runhooks.py", "conformance.plugin"),
-    # the fuzz module reads the run's settings through the plugin at collection time
-    ("fuzz/runtime.py", "conformance.plugin"),
-    # the engine reads the run's result from the plugin (same process)
-    ("engine.py", "conformance.plugin"),
-    # checks/st_hooks.py signs personas in and builds a Transport for plain `schemathesis run`
-    ("checks/st_hooks.py", "conformance.auth.session"),
-    ("checks/st_hooks.py", "conformance.client.http"),
-    ("checks/st_hooks.py", "conformance.config"),
-})
+# Known violations of the target architecture, (importing file, imported module): none. A future
+# exception must be listed here with its reason; an entry that no longer occurs fails, so the set
+# cannot go stale.
+KNOWN_VIOLATIONS: frozenset[tuple[str, str]] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 One private module per concept behind this surface: ``_envelope`` (ERR-01), ``_tenancy`` (CONTRACT §2
 outcomes), ``_pagination`` (PAG-01), ``_cid`` (CID-01/03), ``_scope`` (TEN-04), ``_hosts`` (which rule
 a host's violation counts for, HST-02) and ``_observed`` (what a check reads of a response).
-Import from ``conformance.checks``.
+Import from ``conformance.checks``. The Schemathesis integration that applies them to fuzz cases lives
+in :mod:`conformance.fuzz`.
 """
 
 from conformance.checks._cid import (

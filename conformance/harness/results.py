@@ -99,6 +99,8 @@ class Collector:
     def _error(self, kind: str, nodeid: str, text: str) -> None:
         last = (text.strip().splitlines() or [""])[-1][:300]
         self.run_errors.append(RunError(kind=kind, test=nodeid, message=REDACTOR.text(last)))
+        #: Rules the summary speaks about (plus any with findings); ``None`` = the whole catalogue.
+        self.scope: frozenset[str] | None = None
 
     # -- intake ------------------------------------------------------------------------------
 
@@ -178,6 +180,8 @@ class Collector:
                 if rule.id in r.rules or rule.id in r.unmet or any(f.rule_id == rule.id for f in r.findings)
             ]
             findings = [f for r in related for f in r.findings if f.rule_id == rule.id]
+            if self.scope is not None and rule.id not in self.scope and not findings:
+                continue
             ran = [r for r in related if rule.id in r.rules and r.outcome == "passed"]
             probes = [p for r in self.records.values() for p in r.probes if p.rule_id == rule.id]
             selected = self.wanted is None or rule.id in self.wanted
