@@ -131,14 +131,14 @@ def test_every_report_shows_the_waiver() -> None:
 def test_merging_shards_keeps_a_waiver_only_where_every_failing_shard_had_it() -> None:
     from conformance.report._merge import merge_results
 
-    waived = apply_waivers(only_ten03(), [w()], TODAY)
+    waived = apply_waivers(dataclasses.replace(only_ten03(), shard="1/2"), [w()], TODAY)
     passed = apply_waivers(dataclasses.replace(sample_result({"TEN-03": "passed", "SCH-01": "passed"}),
-                                               run_id="shard-2"), [w()], TODAY)
+                                               run_id="shard-2", shard="2/2"), [w()], TODAY)
     merged = merge_results([waived, passed])
     assert rule(merged, "TEN-03").waiver is not None
     assert [e["state"] for e in merged.waivers] == ["applied"]  # stale in one shard, applied in the other
     assert blocking_failures(merged) == []
-    unwaived = dataclasses.replace(only_ten03(), run_id="shard-3")
+    unwaived = dataclasses.replace(only_ten03(), run_id="shard-3", shard="2/2")
     again = merge_results([waived, unwaived])
     assert rule(again, "TEN-03").waiver is None
     assert [r.id for r in blocking_failures(again)] == ["TEN-03"]
