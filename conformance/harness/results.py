@@ -95,12 +95,12 @@ class Collector:
         self.records: dict[str, TestRecord] = {}
         self.errors: list[str] = []  # failures no catalogue rule can carry (suite or target trouble)
         self.run_errors: list[RunError] = []  # the same, structured, plus test errors (setup phase)
+        #: Rules the summary speaks about (plus any with findings); ``None`` = the whole catalogue.
+        self.scope: frozenset[str] | None = None
 
     def _error(self, kind: str, nodeid: str, text: str) -> None:
         last = (text.strip().splitlines() or [""])[-1][:300]
         self.run_errors.append(RunError(kind=kind, test=nodeid, message=REDACTOR.text(last)))
-        #: Rules the summary speaks about (plus any with findings); ``None`` = the whole catalogue.
-        self.scope: frozenset[str] | None = None
 
     # -- intake ------------------------------------------------------------------------------
 
