@@ -55,7 +55,7 @@ def _pytest_options(pytestconfig: pytest.Config) -> None:
     # The fdconf plugin is registered in this session (entry point): its options are in the namespace.
     names = [dest for dest in vars(pytestconfig.option) if dest.startswith("fd_")]
     PYTEST_FD.update("--" + dest.replace("_", "-") for dest in names)
-    assert "--fd-settings-file" in PYTEST_FD
+    assert "--fd-report-dir" in PYTEST_FD
 
 
 def unknown_flags(text: str, command: str | None = None) -> list[str]:

@@ -468,13 +468,17 @@ def test_readme_plugin_example_in_a_fresh_directory(pytester: pytest.Pytester, c
     it passes, writes no reports unless asked, and its summary speaks only about its two rules."""
     pytester.makepyfile(test_my_integration=_readme_plugin_example())
     plain = pytester.runpytest("test_my_integration.py")
-    plain.assert_outcomes(passed=2)
+    plain.assert_outcomes(passed=3)
     assert not (pytester.path / "reports").exists()
     left = sorted(p.name for p in pytester.path.iterdir() if p.name not in ("__pycache__", ".pytest_cache"))
     assert left == ["fdconf.toml", "test_my_integration.py"]
-    plain.stdout.fnmatch_lines(["*rules  2 passed, 0 failed, 0 not run*", "*verdict  CERTIFIED*"])
+    plain.stdout.fnmatch_lines(["*rules  2 passed, 0 failed, 0 partial, 0 not run*", "*verdict  CERTIFIED*"])
     asked = pytester.runpytest("test_my_integration.py", "--fd-report-dir", "reports/mine")
-    asked.assert_outcomes(passed=2)
+    asked.assert_outcomes(passed=3)
     data = results(pytester.path / "reports" / "mine")
-    assert {r["id"]: r["status"] for r in data["rules"]} == {"AUTH-02": "passed", "ERR-01": "passed"}
+    assert {r["id"]: r["status"] for r in data["rules"]} == {"TEN-02": "passed", "ERR-01": "passed"}
     assert data["verdict"] == "CERTIFIED"
+    judged = {(r["id"], c["check"], c["host"]): c["judged"]
+              for r in data["rules"] for c in r["checks"]}
+    assert judged == {("TEN-02", "implied-equals-explicit", "main"): 1,
+                      ("ERR-01", "error-envelope", "main"): 1, ("ERR-01", "error-envelope", "cr"): 1}

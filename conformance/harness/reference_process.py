@@ -43,13 +43,13 @@ class ReferenceProcess:
         package_root = str(Path(__file__).resolve().parents[2])  # where `conformance` is importable
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(
             p for p in (package_root, os.environ.get("PYTHONPATH", "")) if p)}
-        with os.fdopen(fd, "w") as log:
-            self._proc = subprocess.Popen(
-                [sys.executable, "-m", "conformance.reference.child", *self.defects],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True, encoding="utf-8",
-                env=env, start_new_session=True,
-            )
-        try:
+        try:  # from the log's creation on: an interrupt while starting must leave nothing behind
+            with os.fdopen(fd, "w") as log:
+                self._proc = subprocess.Popen(
+                    [sys.executable, "-m", "conformance.reference.child", *self.defects],
+                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True,
+                    encoding="utf-8", env=env, start_new_session=True,
+                )
             info = self._handshake(timeout)
         except BaseException:
             self.stop()
