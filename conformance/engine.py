@@ -28,9 +28,8 @@ from typing import Any
 
 import pytest
 
-from conformance.auth.session import make_sessions
-from conformance.client.http import Api, AuditEntry, Transport
-from conformance.client.patience import TRANSIENT_STATUSES, Patience
+from conformance.auth import make_sessions
+from conformance.client import TRANSIENT_STATUSES, Api, AuditEntry, Patience, Transport
 from conformance.config import Settings, load_settings
 from conformance.errors import CredentialsError, TargetError, TargetUnavailable, UsageError
 from conformance.harness.run_process import redact_outputs, run_in_child, sigterm_as_interrupt

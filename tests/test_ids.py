@@ -27,7 +27,7 @@ def test_partner_pattern(value: str, is_partner: bool) -> None:
 
 
 def test_one_pattern_for_suite_and_reference() -> None:
-    from conformance.auth import tokens
+    from conformance.auth import _tokens as tokens
     from conformance.checks import _tenancy
     from conformance.reference import dataset, identity
 

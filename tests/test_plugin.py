@@ -142,7 +142,7 @@ def test_rule_status_skip_reasons_and_attribution(pytester: pytest.Pytester, con
 def test_read_only_guard_in_fd_api(pytester: pytest.Pytester, config_file: Path) -> None:
     pytester.makepyfile("""
 import pytest
-from conformance.client.http import WriteBlocked
+from conformance.client._http import WriteBlocked
 
 @pytest.mark.fd_rule("AUTH-02")
 def test_write_refused(fd_api, fd_transport):

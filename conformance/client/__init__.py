@@ -1,5 +1,40 @@
-"""HTTP access to the target: recorded exchanges, curl reproduction, timeouts and bounded backoff."""
+"""HTTP access to the target: the one ``Transport`` every request leaves through (read-only guard,
+audit log, 429 backoff, the ``Limiter`` seam), ``Api`` (a persona's view of a host), recorded
+``Exchange``s, curl reproduction lines and bounded retries of a briefly-down target.
 
-from conformance.client.http import OMIT, Api, Exchange, Transport, WriteBlocked
+The modules behind this surface are private; import from ``conformance.client``.
+"""
 
-__all__ = ["OMIT", "Api", "Exchange", "Transport", "WriteBlocked"]
+from conformance.client._curl import CREDENTIALS, TOKEN_VAR, Credential, curl_line, runnable
+from conformance.client._http import (
+    OMIT,
+    PARTNER_HEADER,
+    Api,
+    AuditEntry,
+    Exchange,
+    Limiter,
+    Transport,
+    WriteBlocked,
+    is_auth_call,
+)
+from conformance.client._patience import TRANSIENT_STATUSES, Patience, is_transient
+
+__all__ = [
+    "CREDENTIALS",
+    "OMIT",
+    "PARTNER_HEADER",
+    "TOKEN_VAR",
+    "TRANSIENT_STATUSES",
+    "Api",
+    "AuditEntry",
+    "Credential",
+    "Exchange",
+    "Limiter",
+    "Patience",
+    "Transport",
+    "WriteBlocked",
+    "curl_line",
+    "is_auth_call",
+    "is_transient",
+    "runnable",
+]

@@ -39,7 +39,7 @@ from conformance.checks import (
     looks_paginated,
     page_problems,
 )
-from conformance.client.http import PARTNER_HEADER
+from conformance.client import PARTNER_HEADER
 from conformance.errors import Finding
 from conformance.fuzz.context import FuzzCase, context_of
 from conformance.redact import REDACTOR

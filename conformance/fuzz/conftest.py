@@ -17,8 +17,8 @@ import pytest
 import schemathesis
 from hypothesis.configuration import set_hypothesis_home_dir
 
-from conformance.auth.session import Session
-from conformance.client.http import Api, Transport
+from conformance.auth import Session
+from conformance.client import Api, Transport
 from conformance.fuzz.context import FuzzContext, Persona, transport_sender
 from conformance.fuzz.run import TEMPLATE, fuzz_run
 

@@ -17,7 +17,7 @@ from typing import Any
 from schemathesis import APIOperation, Case
 
 from conformance.checks import Observed
-from conformance.client.http import Transport
+from conformance.client import Transport
 
 #: A Schemathesis test case of an OpenAPI operation, as our checks and tests receive it.
 FuzzCase = Case[APIOperation[Any, Any, Any, Any]]

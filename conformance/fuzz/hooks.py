@@ -24,8 +24,8 @@ from typing import Any
 
 import schemathesis
 
-from conformance.auth.session import Session, make_sessions
-from conformance.client.http import PARTNER_HEADER, Transport
+from conformance.auth import Session, make_sessions
+from conformance.client import PARTNER_HEADER, Transport
 from conformance.config import CONFIG_ENV, load_settings
 from conformance.fuzz import checks as _registered  # noqa: F401 - registers the checks
 from conformance.fuzz.context import FuzzCase, FuzzContext, Persona, set_fallback, transport_sender

@@ -26,7 +26,7 @@ from schemathesis.transport.requests import REQUESTS_TRANSPORT, ManagedCookiesSe
 from urllib3 import HTTPResponse
 from urllib3._collections import HTTPHeaderDict
 
-from conformance.client.http import Transport
+from conformance.client import Transport
 from conformance.errors import TargetError
 
 if TYPE_CHECKING:

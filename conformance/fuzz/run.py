@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import pytest
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
-from conformance.client.http import Transport
+from conformance.client import Transport
 from conformance.config import Settings
 from conformance.fuzz.context import FuzzContext
 from conformance.fuzz.schemas import fuzz_schema

@@ -24,7 +24,7 @@ from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 import conformance.spec as contract
 from conformance import resources
-from conformance.client.http import Transport
+from conformance.client import Transport
 from conformance.config import Settings
 from conformance.fuzz.context import FuzzCase, FuzzContext
 from conformance.fuzz.routing import route

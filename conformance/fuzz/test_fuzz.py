@@ -23,7 +23,7 @@ from hypothesis import settings as hypothesis_settings
 from schemathesis import CheckContext, Response
 from schemathesis.specs.openapi.checks import ignored_auth
 
-from conformance.client.http import PARTNER_HEADER
+from conformance.client import PARTNER_HEADER
 from conformance.config import Settings
 from conformance.fuzz import checks as _registered  # noqa: F401 - registers our Schemathesis checks
 from conformance.fuzz.context import FuzzCase, FuzzContext

@@ -24,7 +24,7 @@ import pytest
 from schemathesis.core.failures import Failure
 from schemathesis.engine import events
 
-from conformance.client.http import PARTNER_HEADER, Transport
+from conformance.client import PARTNER_HEADER, Transport
 from conformance.config import Settings
 from conformance.errors import Finding
 from conformance.fuzz.context import FuzzContext

@@ -4,7 +4,7 @@ Runs where the test ran (an xdist worker or the only process), because only ther
 object exists; the records travel to the controller as plain dicts in ``report.user_properties``.
 Attribution: every ``[RULE-ID]`` tag in a failure names a rule it violates; a failure without any tag
 is attributed to the test's own ``fd_rule`` ids. Curl lines are made runnable on the way (a masked
-Authorization header becomes ``${FD_ACCESS_TOKEN}``, see :mod:`conformance.client.curl`), and
+Authorization header becomes ``${FD_ACCESS_TOKEN}``, see :mod:`conformance.client` (curl lines)), and
 :func:`locate` records the host (and, for fuzz findings, the operation) each finding was seen on.
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
 
-from conformance.client.curl import runnable
+from conformance.client import runnable
 from conformance.errors import Finding, rule_ids_in
 from conformance.redact import REDACTOR
 from conformance.report import FindingRecord

@@ -29,8 +29,8 @@ from conformance.harness.state import (
 )
 
 if TYPE_CHECKING:
-    from conformance.auth.session import Session
-    from conformance.client.http import Api, Transport
+    from conformance.auth import Session
+    from conformance.client import Api, Transport
     from conformance.config import Settings
     from conformance.rules import Rule
 
@@ -75,7 +75,7 @@ def fd_transport(request: pytest.FixtureRequest, fd_settings: Settings) -> Trans
 
 @pytest.fixture(scope="session")
 def fd_sessions(request: pytest.FixtureRequest, fd_transport: Transport) -> dict[str, Session]:
-    """Persona name → auth :class:`~conformance.auth.session.Session` (signed in on first use)."""
+    """Persona name → auth :class:`~conformance.auth.Session` (signed in on first use)."""
     return sessions_of(request.config)
 
 
@@ -88,7 +88,7 @@ def fd_api(
     Skips the calling test (reason ``not run: …``) when the persona or host is not configured.
     ``partner=DEFAULT`` sends the persona's configured/discovered partner; ``None`` sends no header.
     """
-    from conformance.client.http import Api
+    from conformance.client import Api
 
     def make(persona: str = "primary", host: str = "main", partner: Any = DEFAULT) -> Api:
         if host not in HOSTS:

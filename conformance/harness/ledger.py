@@ -78,7 +78,7 @@ class Ledger:
                 accept: Callable[[int], bool] = succeeded, refused: str = "") -> Control:
         """The positive control of ``operation`` for ``persona`` on ``host``: sent once, then cached.
 
-        ``send`` returns an :class:`~conformance.client.http.Exchange`; ``accept`` judges its status
+        ``send`` returns an :class:`~conformance.client.Exchange`; ``accept`` judges its status
         (2xx by default). ``refused`` names the failure in the unexercised reason
         (default ``"<persona> gets <status>"``).
         """

@@ -28,7 +28,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from conformance.client.http import AuditEntry
+from conformance.client import AuditEntry
 from conformance.config import Settings
 from conformance.report import RunResult
 

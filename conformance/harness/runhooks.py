@@ -13,7 +13,7 @@ from typing import IO, Any, cast
 
 import pytest
 
-from conformance.auth.session import Session
+from conformance.auth import Session
 from conformance.config import Settings
 from conformance.harness.state import audit_of, close_run, is_worker, run_of
 from conformance.redact import REDACTOR
@@ -39,7 +39,7 @@ class RunHooks:
         output = getattr(node, "workeroutput", None) or {}
         for secret in output.get("fd_secrets", ()):
             REDACTOR.add(str(secret))
-        from conformance.client.http import AuditEntry
+        from conformance.client import AuditEntry
 
         run_of(self.config).worker_audit.extend(AuditEntry(**entry) for entry in output.get("fd_audit", ()))
 

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from conformance.auth.session import Session
-    from conformance.client.http import AuditEntry, Transport
+    from conformance.auth import Session
+    from conformance.client import AuditEntry, Transport
     from conformance.config import Settings
     from conformance.harness.reference_process import ReferenceProcess
     from conformance.harness.results import Collector
@@ -89,7 +89,7 @@ def transport_of(config: pytest.Config) -> Transport:
     """The run's one Transport (created on first use; read-only unless the mode allows writes)."""
     state = run_of(config)
     if state.transport is None:
-        from conformance.client.http import Transport
+        from conformance.client import Transport
         from conformance.rules import mode_allows
 
         settings = settings_of(config)
@@ -102,7 +102,7 @@ def sessions_of(config: pytest.Config) -> dict[str, Session]:
     """Persona name → the run's auth session (created on first use, signed in lazily)."""
     state = run_of(config)
     if state.sessions is None:
-        from conformance.auth.session import make_sessions
+        from conformance.auth import make_sessions
 
         state.sessions = make_sessions(settings_of(config), transport_of(config))
     return state.sessions

@@ -10,7 +10,7 @@ from typing import Any
 
 from conformance.report._model import FindingRecord, OperationCoverage, RuleResult, RunResult
 
-#: The shell variable reproduction lines read the bearer token from (conformance.client.curl.TOKEN_VAR;
+#: The shell variable reproduction lines read the bearer token from (conformance.client.TOKEN_VAR;
 #: the report layer does not import the client layer).
 TOKEN_VAR = "FD_ACCESS_TOKEN"
 
@@ -108,7 +108,7 @@ def finding_text(finding: FindingRecord) -> str:
 
 _VAR_RE = re.compile(r"\$\{?(FD_[A-Z0-9_]+)")
 _NAME_RE = re.compile(r"\b(FD_[A-Z0-9_]+)\b")
-# A line's trailing notes (conformance.client.curl): ``# VAR: description`` (a value the user supplies)
+# A line's trailing notes (conformance.client curl lines): ``# VAR: description`` (a value the user supplies)
 # or ``# VAR=value`` (a shell value to export as written), each note up to the next one.
 _NOTE_RE = re.compile(r"\s#\s*(FD_[A-Z0-9_]+)(:\s*|=)(.*?)(?=\s+#\s*FD_[A-Z0-9_]+(?::|=)|$)")
 

@@ -14,8 +14,7 @@ from typing import Any
 import pytest
 
 from conformance.auth import Session
-from conformance.client import Api
-from conformance.client.patience import Patience, is_transient
+from conformance.client import Api, Patience, is_transient
 from conformance.config import Settings
 from conformance.errors import TargetError
 from conformance.scenarios.discovery import (

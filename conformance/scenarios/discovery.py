@@ -17,8 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.checks import item_partners
-from conformance.client import Api, Exchange
-from conformance.client.patience import TRANSIENT_STATUSES
+from conformance.client import TRANSIENT_STATUSES, Api, Exchange
 
 PAGE_LIMIT = 100
 MAX_PAGES = 50
@@ -29,7 +28,7 @@ class Unavailable(Exception):
     """The target does not offer what a scenario needs (no events, no clusters, ...).
 
     ``transient``: the target was down for the moment (502/503/504) rather than lacking the data, so
-    asking again later may succeed (:mod:`conformance.client.patience`)."""
+    asking again later may succeed (:class:`conformance.client.Patience`)."""
 
     def __init__(self, message: str, *, transient: bool = False) -> None:
         super().__init__(message)

@@ -20,8 +20,7 @@ from typing import Any
 import pytest
 
 from conformance.checks import carries_data, require_json
-from conformance.client import OMIT, Api, Exchange
-from conformance.client.curl import CREDENTIALS, Credential
+from conformance.client import CREDENTIALS, OMIT, Api, Credential, Exchange
 from conformance.config import Settings
 from conformance.errors import Finding
 from conformance.scenarios.personas import foreign_signed, refresh_token_of

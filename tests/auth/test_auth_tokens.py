@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 
-from conformance.auth.tokens import Tokens, claims, expiry_of, partners_in
+from conformance.auth._tokens import Tokens, claims, expiry_of, partners_in
 
 
 def jwt(payload: object) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from scripted_server import ScriptedServer, handler
 
-from conformance.client.http import Transport
+from conformance.client._http import Transport
 
 
 @pytest.fixture

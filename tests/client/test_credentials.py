@@ -12,7 +12,7 @@ import httpx
 import jwt
 import pytest
 
-from conformance.client.curl import CREDENTIALS, TOKEN_VAR, Credential, curl_line
+from conformance.client._curl import CREDENTIALS, TOKEN_VAR, Credential, curl_line
 from conformance.redact import REDACTOR
 from conformance.report._grouping import reproduce_hint
 from conformance.scenarios.test_auth import TRUNCATE, VARIANT_CREDENTIALS

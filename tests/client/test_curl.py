@@ -12,8 +12,8 @@ import httpx
 import pytest
 from scripted_server import ScriptedServer
 
-from conformance.client.curl import BEARER_ARG, TOKEN_VAR, curl_line, runnable
-from conformance.client.http import Api, Transport
+from conformance.client._curl import BEARER_ARG, TOKEN_VAR, curl_line, runnable
+from conformance.client._http import Api, Transport
 from conformance.redact import MASK, REDACTOR
 
 MakeTransport = Callable[..., Transport]

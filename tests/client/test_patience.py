@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from conformance.client.patience import Patience, is_transient
+from conformance.client._patience import Patience, is_transient
 from conformance.errors import TargetError, TargetUnavailable
 from conformance.scenarios.discovery import Unavailable
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 from scripted_server import ScriptedServer
 
-from conformance.client.http import OMIT, Api, Transport, WriteBlocked
+from conformance.client._http import OMIT, Api, Transport, WriteBlocked
 from conformance.errors import TargetError, UsageError
 from conformance.redact import REDACTOR
 

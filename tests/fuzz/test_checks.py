@@ -116,7 +116,7 @@ def _main() -> Any:
 
 
 def _transport() -> Any:
-    from conformance.client.http import Transport
+    from conformance.client._http import Transport
 
     transport = Transport(timeout=5.0)
     _TRANSPORTS.append(transport)

@@ -12,7 +12,7 @@ import schemathesis
 from schemathesis.specs.openapi.checks import ignored_auth
 
 from conformance import resources
-from conformance.client.http import Transport, WriteBlocked
+from conformance.client._http import Transport, WriteBlocked
 from conformance.fuzz.routing import engine_for, route
 
 

@@ -13,9 +13,8 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from conformance.auth.tokens import Tokens, claims, expiry_of, partners_in
-from conformance.client.curl import CREDENTIALS
-from conformance.client.http import Api, Exchange, Transport
+from conformance.auth._tokens import Tokens, claims, expiry_of, partners_in
+from conformance.client import CREDENTIALS, Api, Exchange, Transport
 from conformance.config import PersonaSettings, Settings
 from conformance.errors import CredentialsError, TargetError, TargetUnavailable
 from conformance.redact import REDACTOR

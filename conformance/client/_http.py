@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from conformance.client.curl import curl_line
+from conformance.client._curl import curl_line
 from conformance.errors import Finding, TargetError, UsageError
 from conformance.redact import REDACTOR
 
