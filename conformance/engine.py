@@ -1,9 +1,14 @@
 """``fdconf run``: resolve settings, start the reference if no target, pre-flight, run pytest, map the exit.
 
-One run = one ``pytest.main`` over the scenario and fuzz packages with the fdconf plugin, in an
-isolated pytest configuration (a packaged ini, ``--rootdir`` at the package's parent, no cache), so a
-user's own pytest setup never leaks in. The settings travel to pytest (and its xdist workers) as a
-private JSON file that is deleted when the run ends.
+One run = one pytest session over the scenario and fuzz packages with the fdconf plugin, in a child
+process of its own (:mod:`conformance.harness.run_process`) and an isolated pytest configuration (a
+packaged ini, ``--rootdir`` at the package's parent, no cache), so a user's own pytest setup never
+leaks in and nothing a run imports or accumulates outlives it. The resolved settings travel to the
+child over a pipe (and on to xdist workers over their channel): they are never written to disk.
+
+Signals: Ctrl-C and SIGTERM stop a run in every phase with exit 130. Before the pytest session
+starts they unwind this process (the reference it started is stopped); during the session they are
+passed on to the child, which tears its session down (the write-mode sandbox is cleaned up) first.
 
 Exit codes: 0 every rule that ran passed; 1 findings (a rule failed, or a test broke in a way no rule
 can carry); 2 usage, configuration or target error (one line + hint, no traceback).
@@ -14,13 +19,8 @@ from __future__ import annotations
 import contextlib
 import importlib.metadata
 import importlib.util
-import os
-import re
-import signal
 import sys
-import tempfile
-import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,10 +29,11 @@ from typing import Any
 import pytest
 
 from conformance.auth.session import make_sessions
-from conformance.client.http import Api, Transport
+from conformance.client.http import Api, AuditEntry, Transport
 from conformance.config.loader import load_settings
 from conformance.config.settings import Settings
 from conformance.errors import CredentialsError, TargetError, UsageError
+from conformance.harness.run_process import redact_outputs, run_in_child, sigterm_as_interrupt
 from conformance.harness.selection import resolve_rules_filter
 from conformance.report.model import RunResult
 from conformance.rules import catalogue
@@ -56,6 +57,8 @@ class RunOutcome:
     report_dir: Path | None = None
     pytest_exit: int | None = None
     errors: list[str] = field(default_factory=list)
+    #: Every request the run sent (pre-flight first, then the pytest session's), in order per process.
+    audit: list[AuditEntry] = field(default_factory=list)
 
 
 def new_run_id(seed: int, now: datetime | None = None) -> str:
@@ -79,14 +82,13 @@ def _has_tests(package: str) -> bool:
     return any(any(Path(loc).glob("test_*.py")) for loc in spec.submodule_search_locations)
 
 
-def pytest_args(settings: Settings, settings_file: Path, report_dir: Path,
-                extra: Sequence[str] = (), *, progress: str = "auto") -> list[str]:
-    """The argument list for ``pytest.main`` (isolated config; reports under ``report_dir``)."""
+def pytest_args(settings: Settings, report_dir: Path, extra: Sequence[str] = (), *,
+                progress: str = "auto") -> list[str]:
+    """The argument list for the child's ``pytest.main`` (isolated config; reports under ``report_dir``)."""
     packages = [p for p in TEST_PACKAGES if (p != "conformance.fuzz" or settings.fuzz) and _has_tests(p)]
     args = [
         "-p", plugin_name(), "-c", str(INI_FILE), "--rootdir", str(PACKAGE_DIR.parent),
-        "--confcutdir", str(PACKAGE_DIR), "-p", "no:cacheprovider",
-        "--fd-settings-file", str(settings_file), "--fd-progress", progress,
+        "--confcutdir", str(PACKAGE_DIR), "-p", "no:cacheprovider", "--fd-progress", progress,
         "--junitxml", str(report_dir / "pytest-junit.xml"),
     ]
     if settings.allure:
@@ -122,52 +124,6 @@ def preflight(settings: Settings, transport: Transport) -> dict[str, list[str]]:
                 raise CredentialsError(f"persona '{name}' (static token): GET /partners/ answered 401",
                                        f"put a valid AccessToken in [personas.{name}] token")
     return partners
-
-
-@contextlib.contextmanager
-def _terminate_as_interrupt() -> Iterator[None]:
-    """SIGTERM (a cancelled CI job, ``timeout``) unwinds like Ctrl-C: without this, Python dies without
-    running ``finally`` blocks and the private settings file (passwords) would stay behind."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def interrupt(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt(f"signal {signum}")
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-@contextlib.contextmanager
-def _settings_file(settings: Settings) -> Iterator[Path]:
-    # Secrets inside: a private temp file (mode 0600), never in the report folder, always removed.
-    fd, name = tempfile.mkstemp(prefix="fdconf-settings-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(settings.to_json())
-        yield Path(name)
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(name)
-
-
-class _ResultSink:
-    """Picks the RunResult and the plugin's error list off the session once the plugin built them."""
-
-    def __init__(self) -> None:
-        self.result: RunResult | None = None
-        self.errors: list[str] = []
-
-    @pytest.hookimpl(trylast=True)
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        from conformance.plugin import run_errors, run_result
-
-        self.result = run_result(session.config)
-        self.errors = run_errors(session.config)
 
 
 def exit_code(pytest_exit: int, result: RunResult | None, errors: Sequence[str], *, strict: bool) -> int:
@@ -218,9 +174,10 @@ def run(
     read its request log afterwards); otherwise one is started when no target is configured.
     ``progress``: ``auto`` | ``bar`` | ``lines`` | ``off`` (see :mod:`conformance.harness.progress`).
 
-    Whatever happens (an exception, Ctrl-C, SIGTERM), a reference started here is stopped, the
-    transport is closed, the private settings file is removed and the files pytest and allure-pytest
-    wrote are redacted.
+    The pytest session runs in a child process, also for in-process callers: two runs in one
+    interpreter share nothing. Whatever happens (an exception, Ctrl-C, SIGTERM), a reference started
+    here is stopped, the child is not left behind and the files pytest and allure-pytest wrote are
+    redacted; an interrupted run ends with exit code 130 (a KeyboardInterrupt before the session).
     """
     where = cwd or Path.cwd()
     settings = load_settings(config=config, flags=flags, environ=environ, cwd=where)
@@ -231,7 +188,7 @@ def run(
     report_dir = report_dir if report_dir.is_absolute() else where / report_dir
     settings = settings.with_changes(run_id=run_id, report_dir=str(report_dir))
     with contextlib.ExitStack() as stack:
-        stack.enter_context(_terminate_as_interrupt())
+        stack.enter_context(sigterm_as_interrupt())
         if settings.embedded:
             from conformance.harness.embedded import check_defects, settings_for_stack, start_reference
 
@@ -242,59 +199,26 @@ def run(
                 check_defects(settings.defects)
             settings = settings_for_stack(settings, reference)
         echo(_describe(settings))
-        transport = stack.enter_context(Transport(**settings.transport_options(), allow_writes=False))
-        settings = settings.with_partners(preflight(settings, transport))
-        settings_file = stack.enter_context(_settings_file(settings))
-        sink = _ResultSink()
-        args = pytest_args(settings, settings_file, report_dir, extra_args, progress=progress)
-        stack.callback(_redact_outputs, args)  # runs first when the stack unwinds
-        _forget_collected_modules()
-        rc = int(pytest.main(args, plugins=[sink]))
-    code = exit_code(rc, sink.result, sink.errors, strict=strict)
+        with Transport(**settings.transport_options()) as transport:  # read-only: nothing but sign-ins
+            settings = settings.with_partners(preflight(settings, transport))
+        args = pytest_args(settings, report_dir, extra_args, progress=progress)
+        stack.callback(redact_outputs, args)
+        child = run_in_child(settings, args)
+    rc = child.pytest_exit
+    if child.interrupted:
+        rc = int(pytest.ExitCode.INTERRUPTED)
+    code = exit_code(rc, child.result, child.errors, strict=strict)
     if code == EXIT_INTERRUPTED:
         echo("fdconf: interrupted (Ctrl-C or SIGTERM)")
     elif rc == pytest.ExitCode.NO_TESTS_COLLECTED:
         echo("fdconf: no test matched the selection (--rules / --shard); nothing was checked")
-    elif code == EXIT_USAGE and sink.result is not None and not sink.result.counts()["passed"]:
+    elif rc == pytest.ExitCode.INTERNAL_ERROR and child.errors:
+        echo(f"fdconf: {child.errors[0]}")
+    elif code == EXIT_USAGE and child.result is not None and not child.result.counts()["passed"]:
         echo("fdconf: no rule could run (reasons above): configure personas, or change --mode / --rules")
     echo(f"fdconf: seed {settings.seed}, reports in {report_dir}, exit {code}")
-    return RunOutcome(code, settings, sink.result, report_dir, rc, sink.errors)
-
-
-_RUN_MODULES = re.compile(r"^conformance\.(fuzz|scenarios)\.(test_\w+|conftest)$")
-
-
-def _forget_collected_modules() -> None:
-    """Drop the suite's test modules and conftests from ``sys.modules``: they hold collection-time state
-    (the run's settings, case counters, HTTP sessions), and pytest reuses an imported module, so a second
-    run in the same process (the self-tests, a tool embedding :func:`run`) would inherit the first's."""
-    for name in [name for name in sys.modules if _RUN_MODULES.match(name)]:
-        del sys.modules[name]
-
-
-def _option_values(args: Sequence[str], option: str) -> list[str]:
-    """Values of ``--option VALUE`` / ``--option=VALUE`` in a pytest argument list."""
-    out: list[str] = []
-    for i, arg in enumerate(args):
-        if arg == option and i + 1 < len(args):
-            out.append(args[i + 1])
-        elif arg.startswith(option + "="):
-            out.append(arg.split("=", 1)[1])
-    return out
-
-
-def _redact_outputs(args: Sequence[str]) -> None:
-    """Redact what pytest (``--junitxml``) and allure-pytest (``--alluredir``) wrote, with every secret
-    of the run known by now (a user's own ``-- --alluredir X`` included)."""
-    from conformance.report.postrun import redact_run_outputs
-
-    def where(value: str) -> Path:  # pytest.main resolves relative paths against the process's cwd
-        path = Path(value)
-        return path if path.is_absolute() else Path.cwd() / path
-
-    xml = [where(v) for v in _option_values(args, "--junitxml") + _option_values(args, "--junit-xml")]
-    allure = [where(v) for v in _option_values(args, "--alluredir")]
-    redact_run_outputs(xml, allure)
+    return RunOutcome(code, settings, child.result, report_dir, rc, child.errors,
+                      audit=[*transport.audit, *child.audit])
 
 
 def main_run(**kwargs: Any) -> int:

@@ -260,8 +260,9 @@ def test_python_dash_m(module: str, tmp_path: Path) -> None:
     assert "--progress [auto|bar|lines|off]" in helped.stdout
 
 
-def test_sigterm_removes_the_private_settings_file(tmp_path: Path) -> None:
-    """A cancelled CI job sends SIGTERM: the run unwinds like Ctrl-C and leaves no file with passwords."""
+def test_sigterm_while_starting_exits_130_and_leaves_nothing_behind(tmp_path: Path) -> None:
+    """A cancelled CI job sends SIGTERM while the reference starts: the run unwinds like Ctrl-C, the
+    reference it started is stopped and its temporary files are gone (no settings file exists at all)."""
     import signal
     import time
 
@@ -275,8 +276,8 @@ def test_sigterm_removes_the_private_settings_file(tmp_path: Path) -> None:
     )
     try:
         deadline = time.monotonic() + 60
-        while not list(private.glob("fdconf-settings-*")) and proc.poll() is None:
-            assert time.monotonic() < deadline, "the run never wrote its settings file"
+        while not list(private.glob("fdconf-reference-*")) and proc.poll() is None:
+            assert time.monotonic() < deadline, "the run never started its reference"
             time.sleep(0.05)
         assert proc.poll() is None, proc.communicate()
         proc.send_signal(signal.SIGTERM)
@@ -286,4 +287,4 @@ def test_sigterm_removes_the_private_settings_file(tmp_path: Path) -> None:
             proc.kill()
     assert proc.returncode == 130, out + err
     assert "Traceback" not in err
-    assert not list(private.glob("fdconf-settings-*"))
+    assert list(private.iterdir()) == []

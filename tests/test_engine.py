@@ -55,7 +55,7 @@ def test_read_only_run_sends_no_write(start_stack: Callable[..., Any], tmp_path:
 def test_runs_in_one_process_do_not_share_collection_state(
     start_stack: Callable[..., Any], tmp_path: Path
 ) -> None:
-    """Fuzz modules read the settings and count cases at import time: each run must import them afresh."""
+    """Each run builds its fuzz tests from its own settings and counts only its own cases."""
     stack = start_stack()
 
     def cases(name: str, examples: int) -> int:
@@ -281,12 +281,9 @@ def test_exit_code_mapping() -> None:
     assert engine.exit_code(pytest.ExitCode.INTERRUPTED, clean, [], strict=False) == 130
 
 
-@pytest.mark.parametrize("where", ["preflight", "pytest"])
+@pytest.mark.parametrize("where", ["preflight", "session"])
 def test_run_cleans_up_when_interrupted(where: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Ctrl-C or an error anywhere in `fdconf run`: the reference stops, the transport closes, the
-    private settings file (it holds passwords) is gone."""
-    import contextlib
-
+    """Ctrl-C or an error anywhere in `fdconf run`: the reference it started stops, the transport closes."""
     from conformance.errors import TargetError
     from conformance.harness import embedded
 
@@ -305,38 +302,83 @@ def test_run_cleans_up_when_interrupted(where: str, tmp_path: Path, monkeypatch:
             super().__init__(**kwargs)
             transports.append(self)
 
-    files: list[Path] = []
-    real_file = engine._settings_file
-
-    @contextlib.contextmanager
-    def recording_file(settings: Any) -> Iterator[Path]:
-        with real_file(settings) as path:
-            files.append(path)
-            yield path
-
     def fail_preflight(settings: Any, transport: Any) -> dict[str, list[str]]:
         raise TargetError("the target vanished", "retry")
 
-    def interrupted(args: Any, plugins: Any = ()) -> int:
-        assert files[0].is_file()
+    def interrupted(settings: Any, args: Any, **kwargs: Any) -> Any:
         raise KeyboardInterrupt
 
     monkeypatch.setattr(embedded, "start_reference", start)
     monkeypatch.setattr(engine, "Transport", Recording)
-    monkeypatch.setattr(engine, "_settings_file", recording_file)
     if where == "preflight":
         monkeypatch.setattr(engine, "preflight", fail_preflight)
     else:
-        monkeypatch.setattr(engine.pytest, "main", interrupted)
+        monkeypatch.setattr(engine, "run_in_child", interrupted)
     with pytest.raises(TargetError if where == "preflight" else KeyboardInterrupt):
         run(tmp_path, "x", fuzz=False)
     assert len(bases) == 1
     assert transports
     assert all(t.closed for t in transports)
-    assert all(not f.exists() for f in files)
-    assert bool(files) == (where == "pytest")
     with pytest.raises(httpx.ConnectError):
         httpx.get(bases[0] + "/status/", timeout=2)
+
+
+NO_SECRET_ON_DISK = """
+import os, sys, tempfile
+from pathlib import Path
+import pytest
+
+@pytest.mark.fd_rule("TEN-05")
+def test_settings_came_over_a_pipe(fd_settings):
+    password = fd_settings.personas["primary"].password.encode()
+    assert password
+    places = [Path(tempfile.gettempdir()), Path.cwd(), Path(fd_settings.report_dir)]
+    holding = [str(p) for place in places if place.is_dir() for p in place.rglob("*")
+               if p.is_file() and p.stat().st_size < 1_000_000 and password in p.read_bytes()]
+    assert holding == []
+    assert not any(password in arg.encode() for arg in sys.argv)
+    assert not any(password in value.encode() for value in os.environ.values())
+"""
+
+
+def test_settings_reach_the_pytest_child_without_touching_disk(
+    start_stack: Callable[..., Any], tmp_path: Path
+) -> None:
+    """While the session runs, no file, argument or environment variable of it holds a password."""
+    stack = start_stack()
+    probe = tmp_path / "test_no_secret_on_disk.py"
+    probe.write_text(NO_SECRET_ON_DISK, encoding="utf-8")
+    outcome = engine.run(
+        flags={"run.rules": "TEN-05", "run.fuzz": False, "run.report_dir": str(tmp_path / "r")},
+        environ={}, cwd=tmp_path, reference=stack, echo=QUIET, extra_args=[str(probe)],
+    )
+    assert outcome.exit_code == 0, outcome.errors
+    assert outcome.result is not None
+    assert statuses(outcome.result)["TEN-05"] == "passed"
+
+
+def test_read_only_audit_has_no_write_on_any_path_and_the_server_agrees(
+    start_stack: Callable[..., Any], tmp_path: Path
+) -> None:
+    """Scenarios, fuzz cases (with Schemathesis' auth probes), the stateful phase and the tenancy
+    replays all leave through the one Transport: its audit log shows each of them, no write but
+    sign-ins, and the reference's own request log lists exactly the same requests."""
+    import urllib.parse
+    from collections import Counter
+
+    stack = start_stack()
+    outcome = run(tmp_path, "audit", stack, mode="read-only", max_examples=3)
+    assert outcome.result is not None
+    assert outcome.exit_code == 0, [r for r in outcome.result.rules if r.status == "failed"]
+    audit = outcome.audit
+    assert {entry.origin for entry in audit} == {"suite", "fuzz", "stateful", "replay"}
+    sign_ins = ("/auth", "/auth/refresh_token")
+    writes = [e for e in audit if e.is_write and not e.url.rstrip("/").endswith(sign_ins)]
+    assert writes == []
+    sent = Counter((e.method, urllib.parse.urlsplit(e.url).path) for e in audit if e.status)
+    served = Counter((method, path) for _host, method, path in stack.request_log)
+    assert sent == served
+    assert sum(sent.values()) > 500
 
 
 LEAK_TEST = """
@@ -404,6 +446,5 @@ def test_allure_and_pytest_junit_keep_no_secret(
 def test_progress_reaches_pytest(tmp_path: Path) -> None:
     from conformance.config.settings import Settings
 
-    args = engine.pytest_args(Settings(main="http://127.0.0.1:1/api/v3"), tmp_path / "s.json", tmp_path,
-                              progress="lines")
+    args = engine.pytest_args(Settings(main="http://127.0.0.1:1/api/v3"), tmp_path, progress="lines")
     assert args[args.index("--fd-progress") + 1] == "lines"

@@ -98,15 +98,6 @@ class Session:
         assert self._tokens is not None
         return self._tokens
 
-    def force_refresh(self) -> Tokens:
-        """Refresh now, whatever the remaining lifetime (no-op for static tokens)."""
-        self.tokens  # noqa: B018 - signs in first if needed
-        with self._lock:
-            if not self.static:
-                self._refresh_locked()
-        assert self._tokens is not None
-        return self._tokens
-
     @property
     def partners(self) -> list[str]:
         """The persona's partners: ``cognito:groups`` entries that match the partner regex, sorted.

@@ -1,9 +1,12 @@
-"""Recorded HTTP exchanges with the target.
+"""Recorded HTTP exchanges with the target: the one layer every request of a run leaves through.
 
-:class:`Transport` owns one ``httpx.Client`` per run (timeouts on every request, bounded backoff on
-429 since the API sends no ``Retry-After``) and a log of every request sent, which the read-only
-guard and the reports read. :class:`Api` is a persona's view of one host: base URL, bearer token and
-partner header, with per-call overrides for tenancy attacks.
+:class:`Transport` owns one ``httpx.Client`` per run: timeouts on every request, bounded backoff on
+429 (the API sends no ``Retry-After``), the read-only guard (closed by default: writes need
+``allow_writes=True``), an optional :class:`Limiter` (where a rate budget plugs in) and one audit log
+(:attr:`Transport.audit`) of every request that left. Scenarios use it through :class:`Api` (a
+persona's view of one host); Schemathesis' requests reach it through
+:mod:`conformance.fuzz.routing`, so fuzzing, the stateful phase, Schemathesis' own auth probes and
+the tenancy replays are guarded, logged and backed off the same way.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -31,6 +34,32 @@ AUTH_PATH_SUFFIXES = ("/auth", "/auth/refresh_token")
 OMIT = "\x00omit"
 
 TokenSource = Callable[[], str]
+
+
+class Limiter(Protocol):
+    """Where a rate budget plugs into :class:`Transport`: called before every attempt leaves.
+
+    It may sleep (to pace requests) or raise (to stop a run that spent its budget); ``origin`` says
+    which part of the suite sends (``suite``, ``fuzz``, ``stateful``, ``replay``)."""
+
+    def acquire(self, method: str, url: str, origin: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One request that left the suite: who sent it, what it was, what came back (0 = no answer)."""
+
+    origin: str
+    method: str
+    url: str  # redacted, without the query string
+    status: int
+
+    @property
+    def is_write(self) -> bool:
+        return self.method not in READ_METHODS
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"origin": self.origin, "method": self.method, "url": self.url, "status": self.status}
 
 
 @dataclass
@@ -101,12 +130,13 @@ def is_auth_call(request: httpx.Request) -> bool:
 
 
 class Transport:
-    """The run's single HTTP client: timeouts, 429 backoff, request log, read-only guard.
+    """The run's single HTTP client: timeouts, 429 backoff, read-only guard, rate-limit seam, audit log.
 
-    ``allow_writes=False`` is the read-only guard: any request other than GET/HEAD (except signing
-    in and refreshing tokens) raises :class:`WriteBlocked` before it leaves the process, so a bug in
-    a scenario can never write to a production target. ``sent`` lists every request that did leave;
-    ``blocked`` every one the guard refused.
+    ``allow_writes=False`` (the default) is the read-only guard: any request other than GET/HEAD
+    (except signing in and refreshing tokens) raises :class:`WriteBlocked` before it leaves the
+    process, so a bug in a scenario or a fuzz case can never write to a production target.
+    :attr:`audit` lists every request that did leave (one entry per attempt, 429 retries included);
+    :attr:`blocked` every one the guard refused. ``limiter`` is consulted before every attempt.
     """
 
     def __init__(
@@ -117,9 +147,10 @@ class Transport:
         backoff_base: float = 0.5,
         backoff_cap: float = 8.0,
         sleep: Callable[[float], None] = time.sleep,
-        allow_writes: bool = True,
+        allow_writes: bool = False,
         headers: Mapping[str, str] | None = None,
         ca_bundle: str | None = None,
+        limiter: Limiter | None = None,
     ) -> None:
         # ``headers``: sent on every request (a proxy's own key); ``ca_bundle``: a private CA's PEM.
         verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=ca_bundle) if ca_bundle else True
@@ -131,8 +162,15 @@ class Transport:
         self._sleep = sleep
         self._lock = threading.Lock()
         self.allow_writes = allow_writes
-        self.sent: list[tuple[str, str]] = []  # (method, url) of every request that left the suite
+        self.limiter = limiter
+        self.audit: list[AuditEntry] = []
         self.blocked: list[tuple[str, str]] = []  # (method, url) refused by the read-only guard
+
+    @property
+    def sent(self) -> list[tuple[str, str]]:
+        """``(method, url)`` of every request that left (the audit log without origin and status)."""
+        with self._lock:
+            return [(entry.method, entry.url) for entry in self.audit]
 
     def close(self) -> None:
         self._client.close()
@@ -148,6 +186,14 @@ class Transport:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def build(
+        self, method: str, url: str, *, params: Any = None, content: bytes | None = None,
+        files: Mapping[str, Any] | None = None, headers: Mapping[str, str] | None = None,
+    ) -> httpx.Request:
+        """A request for :meth:`send`, with the transport's own headers (``target.headers``) merged in."""
+        return self._client.build_request(method.upper(), url, params=params, content=content, files=files,
+                                          headers=dict(headers or {}))
+
     def check_allowed(self, request: httpx.Request) -> None:
         """Raise :class:`WriteBlocked` if the read-only guard forbids ``request``."""
         if self.allow_writes or request.method in READ_METHODS or is_auth_call(request):
@@ -160,31 +206,41 @@ class Transport:
             "writes need --mode write (and publishing --mode publish) against a sandbox-capable target",
         )
 
-    def send(self, request: httpx.Request) -> Exchange:
+    def _record(self, request: httpx.Request, origin: str, status: int) -> None:
+        url = REDACTOR.text(str(request.url.copy_with(query=None)))
+        entry = AuditEntry(origin, request.method, url, status)
+        with self._lock:
+            self.audit.append(entry)
+
+    def send(self, request: httpx.Request, *, origin: str = "suite") -> Exchange:
+        """Send ``request`` (guard, limiter, 429 backoff); every attempt is recorded in :attr:`audit`."""
         self.check_allowed(request)
         for attempt in range(self._max_429 + 1):
-            with self._lock:
-                self.sent.append((request.method, str(request.url)))
+            if self.limiter is not None:
+                self.limiter.acquire(request.method, str(request.url), origin)
             started = time.perf_counter()
             try:
                 response = self._client.send(request)
                 response.read()
             except httpx.TimeoutException as exc:
+                self._record(request, origin, 0)
                 raise TargetError(
                     f"{request.method} {request.url.copy_with(query=None)} timed out ({exc})",
                     "check the target is up, or raise run.timeout",
                 ) from exc
             except (httpx.ConnectError, httpx.UnsupportedProtocol) as exc:
-                origin = f"{request.url.scheme}://{request.url.netloc.decode()}"
+                self._record(request, origin, 0)
+                origin_url = f"{request.url.scheme}://{request.url.netloc.decode()}"
                 if "CERTIFICATE_VERIFY_FAILED" in str(exc):
                     raise TargetError(
-                        f"the TLS certificate of {origin} is not trusted ({exc})",
+                        f"the TLS certificate of {origin_url} is not trusted ({exc})",
                         "set target.ca_bundle (or FD_CA_BUNDLE) to the PEM of the CA that signed it",
                     ) from exc
                 raise TargetError(
-                    f"cannot reach {origin} ({exc})", "check the target URL and that the host is running"
+                    f"cannot reach {origin_url} ({exc})", "check the target URL and that the host is running"
                 ) from exc
             except httpx.TransportError as exc:
+                self._record(request, origin, 0)
                 # Connected, but the answer was cut off or not HTTP: a fact about the target.
                 raise TargetError(
                     f"transport error on {request.method} {request.url.copy_with(query=None)}: "
@@ -192,6 +248,7 @@ class Transport:
                     "the target closed the connection or sent a malformed response",
                 ) from exc
             elapsed = time.perf_counter() - started
+            self._record(request, origin, response.status_code)
             if response.status_code != 429 or attempt == self._max_429:
                 return Exchange(request, response, elapsed)
             # 429 carries no Retry-After (CONTRACT §5): exponential, capped, bounded in count.
@@ -224,10 +281,6 @@ class Api:
         self.host = host
         self.persona = persona
 
-    def with_partner(self, partner: str | None) -> Api:
-        return Api(self.transport, self.base_url, token=self.token, partner=partner, host=self.host,
-                   persona=self.persona)
-
     def request(
         self,
         method: str,
@@ -254,9 +307,7 @@ class Api:
         if json is not None:
             body = jsonlib.dumps(json).encode()
             merged.setdefault("Content-Type", "application/json")
-        request = self.transport._client.build_request(
-            method.upper(), url, params=params, content=body, files=files, headers=merged
-        )
+        request = self.transport.build(method, url, params=params, content=body, files=files, headers=merged)
         exchange = self.transport.send(request)
         if token is None and self.token is not None:  # the persona's own token, not an attack's
             exchange.persona = self.persona

@@ -1,8 +1,10 @@
 """The resolved settings of one run: where the target is, who signs in, what may be sent.
 
-:class:`Settings` is what the loader produces from ``fdconf.toml`` / environment / flags and what
-the engine hands to pytest (as JSON, so xdist workers see the same values). It holds secrets
-(passwords, tokens): serialise it only to private files, never to a report.
+:class:`Settings` is the one settings model of the suite: what the loader produces from
+``fdconf.toml`` / environment (``FD_*``, ``FDCONF_PERSONA_<NAME>_<FIELD>``) / flags, what ``fdconf
+run`` hands its pytest child over a pipe, and what xdist workers receive over their channel (JSON
+both times). It holds secrets (passwords, tokens, secret headers): it is never written to a file or
+a report.
 """
 
 from __future__ import annotations
@@ -107,6 +109,11 @@ class Settings:
 
     def configured_personas(self) -> list[str]:
         return [name for name, p in self.personas.items() if p.configured]
+
+    def secrets(self) -> list[str]:
+        """Every secret these settings hold (persona passwords and tokens, extra header values)."""
+        found = [secret for persona in self.personas.values() for secret in persona.secrets()]
+        return found + [value for value in self.headers.values() if value]
 
     def with_changes(self, **changes: Any) -> Settings:
         return replace(self, **changes)

@@ -1,2 +1,11 @@
-"""Schemathesis fuzzing of both specs with the suite's checks registered (collected with
-``--pyargs conformance.fuzz``)."""
+"""Schemathesis fuzzing of both specs with the suite's checks (collected with ``--pyargs conformance.fuzz``).
+
+- :mod:`.checks`: our judgements registered as Schemathesis checks (failures: :class:`~.checks.RuleFailure`);
+- :mod:`.context`: what those checks know beyond one response (personas, replays, budget);
+- :mod:`.hooks`: the hooks module for plain ``schemathesis run`` (signs personas in from ``FDCONF_CONFIG``);
+- :mod:`.routing`: Schemathesis' requests through the run's Transport;
+- :mod:`.schemas` / :mod:`.run`: the run's schemas, built per session from the settings, and the
+  fuzz part of the run's state;
+- :mod:`.failures`: Schemathesis failures → rule ids; :mod:`.contract`: mode safety per operation;
+- ``test_fuzz.py`` (examples, coverage, fuzzing per operation), ``test_stateful.py`` (OpenAPI links).
+"""

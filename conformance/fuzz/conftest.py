@@ -1,44 +1,53 @@
-"""Fuzz fixtures: hand the run's sessions to the Schemathesis checks and keep the collection config."""
+"""Fuzz collection and fixtures: the tests are built per session from the run's settings.
+
+A test function marked with :func:`~conformance.fuzz.run.per_operation` is a template: when a
+session collects it, it is parametrized over this run's schemas
+(``schemathesis.pytest.parametrize(main=…, cr=…)``, one item per operation, ``test_operation[main][GET
+/events/]``), so the enabled operations, the seed and the example budget are the session's, whatever
+was imported before.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
 
 import pytest
+import schemathesis
 
-from conformance.checks import st_hooks
-from conformance.fuzz import runtime
+from conformance.auth.session import Session
+from conformance.client.http import Api, Transport
+from conformance.fuzz.context import FuzzContext, Persona, transport_sender
+from conformance.fuzz.run import TEMPLATE, fuzz_run
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    runtime.CONFIG = config
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makeitem(collector: pytest.Module | pytest.Class, name: str, obj: object) -> object:
+    # The parametrized wrapper copies the template's attributes (functools.wraps), but has __wrapped__.
+    if not getattr(obj, TEMPLATE, False) or hasattr(obj, "__wrapped__") or not callable(obj):
+        return None
+    run = fuzz_run(collector.config)
+    test = schemathesis.pytest.parametrize(**run.schemas)(obj)
+    return collector.ihook.pytest_pycollect_makeitem(collector=collector, name=name, obj=test)
 
 
 @pytest.fixture(scope="session")
-def fuzz_context(fd_sessions: Any, fd_transport: Any, fd_settings: Any) -> Iterator[st_hooks.FuzzContext]:
-    """The st_hooks context for this run: personas with their partners, GET replays over our Transport."""
-    from conformance.checks.cid import DEFAULT_TEMPLATE, CidTemplate
-
-    personas = {}
+def fuzz_context(request: pytest.FixtureRequest, fd_sessions: dict[str, Session],
+                 fd_transport: Transport) -> Iterator[FuzzContext]:
+    """The run's context for our checks: personas with their partners, GET replays over the Transport."""
+    context = fuzz_run(request.config).context
     for name, session in fd_sessions.items():
         try:
             partners = tuple(session.partners)
         except Exception:  # a persona that cannot sign in only loses its replays
             continue
-        personas[name] = st_hooks.Persona(session.access_token, partners)
-    context = st_hooks.FuzzContext(
-        personas=personas,
-        send=st_hooks.transport_sender(fd_transport),
-        template=CidTemplate(getattr(fd_settings, "cid_template", None) or DEFAULT_TEMPLATE),
-    )
-    st_hooks.configure(context)
+        context.personas[name] = Persona(session.access_token, partners)
+    context.send = transport_sender(fd_transport)
     yield context
-    st_hooks.configure(None)
+    context.send = None
 
 
 @pytest.fixture(scope="session")
-def fuzz_partner_product(fd_api: Any) -> str | None:
+def fuzz_partner_product(fd_api: Callable[..., Api]) -> str | None:
     """One of the primary partner's registered products (CR saves name one), if the target tells."""
     from conformance.scenarios.sandbox import partner_product
 

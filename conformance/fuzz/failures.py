@@ -1,7 +1,8 @@
 """From Schemathesis failures to catalogue rules.
 
 Built-in failure codes map to rules (ST101/102 → SCH-01, ST103-111 → SCH-02, ST201-205 → SCH-03,
-ST401 → AUTH-01, ST402 → OBJ-01); our own checks (ST901) already carry ``[RULE-ID]`` in their text.
+ST401 → AUTH-01, ST402 → OBJ-01); our own checks raise :class:`~conformance.fuzz.checks.RuleFailure`
+(code FD901), which carries its rule id as data.
 :func:`as_finding` turns a ``FailureGroup`` into one :class:`Finding` whose text tags every rule hit.
 
 A server error is one fact, not three: when a response is a 5xx (ST101/ST102), the built-in status,
@@ -12,13 +13,15 @@ the error envelope is also ERR-01's).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import TypeVar
 
 from conformance.checks.hosts import rule_for_host
 from conformance.errors import RULE_ID_RE, Finding, rule_ids_in
+from conformance.fuzz.context import FuzzCase
 from conformance.redact import REDACTOR
 
+E = TypeVar("E", bound=BaseException)
 SCH_RANGES = (("ST101", "ST102", "SCH-01"), ("ST103", "ST111", "SCH-02"), ("ST201", "ST205", "SCH-03"))
 SINGLE = {"ST401": "AUTH-01", "ST402": "OBJ-01"}
 FALLBACK = "SCH-02"
@@ -54,20 +57,27 @@ def _describe(failure: BaseException) -> tuple[list[str], str]:
     title = str(getattr(failure, "title", "") or type(failure).__name__)
     message = str(getattr(failure, "message", "") or failure)
     text = f"{code} {title}: {message}".strip()
-    tagged = rule_ids_in(message)
+    rule_id = getattr(failure, "rule_id", None)  # our RuleFailure: the rule travels as data
+    if isinstance(rule_id, str):
+        return [rule_id], text
+    tagged = rule_ids_in(message)  # a Finding raised by a user's own check
     if tagged:
         return tagged, text
     rule = rule_for_code(code)
     return [rule or FALLBACK], text
 
 
-def attributable(failures: list[BaseException]) -> list[BaseException]:
+def attributable(failures: Sequence[E]) -> list[E]:
     """The failures of ONE response that are separate facts: with a server error, drop the built-in
     verdicts it implies (undocumented status, content type, acceptance)."""
     if not any(_code(f) in SERVER_ERRORS for f in failures):
-        return failures
+        return list(failures)
     low, high = SUBSUMED_BY_SERVER_ERROR
-    return [f for f in failures if not (low <= _code(f) <= high and not rule_ids_in(str(f)))]
+    return [f for f in failures if not (low <= _code(f) <= high and not _is_ours(f))]
+
+
+def _is_ours(failure: BaseException) -> bool:
+    return isinstance(getattr(failure, "rule_id", None), str) or bool(rule_ids_in(str(failure)))
 
 
 def as_finding(exc: BaseException, *, operation: str, curl: str = "", host: str = "main") -> Finding:
@@ -90,7 +100,7 @@ def as_finding(exc: BaseException, *, operation: str, curl: str = "", host: str 
     return Finding(first, f"{tags}{operation}: {body}"[:4000], curl=REDACTOR.text(curl))
 
 
-def case_curl(case: Any, base_url: str) -> str:
+def case_curl(case: FuzzCase, base_url: str) -> str:
     try:
         return str(case.as_curl_command(headers=None))
     except Exception:

@@ -13,26 +13,29 @@ against the embedded reference. Seeded, ``database=none``.
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable
+import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import schemathesis
+from schemathesis.core.failures import Failure
+from schemathesis.engine import events
 
-from conformance import resources
-from conformance.checks import st_hooks
-from conformance.client.http import PARTNER_HEADER
+from conformance.client.http import PARTNER_HEADER, Transport
+from conformance.config.settings import Settings
 from conformance.errors import Finding
-from conformance.fuzz import contract
+from conformance.fuzz.context import FuzzContext
 from conformance.fuzz.failures import as_finding, attributable
+from conformance.fuzz.routing import engine_for
+from conformance.fuzz.schemas import stateful_schema
 
-MAX_STEPS = 6
 PEERS = ("primary", "other")
 
 
-def _wfc_document(context: st_hooks.FuzzContext) -> dict[str, Any]:
+def _wfc_document(context: FuzzContext) -> dict[str, Any]:
     users = []
     for name in PEERS:
         persona = context.personas.get(name)
@@ -50,38 +53,36 @@ def _wfc_document(context: st_hooks.FuzzContext) -> dict[str, Any]:
     return {"auth": users}
 
 
-def _schema(host: str, base_url: str, wfc_path: Path, settings: Any) -> Any:
-    writes_ok = settings.embedded and settings.mode != "read-only"
-    publish_ok = settings.embedded and settings.mode == "publish"
-    config = schemathesis.Config.from_dict(
-        {
-            "base-url": base_url,
-            "headers": dict(settings.headers),  # target.headers, e.g. a proxy's own key
-            "tls-verify": settings.ca_bundle or True,
-            "seed": int(settings.seed),
-            "generation": {"max-examples": int(settings.max_examples), "database": "none"},
-            "phases": {
-                "examples": {"enabled": False},
-                "coverage": {"enabled": False},
-                "fuzzing": {"enabled": False},
-                "stateful": {"enabled": True, "max-steps": MAX_STEPS},
-            },
-            "auth": {"wfc": {"path": str(wfc_path), "peers": list(PEERS)}},
-            # the mode's safety (GET only / no publish-grade writes) and the semantic 422
-            "operations": contract.operations_config(host, reads_only=not writes_ok, publish=publish_ok),
-        }
-    )
-    path = resources.main_spec() if host == "main" else resources.cr_spec()
-    return schemathesis.openapi.from_path(path, config=config)
+@contextlib.contextmanager
+def _in_memory(text: str, fallback: Path) -> Iterator[Path]:
+    """A readable ``.json`` path for ``text`` (the WFC document carries tokens) whose content is never
+    on disk: a link to an in-memory file where the OS has them (Linux), else a private file; both
+    removed at once."""
+    if hasattr(os, "memfd_create"):
+        fd = os.memfd_create("fdconf-wfc")
+        link = fallback.with_name(fallback.stem + "-link.json")
+        try:
+            os.write(fd, text.encode("utf-8"))
+            link.symlink_to(f"/proc/{os.getpid()}/fd/{fd}")  # Schemathesis wants a .json name
+            yield link
+        finally:
+            link.unlink(missing_ok=True)
+            os.close(fd)
+        return
+    fallback.write_text(text, encoding="utf-8")
+    fallback.chmod(0o600)
+    try:
+        yield fallback
+    finally:
+        fallback.unlink(missing_ok=True)
 
 
-def _failures(event: Any) -> list[Any]:
-    recorder = getattr(event, "recorder", None)
-    out = []
-    for checks in recorder.checks.values() if recorder is not None else []:
+def _failures(event: events.ScenarioFinished) -> list[Failure]:
+    out: list[Failure] = []
+    for checks in event.recorder.checks.values():
         # one recorder entry per case (one response): a 5xx there is SCH-01's alone
-        found = [node.failure_info.failure for node in checks if getattr(node, "failure_info", None)]
-        out.extend(attributable(found))
+        found = [node.failure_info.failure for node in checks if node.failure_info is not None]
+        out.extend(f for f in attributable(found) if isinstance(f, Failure))
     return out
 
 
@@ -91,26 +92,26 @@ def test_stateful_links(  # noqa: PLR0917 - pytest passes fixtures positionally
     host: str,
     tmp_path: Path,
     request: pytest.FixtureRequest,
-    fd_settings: Any,
-    fuzz_context: st_hooks.FuzzContext,
-    fd_api: Callable[..., Any],
+    fd_settings: Settings,
+    fd_transport: Transport,
+    fuzz_context: FuzzContext,
 ) -> None:
-    from schemathesis.engine import events
-
     base_url = fd_settings.main if host == "main" else fd_settings.cr
     if not base_url:
         pytest.skip(f"not run: target.{host} is not configured")
-    wfc = tmp_path / "wfc-auth.json"
-    wfc.write_text(json.dumps(_wfc_document(fuzz_context)), encoding="utf-8")
-    schema = _schema(host, base_url, wfc, fd_settings)
-    failures: list[Any] = []
+    failures: list[Failure] = []
     scenarios = 0
-    for event in schemathesis.engine.from_schema(schema).execute():
-        if isinstance(event, events.ScenarioFinished):
-            scenarios += 1
-            failures.extend(_failures(event))
-        elif isinstance(event, events.FatalError):
-            raise Finding("SCH-02", f"{host} stateful run stopped: {event.exception}")
+    with _in_memory(json.dumps(_wfc_document(fuzz_context)), tmp_path / "wfc-auth.json") as wfc:
+        schema = stateful_schema(host, base_url, wfc, settings=fd_settings, transport=fd_transport,
+                                 context=fuzz_context, peers=PEERS)
+        for event in engine_for(schema).execute():
+            if isinstance(event, events.ScenarioFinished):
+                scenarios += 1
+                failures.extend(_failures(event))
+            elif isinstance(event, events.Interrupted):
+                raise KeyboardInterrupt  # the engine swallows Ctrl-C; the run must still stop
+            elif isinstance(event, events.FatalError):
+                raise Finding("SCH-02", f"{host} stateful run stopped: {event.exception}")
     request.node.user_properties.extend(
         [
             ("fd_operation", f"{host} STATEFUL /links"),

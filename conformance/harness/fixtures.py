@@ -2,7 +2,9 @@
 
 ``fd_settings``, ``fd_mode``, ``fd_seed``, ``fd_rule_catalogue``, ``fd_transport``, ``fd_sessions``,
 ``fd_api`` (factory), ``fd_sandbox`` (write mode) and the autouse Allure labelling. Requesting any of
-them activates the plugin. Cheap to import: the suite is imported inside the fixtures.
+them activates the run. The transport and the sessions are the run's own
+(:mod:`conformance.harness.state`), shared with the fuzz tests. Cheap to import: the suite is
+imported inside the fixtures.
 """
 
 from __future__ import annotations
@@ -14,13 +16,32 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from conformance.plugin import DEFAULT, FINDINGS, HOSTS, PLAN, marker_rules, settings_of, state_of
+from conformance.harness.state import (
+    FINDINGS,
+    HOSTS,
+    PLAN,
+    fuzz_operation,
+    marker_rules,
+    run_of,
+    sessions_of,
+    settings_of,
+    transport_of,
+)
 
 if TYPE_CHECKING:
     from conformance.auth.session import Session
     from conformance.client.http import Api, Transport
     from conformance.config.settings import Settings
     from conformance.rules import Rule
+
+
+class _Default:
+    def __repr__(self) -> str:
+        return "DEFAULT"
+
+
+#: ``fd_api(partner=DEFAULT)``: the persona's configured or discovered partner.
+DEFAULT: Any = _Default()
 
 
 @pytest.fixture(scope="session")
@@ -47,29 +68,15 @@ def fd_rule_catalogue() -> dict[str, Rule]:
 
 
 @pytest.fixture(scope="session")
-def fd_transport(fd_settings: Settings) -> Iterator[Transport]:
+def fd_transport(request: pytest.FixtureRequest, fd_settings: Settings) -> Transport:
     """The run's one HTTP transport; refuses writes in read-only mode before they are sent."""
-    from conformance.client.http import Transport
-    from conformance.rules import mode_allows
-
-    allow_writes = mode_allows(fd_settings.mode, "write")
-    transport = Transport(**fd_settings.transport_options(), allow_writes=allow_writes)
-    try:
-        yield transport
-    finally:
-        transport.close()
+    return transport_of(request.config)
 
 
 @pytest.fixture(scope="session")
-def fd_sessions(
-    request: pytest.FixtureRequest, fd_settings: Settings, fd_transport: Transport
-) -> dict[str, Session]:
+def fd_sessions(request: pytest.FixtureRequest, fd_transport: Transport) -> dict[str, Session]:
     """Persona name → auth :class:`~conformance.auth.session.Session` (signed in on first use)."""
-    from conformance.auth.session import make_sessions
-
-    sessions = make_sessions(fd_settings, fd_transport)
-    state_of(request.config).sessions = sessions  # the report lists the partners they discover
-    return sessions
+    return sessions_of(request.config)
 
 
 @pytest.fixture(scope="session")
@@ -144,8 +151,6 @@ def planned_host(item: pytest.Item, rules: list[str]) -> str:
 
 def observed_host(item: pytest.Item) -> str:
     """The host the test's evidence came from: its first finding's, else its fuzz operation's, else ``""``."""
-    from conformance.plugin import fuzz_operation
-
     for record in item.stash.get(FINDINGS, []):
         if record.host:
             return "main" if record.host == "media" else record.host
@@ -163,7 +168,7 @@ def _fd_allure(request: pytest.FixtureRequest) -> Iterator[None]:
     filed under the host where they found something, and under their rule's first host when clean.
     """
     config = request.config
-    if not state_of(config).active or not config.getoption("allure_report_dir", None):
+    if not run_of(config).active or not config.getoption("allure_report_dir", None):
         yield
         return
     from conformance.report.allure import apply_labels, attach_finding, set_host

@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from conformance.plugin import PLAN, marker_rules
+from conformance.harness.state import PLAN, marker_rules
 
 MODES = ("auto", "bar", "lines", "off")
 HEARTBEAT = 30.0  # seconds without a line before ``lines`` mode says it is still running
@@ -47,7 +47,7 @@ def choose(mode: str, *, is_tty: bool, verbosity: int) -> str:
 
 
 class LiveProgress:
-    """The pytest hooks behind ``--fd-progress`` (registered by the plugin on the controller)."""
+    """The pytest hooks behind ``--fd-progress`` (registered on the controller by :mod:`.activation`)."""
 
     def __init__(self, config: pytest.Config, wanted: str = "auto", *,
                  clock: Callable[[], float] = time.monotonic, heartbeat: float = HEARTBEAT) -> None:

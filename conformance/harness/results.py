@@ -79,6 +79,8 @@ class Collector:
         self.started_at = utc_now()
         self.records: dict[str, TestRecord] = {}
         self.errors: list[str] = []  # failures no catalogue rule can carry (suite or target trouble)
+        #: Rules the summary speaks about (plus any with findings); ``None`` = the whole catalogue.
+        self.scope: frozenset[str] | None = None
 
     # -- intake ------------------------------------------------------------------------------
 
@@ -153,6 +155,8 @@ class Collector:
                 if rule.id in r.rules or rule.id in r.unmet or any(f.rule_id == rule.id for f in r.findings)
             ]
             findings = [f for r in related for f in r.findings if f.rule_id == rule.id]
+            if self.scope is not None and rule.id not in self.scope and not findings:
+                continue
             ran = [r for r in related if rule.id in r.rules and r.outcome == "passed"]
             if findings:
                 first = findings[0].message.splitlines()
@@ -196,9 +200,6 @@ class Collector:
             if fuzzed:
                 total["fuzzing"] = fuzzed
         return total
-
-    def failed_tests(self) -> int:
-        return sum(1 for r in self.records.values() if r.outcome == "failed")
 
     def build(self, *, personas: list[dict[str, str]] | None = None,
               duration: float | None = None) -> RunResult:

@@ -1,6 +1,6 @@
 """The hooks of an active fdconf run: report intake, the RunResult at the end, the summary, xdist handover.
 
-Registered by :mod:`conformance.plugin` once the plugin is active (never in unrelated sessions). The
+Registered by :mod:`conformance.harness.activation` once a run is active (never in unrelated sessions). The
 controller (or the only process) collects every test report, builds the
 :class:`~conformance.report.model.RunResult` when the session finishes, writes the reports and renders
 the closing summary; xdist workers only receive the resolved settings.
@@ -13,7 +13,9 @@ from typing import IO, Any, cast
 
 import pytest
 
-from conformance.plugin import RESULT, is_worker, state_of
+from conformance.auth.session import Session
+from conformance.config.settings import Settings
+from conformance.harness.state import audit_of, close_run, is_worker, run_of
 from conformance.redact import REDACTOR
 
 
@@ -25,19 +27,24 @@ class RunHooks:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:
-        settings = state_of(self.config).settings
-        if settings is not None:
-            node.workerinput["fd_settings"] = settings.to_json()
+        state = run_of(self.config)
+        if state.settings is not None:  # over xdist's channel, never through a file
+            node.workerinput["fd_settings"] = state.settings.to_json()
+            node.workerinput["fd_whole"] = state.whole_catalogue
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
         # Tokens a worker was issued are secrets the controller must mask too: it writes the reports
         # and redacts the Allure results after the run.
-        for secret in (getattr(node, "workeroutput", None) or {}).get("fd_secrets", ()):
+        output = getattr(node, "workeroutput", None) or {}
+        for secret in output.get("fd_secrets", ()):
             REDACTOR.add(str(secret))
+        from conformance.client.http import AuditEntry
+
+        run_of(self.config).worker_audit.extend(AuditEntry(**entry) for entry in output.get("fd_audit", ()))
 
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
-        settings = state_of(config).settings
+        settings = run_of(config).settings
         if settings is None:
             return []
         where = "embedded reference" if settings.embedded else settings.main
@@ -46,25 +53,34 @@ class RunHooks:
                 + (f", shard {settings.shard_label}" if settings.shard else "")]
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        collector = state_of(self.config).collector
+        collector = run_of(self.config).collector
         if collector is None or is_worker(self.config):
             return
         collector.add(report.nodeid, report.when or "call", report.outcome, duration=report.duration,
                       user_properties=report.user_properties, longrepr=report.longrepr,
                       longreprtext=report.longreprtext if report.failed else "")
 
+    @pytest.hookimpl(trylast=True)  # after the session fixtures' teardown (sandbox cleanup) is done
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        state = state_of(self.config)
+        try:
+            self._finish()
+        finally:
+            close_run(self.config)
+
+    def _finish(self) -> None:
+        state = run_of(self.config)
         if is_worker(self.config):
             output = getattr(self.config, "workeroutput", None)
             if isinstance(output, dict):
                 output["fd_secrets"] = REDACTOR.secrets()
+                output["fd_audit"] = [entry.to_dict() for entry in audit_of(self.config)]
             return
         if state.collector is None or state.settings is None:
             return
-        result = state.collector.build(personas=_public_personas(state.settings, state.sessions))
+        result = state.collector.build(personas=_public_personas(state.settings, state.sessions or {}))
         state.result = result
-        self.config.stash[RESULT] = result
+        if not state.settings.report_dir:
+            return  # a user's own pytest run writes reports only when asked (--fd-report-dir)
         try:
             from conformance.report.writer import write_all
         except ImportError as exc:  # the report writers are a separate layer; say so plainly
@@ -76,7 +92,7 @@ class RunHooks:
             state.report_error = f"reports not written: {type(exc).__name__}: {exc}"
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        state = state_of(self.config)
+        state = run_of(self.config)
         if state.result is None:
             return
         for line in state.collector.errors if state.collector else []:
@@ -94,15 +110,16 @@ class RunHooks:
         console = Console(file=cast(IO[str], _Writer(terminalreporter)), width=max(80, tw.fullwidth),
                           force_terminal=tw.hasmarkup, color_system="standard" if tw.hasmarkup else None,
                           soft_wrap=False)
-        report_dir = Path(str(state.settings.report_dir)) if state.settings else None
+        written = state.settings.report_dir if state.settings else None
+        report_dir = Path(written) if written else None
         render_summary(state.result, console, report_dir, state.artifacts)
 
 
-def _public_personas(settings: Any, sessions: dict[str, Any]) -> list[dict[str, str]]:
+def _public_personas(settings: Settings, sessions: dict[str, Session]) -> list[dict[str, str]]:
     """The report's persona entries, with the partners of every persona this process signed in."""
     known: dict[str, list[str]] = {}
     for name, session in sessions.items():
-        if getattr(session, "signed_in", False):
+        if session.signed_in:
             try:
                 known[name] = list(session.partners)
             except Exception:

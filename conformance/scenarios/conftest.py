@@ -49,11 +49,6 @@ def primary_main(fd_api: Callable[..., Api]) -> Api:
 
 
 @pytest.fixture
-def primary_cr(fd_api: Callable[..., Api]) -> Api:
-    return fd_api("primary", "cr")
-
-
-@pytest.fixture
 def other_main(fd_api: Callable[..., Api]) -> Api:
     return fd_api("other", "main")
 

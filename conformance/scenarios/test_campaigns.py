@@ -1,8 +1,7 @@
 """CID-01..03: campaign keys, one campaign per key, and cid-safe ids in every answer.
 
 Campaigns are discovered from the primary persona's events; CID-02's repeated boost runs on the
-sandbox event in publish mode. The cid template is ``{tc_run_id}__{eid}__{tc}`` unless the settings
-name another (``cid_template``).
+sandbox event in publish mode. The cid template is ``{tc_run_id}__{eid}__{tc}`` (CONTRACT §3).
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ from conformance.scenarios.sandbox import clusters_of, q, setup_body
 
 
 def _template(fd_settings: Any) -> CidTemplate:
-    return CidTemplate(getattr(fd_settings, "cid_template", None) or DEFAULT_TEMPLATE)
+    return CidTemplate(DEFAULT_TEMPLATE)  # CONTRACT §3: the one template (no setting; specs/README.md)
 
 
 def _all_campaigns(api: Api, eid: str) -> list[dict[str, Any]]:

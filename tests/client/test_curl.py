@@ -34,8 +34,8 @@ def test_persona_line_reads_the_token_from_the_shell(
 ) -> None:
     REDACTOR.add(TOKEN)
     scripted.json("PUT", "/api/v3/events/evt_1", {"ok": True})
-    api = Api(make_transport(timeout=2.0), scripted.base, token=lambda: TOKEN, partner="partner-id-acme",
-              persona="primary")
+    transport = make_transport(timeout=2.0, allow_writes=True)
+    api = Api(transport, scripted.base, token=lambda: TOKEN, partner="partner-id-acme", persona="primary")
     exchange = api.put("/events/evt_1", params={"q": "a b"}, json={"name": "it's $HOME"})
     line = exchange.curl
     assert TOKEN not in line

@@ -183,3 +183,51 @@ def test_finding_from_an_exchange_carries_its_evidence(
     assert finding.response.startswith("HTTP 200")
     assert "tok-abc-123456" not in finding.request + finding.curl
     assert ex.finding("OBJ-01", "m", received="custom").received == "custom"
+
+
+def test_writes_are_refused_unless_allowed(scripted: ScriptedServer, make_transport: MakeTransport) -> None:
+    """Default closed: a Transport nobody configured for writes is a read-only one."""
+    transport = make_transport()
+    with pytest.raises(WriteBlocked):
+        Api(transport, scripted.base).delete("/events/evt_1")
+    assert scripted.seen == []
+
+
+def test_audit_log_records_every_attempt_with_origin_and_status(
+    scripted: ScriptedServer, make_transport: MakeTransport
+) -> None:
+    calls = {"n": 0}
+
+    def limited(_seen: object) -> tuple[int, dict[str, str], bytes]:
+        calls["n"] += 1
+        return (429 if calls["n"] == 1 else 200), {"Content-Type": "application/json"}, b"{}"
+
+    scripted.routes[("GET", "/api/v3/limited")] = limited
+    transport = make_transport(sleep=lambda _s: None)
+    transport.send(transport.build("GET", scripted.base + "/limited?page=2"), origin="fuzz")
+    Api(transport, scripted.base).get("/events/")
+    assert [(e.origin, e.method, e.url, e.status) for e in transport.audit] == [
+        ("fuzz", "GET", scripted.base + "/limited", 429),
+        ("fuzz", "GET", scripted.base + "/limited", 200),
+        ("suite", "GET", scripted.base + "/events/", 404),
+    ]
+    assert not any(entry.is_write for entry in transport.audit)
+
+
+def test_limiter_is_asked_before_every_attempt(
+    scripted: ScriptedServer, make_transport: MakeTransport
+) -> None:
+    scripted.routes[("GET", "/api/v3/always")] = (429, {}, b"")
+    asked: list[tuple[str, str, str]] = []
+
+    class Budget:
+        def acquire(self, method: str, url: str, origin: str) -> None:
+            asked.append((method, url, origin))
+            if len(asked) > 2:
+                raise TargetError("rate budget spent", "raise the budget")
+
+    transport = make_transport(sleep=lambda _s: None, limiter=Budget())
+    with pytest.raises(TargetError, match="rate budget spent"):
+        transport.send(transport.build("GET", scripted.base + "/always"), origin="replay")
+    assert asked == [("GET", scripted.base + "/always", "replay")] * 3
+    assert len(scripted.seen) == 2  # the third attempt never left

@@ -16,7 +16,7 @@ from conformance.harness.sandbox import Sandbox, SandboxUnavailable
 @pytest.fixture
 def apis(start_stack: Callable[..., Any]) -> Iterator[tuple[Any, Api, Api]]:
     stack = start_stack()
-    transport = Transport(timeout=5.0)
+    transport = Transport(timeout=5.0, allow_writes=True)  # the sandbox writes
     p = stack.personas["primary"]
     session = Session(
         "primary", PersonaSettings(username=p["username"], password=p["password"]), transport, stack.main_base

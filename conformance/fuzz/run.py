@@ -1,0 +1,70 @@
+"""The fuzz package's part of one run, kept in the run's state (:mod:`conformance.harness.state`).
+
+A :class:`FuzzRun` is created the first time a session collects the fuzz tests: the two hosts'
+schemas (built from the resolved settings, sending through the run's Transport), the context our
+checks read, the operations whose auth enforcement Schemathesis' ``ignored_auth`` has confirmed,
+and the case and phase counters per test. Nothing of it lives in a module global.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import pytest
+from schemathesis.specs.openapi.schemas import OpenApiSchema
+
+from conformance.client.http import Transport
+from conformance.config.settings import Settings
+from conformance.fuzz.context import FuzzContext
+from conformance.fuzz.schemas import fuzz_schema
+from conformance.harness.state import run_of, settings_of, transport_of
+
+HOSTS = ("main", "cr")
+TEMPLATE = "_fd_per_operation"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def per_operation(func: F) -> F:
+    """Mark a test function as a template: each session parametrizes it over its run's schemas
+    (one item per operation; see ``conformance/fuzz/conftest.py``)."""
+    setattr(func, TEMPLATE, True)
+    return func
+
+
+@dataclass
+class FuzzRun:
+    """Per-run fuzz state: schemas, the checks' context, auth memory, counters."""
+
+    settings: Settings
+    transport: Transport
+    context: FuzzContext = field(default_factory=FuzzContext)
+    schemas: dict[str, OpenApiSchema] = field(default_factory=dict)
+    #: Per host: operations whose auth enforcement ``ignored_auth`` confirmed in this run.
+    auth_enforced: dict[str, set[str]] = field(default_factory=dict)
+    cases: Counter[str] = field(default_factory=Counter)
+    phases: dict[str, Counter[str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for host in HOSTS:
+            self.schemas[host] = fuzz_schema(host, self.settings, self.transport, self.context)
+
+    def count(self, nodeid: str, phase: str) -> tuple[int, dict[str, int]]:
+        """Count one case of test ``nodeid`` in ``phase``; the test's totals so far."""
+        self.cases[nodeid] += 1
+        phases = self.phases.setdefault(nodeid, Counter())
+        phases[phase] += 1
+        return self.cases[nodeid], dict(phases)
+
+
+FUZZ: pytest.StashKey[FuzzRun] = pytest.StashKey()
+
+
+def fuzz_run(config: pytest.Config) -> FuzzRun:
+    """This session's :class:`FuzzRun` (created on first use, which activates the run)."""
+    parts = run_of(config).parts
+    if FUZZ not in parts:
+        parts[FUZZ] = FuzzRun(settings_of(config), transport_of(config))
+    return parts[FUZZ]

@@ -1,0 +1,155 @@
+"""The state of one run, owned by one :class:`RunState` in the pytest config's stash.
+
+Everything a run accumulates lives here and nowhere else: the resolved settings, the embedded
+reference it started, the one :class:`~conformance.client.Transport`, the personas' sessions, the
+result collector and the reports written. Layers above the harness (the fuzz package) keep their
+per-run state in :attr:`RunState.parts` under their own typed keys, so two runs in one process (or
+in threads, or pytester sessions) never share anything. Cheap to import: the suite is imported
+lazily, only ``pytest`` at module level.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from conformance.auth.session import Session
+    from conformance.client.http import AuditEntry, Transport
+    from conformance.config.settings import Settings
+    from conformance.harness.reference_process import ReferenceProcess
+    from conformance.harness.results import Collector
+    from conformance.harness.selection import Plan
+    from conformance.report.model import FindingRecord, RunResult
+
+HOSTS = ("main", "cr", "media")
+
+
+@dataclass
+class RunState:
+    """One run's state. ``parts`` holds the per-run state of the layers above the harness."""
+
+    active: bool = False
+    settings: Settings | None = None
+    stack: ReferenceProcess | None = None
+    collector: Collector | None = None
+    wanted: frozenset[str] | None = None  # rule ids selected by --fd-rules (None = all)
+    whole_catalogue: bool = False  # fdconf run: report every catalogue rule, not only the tagged ones
+    result: RunResult | None = None
+    artifacts: dict[str, Path] = field(default_factory=dict)
+    report_error: str = ""
+    transport: Transport | None = None
+    sessions: dict[str, Session] | None = None
+    worker_audit: list[AuditEntry] = field(default_factory=list)  # what xdist workers sent
+    parts: pytest.Stash = field(default_factory=pytest.Stash)
+
+
+STATE: pytest.StashKey[RunState] = pytest.StashKey()
+PLAN: pytest.StashKey[Plan] = pytest.StashKey()
+FINDINGS: pytest.StashKey[list[FindingRecord]] = pytest.StashKey()
+
+
+def run_of(config: pytest.Config) -> RunState:
+    """The run state of this pytest session (created empty, inactive, on first use)."""
+    return config.stash.setdefault(STATE, RunState())
+
+
+def is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def settings_of(config: pytest.Config) -> Settings:
+    """The run's resolved settings, activating the run first if needed.
+
+    Raises ``pytest.UsageError`` (one line) when the configuration is invalid.
+    """
+    state = run_of(config)
+    if not state.active:
+        from conformance.harness.activation import activate
+
+        activate(config)
+    assert state.settings is not None
+    return state.settings
+
+
+def active_settings(config: pytest.Config) -> Settings | None:
+    """The run's settings if a run is active in this session, else ``None`` (no side effects)."""
+    state = config.stash.get(STATE, None)
+    return state.settings if state is not None and state.active else None
+
+
+def transport_of(config: pytest.Config) -> Transport:
+    """The run's one Transport (created on first use; read-only unless the mode allows writes)."""
+    state = run_of(config)
+    if state.transport is None:
+        from conformance.client.http import Transport
+        from conformance.rules import mode_allows
+
+        settings = settings_of(config)
+        state.transport = Transport(**settings.transport_options(),
+                                    allow_writes=mode_allows(settings.mode, "write"))
+    return state.transport
+
+
+def sessions_of(config: pytest.Config) -> dict[str, Session]:
+    """Persona name → the run's auth session (created on first use, signed in lazily)."""
+    state = run_of(config)
+    if state.sessions is None:
+        from conformance.auth.session import make_sessions
+
+        state.sessions = make_sessions(settings_of(config), transport_of(config))
+    return state.sessions
+
+
+def close_run(config: pytest.Config) -> None:
+    """Release what the run holds open (its connections, the reference it started); safe twice."""
+    state = config.stash.get(STATE, None)
+    if state is None:
+        return
+    if state.transport is not None:
+        state.transport.close()
+    if state.stack is not None:
+        stack, state.stack = state.stack, None
+        stack.stop()
+
+
+def audit_of(config: pytest.Config) -> list[AuditEntry]:
+    """Every request the run sent: this process's Transport's audit log, then its xdist workers'."""
+    state = config.stash.get(STATE, None)
+    if state is None:
+        return []
+    own = list(state.transport.audit) if state.transport is not None else []
+    return own + state.worker_audit
+
+
+def marker_rules(item: pytest.Item) -> tuple[str, ...]:
+    """Rule ids from every ``fd_rule`` marker of the item (module, class and function level)."""
+    seen: dict[str, None] = {}
+    for marker in item.iter_markers("fd_rule"):
+        for rule_id in marker.args:
+            seen.setdefault(str(rule_id), None)
+    return tuple(seen)
+
+
+def fuzz_operation(item: pytest.Item) -> str:
+    """The ``fd_operation`` user property a fuzz test sets (``"HOST METHOD path"``), else ``""``."""
+    for key, value in reversed(item.user_properties):
+        if key == "fd_operation":
+            return str(value)
+    return ""
+
+
+def run_result(config: pytest.Config) -> RunResult | None:
+    """The :class:`RunResult` of a finished session (controller side)."""
+    state = config.stash.get(STATE, None)
+    return state.result if state is not None else None
+
+
+def run_errors(config: pytest.Config) -> list[str]:
+    """Failures of the session that no catalogue rule can carry (teardown errors, untagged failures)."""
+    state = config.stash.get(STATE, None)
+    collector = state.collector if state is not None else None
+    return list(collector.errors) if collector is not None else []

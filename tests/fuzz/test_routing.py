@@ -1,0 +1,94 @@
+"""Schemathesis' requests through our Transport: case calls, Schemathesis' own auth probes and the
+stateful engine are guarded, audited and answered like Schemathesis' own transport would."""
+
+from __future__ import annotations
+
+import urllib.parse
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import schemathesis
+from schemathesis.specs.openapi.checks import ignored_auth
+
+from conformance import resources
+from conformance.client.http import Transport, WriteBlocked
+from conformance.fuzz.routing import engine_for, route
+
+
+@pytest.fixture
+def transport() -> Iterator[Transport]:
+    with Transport(timeout=5.0) as t:
+        yield t
+
+
+def _token(stack: Any) -> str:
+    import httpx
+
+    persona = stack.personas["primary"]
+    answer = httpx.post(stack.main_base + "/auth",
+                        json={"username": persona["username"], "password": persona["password"]})
+    return str(answer.json()["AccessToken"])
+
+
+def test_a_routed_case_is_sent_and_audited_by_the_transport(
+    reference_stack: Any, transport: Transport
+) -> None:
+    schema = route(schemathesis.openapi.from_path(resources.main_spec()), transport, "fuzz")
+    case = schema["/events/{eid}"]["GET"].Case(path_parameters={"eid": "evt_acme_001"})
+    headers = {"Authorization": f"Bearer {_token(reference_stack)}",
+               "X-Preferred-Partner-Id": "partner-id-acme"}
+    before = len(reference_stack.request_log)
+    response = case.call(base_url=reference_stack.main_base, headers=headers)
+    assert response.status_code == 200
+    assert response.json()["id"] == "evt_acme_001"
+    assert response.headers["content-type"] == ["application/json"]  # Schemathesis' own header shape
+    assert [(e.origin, e.method, e.status) for e in transport.audit] == [("fuzz", "GET", 200)]
+    assert transport.audit[0].url == reference_stack.main_base + "/events/evt_acme_001"
+    assert reference_stack.request_log[before:] == [("main", "GET", "/api/v3/events/evt_acme_001")]
+
+
+def test_a_read_only_transport_refuses_a_fuzzed_write_before_it_leaves(
+    reference_stack: Any, transport: Transport
+) -> None:
+    schema = route(schemathesis.openapi.from_path(resources.cr_spec()), transport, "fuzz")
+    case = schema["/events/"]["POST"].Case(body={"name": "x"})
+    before = len(reference_stack.request_log)
+    with pytest.raises(WriteBlocked):
+        case.call(base_url=reference_stack.cr_base)
+    assert reference_stack.request_log[before:] == []
+    assert transport.audit == []
+    assert [method for method, _url in transport.blocked] == ["POST"]
+
+
+def test_schemathesis_auth_probes_go_through_the_transport(
+    reference_stack: Any, transport: Transport
+) -> None:
+    schema = route(schemathesis.openapi.from_path(resources.main_spec()), transport, "fuzz")
+    case = schema["/events/"]["GET"].Case()
+    headers = {"Authorization": f"Bearer {_token(reference_stack)}",
+               "X-Preferred-Partner-Id": "partner-id-acme"}
+    case.call_and_validate(base_url=reference_stack.main_base, headers=headers, checks=[ignored_auth])
+    sent = [(e.method, e.url.rsplit("/api/v3", 1)[1], e.status) for e in transport.audit]
+    assert sent[0] == ("GET", "/events/", 200)
+    assert len(sent) >= 3, "ignored_auth sent its no-auth and invalid-auth probes elsewhere"
+    assert all(status == 401 for _m, _p, status in sent[1:])
+
+
+def test_the_stateful_engine_sends_every_request_through_the_transport(
+    start_stack: Any, transport: Transport, tmp_path: Any
+) -> None:
+    stack = start_stack()
+    config = schemathesis.Config.from_dict({
+        "base-url": stack.main_base, "seed": 1, "generation": {"max-examples": 3, "database": "none"},
+        "phases": {"examples": {"enabled": False}, "coverage": {"enabled": False},
+                   "fuzzing": {"enabled": False}, "stateful": {"enabled": True, "max-steps": 3}},
+    })
+    loaded = schemathesis.openapi.from_path(resources.main_spec(), config=config)
+    schema = route(loaded, transport, "stateful")
+    list(engine_for(schema).execute())
+    server = [(method, path) for _host, method, path in stack.request_log]
+    audited = [(e.method, urllib.parse.urlsplit(e.url).path) for e in transport.audit if e.status]
+    assert server, "the stateful phase sent nothing"
+    assert sorted(server) == sorted(audited)
+    assert {e.origin for e in transport.audit} == {"stateful"}

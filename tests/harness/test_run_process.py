@@ -1,0 +1,105 @@
+"""`fdconf run` as a user stops it: Ctrl-C or SIGTERM while fuzzing or in the stateful phase ends the run
+with exit 130, no finding made up from the interruption, and no process of the run left behind."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.harness.run_process import ChildOutcome, _outcome, option_values
+
+SIGN_IN_PATHS = ("/api/v3/auth", "/api/v3/auth/refresh_token")
+
+
+def _children(pid: int) -> list[int]:
+    """Pids whose parent is ``pid`` (from /proc; the run's child and its reference, if any)."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                out.append(int(entry.name))
+    return out
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _started(stack: Any, seen_before: int) -> bool:
+    """Whether the run is past pre-flight and sign-ins: the phase under test is sending."""
+    for _host, method, path in stack.request_log[seen_before:]:
+        if method == "GET" and path not in ("/api/v3/status/", "/api/events/", "/api/v3/partners/"):
+            return True
+    return False
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the process table from /proc")
+@pytest.mark.parametrize(
+    ("sig", "tests"),
+    [(signal.SIGINT, "test_stateful_links"), (signal.SIGTERM, "test_operation")],
+    ids=["sigint-stateful", "sigterm-fuzzing"],
+)
+def test_a_signal_stops_the_run_with_130_and_leaves_no_process(
+    sig: int, tests: str, start_stack: Callable[..., Any], tmp_path: Path
+) -> None:
+    stack = start_stack()
+    config = tmp_path / "fdconf.toml"
+    stack.write_config(config)
+    report = tmp_path / "r"
+    command = [sys.executable, "-m", "conformance", "run", "--config", str(config), "--mode", "read-only",
+               "--rules", "SCH", "--max-examples", "50", "--report-dir", str(report), "--progress", "off",
+               "--", "-k", tests]
+    before = len(stack.request_log)
+    proc = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not _started(stack, before):
+            assert proc.poll() is None, proc.communicate()[0][-3000:]
+            assert time.monotonic() < deadline, "the phase under test never started"
+            time.sleep(0.1)
+        groups = _children(proc.pid)  # the pytest child leads a process group of its own
+        assert groups
+        time.sleep(0.5)
+        proc.send_signal(sig)
+        output, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, output[-3000:]
+    assert "fdconf: interrupted" in output
+    assert "KeyboardInterrupt" in output  # pytest saw the interruption (it did not run to the end)
+    assert not [g for g in groups if _group_alive(g)], "a process of the run outlived it"
+    findings = [line for line in output.splitlines() if line.startswith("FAILED")]
+    assert findings == []  # an interruption is not a finding about the API
+
+
+def test_a_child_that_ends_without_a_word_is_an_internal_error() -> None:
+    outcome = _outcome("", -9, interrupted=False)
+    assert outcome == ChildOutcome(3, errors=["the run's process ended without a result (exit -9)"])
+    assert _outcome('{"pytest_exit": 0, "result": null, "errors": ["x"], "audit": []}', 0,
+                    interrupted=True) == ChildOutcome(0, errors=["x"], interrupted=True)
+
+
+def test_option_values_reads_both_spellings() -> None:
+    args = ["--junitxml", "a.xml", "-q", "--junitxml=b.xml", "--alluredir"]
+    assert option_values(args, "--junitxml") == ["a.xml", "b.xml"]
+    assert option_values(args, "--alluredir") == []
