@@ -54,6 +54,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
     if not config.pluginmanager.is_registered(fixtures):
         config.pluginmanager.register(fixtures, "fdconf-fixtures")
+    from conformance.harness import ledger  # the probe ledger: fd_ledger and its report hook
+
+    if not config.pluginmanager.is_registered(ledger):
+        config.pluginmanager.register(ledger, "fdconf-ledger")
     if wants_run(config):
         activate(config)
 

@@ -12,6 +12,19 @@ from conformance.errors import SpecError
 from conformance.resources import rules_file
 
 MODES = ("read-only", "write", "publish")
+JUDGED_BY = ("ledger", "tests")
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check a rule is made of: judged per probe (``ledger``) or by the rule's tests (``tests``)."""
+
+    id: str
+    what: str
+    hosts: tuple[str, ...]
+    mode: str
+    personas: tuple[str, ...] = ()
+    judged_by: str = "ledger"
 
 
 @dataclass(frozen=True)
@@ -26,10 +39,36 @@ class Rule:
     mode: str
     required: bool
     docs: str
+    checks: tuple[Check, ...] = ()
 
     @property
     def family(self) -> str:
         return self.id.split("-")[0]
+
+    def check(self, check_id: str) -> Check | None:
+        return next((c for c in self.checks if c.id == check_id), None)
+
+    def applicable(self, run_mode: str) -> tuple[Check, ...]:
+        """The checks that apply to a run in ``run_mode``. A missing persona does not excuse a check:
+        its probes stay unexercised and the rule partial."""
+        return tuple(c for c in self.checks if mode_allows(run_mode, c.mode))
+
+
+def _checks(item: dict[str, object], rule_mode: str) -> tuple[Check, ...]:
+    raw = item.get("checks") or []
+    if not isinstance(raw, list):
+        raise TypeError("checks must be a list")
+    return tuple(
+        Check(
+            id=str(c["id"]),
+            what=str(c["what"]),
+            hosts=tuple(c["hosts"]),
+            mode=str(c.get("mode", rule_mode)),
+            personas=tuple(c.get("personas", ())),
+            judged_by=str(c.get("judged_by", "ledger")),
+        )
+        for c in raw
+    )
 
 
 @cache
@@ -50,6 +89,7 @@ def catalogue(path: Path | None = None) -> dict[str, Rule]:
                 mode=item["mode"],
                 required=bool(item["required"]),
                 docs=item["docs"],
+                checks=_checks(item, item["mode"]),
             )
             for item in raw["rules"]
         }
@@ -58,7 +98,25 @@ def catalogue(path: Path | None = None) -> dict[str, Rule]:
     for rule in rules.values():
         if rule.mode not in MODES:
             raise SpecError(f"rule {rule.id} in {source} has mode {rule.mode!r}", f"use one of {MODES}")
+        _validate_checks(rule, source)
     return rules
+
+
+def _validate_checks(rule: Rule, source: Path) -> None:
+    ids = [c.id for c in rule.checks]
+    if not ids:
+        raise SpecError(f"rule {rule.id} in {source} lists no checks", "give it the checks it is made of")
+    if len(set(ids)) != len(ids):
+        raise SpecError(f"rule {rule.id} in {source} repeats a check id", "make check ids unique per rule")
+    for check in rule.checks:
+        if check.mode not in MODES or check.judged_by not in JUDGED_BY:
+            raise SpecError(
+                f"check {rule.id}/{check.id} in {source} has mode {check.mode!r}, judged_by "
+                f"{check.judged_by!r}",
+                f"use a mode of {MODES} and judged_by one of {JUDGED_BY}",
+            )
+        if not set(check.hosts) <= {"main", "cr"} or not check.hosts:
+            raise SpecError(f"check {rule.id}/{check.id} in {source} has hosts {check.hosts}", "use main, cr")
 
 
 def mode_allows(run_mode: str, rule_mode: str) -> bool:

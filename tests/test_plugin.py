@@ -18,8 +18,10 @@ import pytest
 from conformance.errors import Finding
 
 @pytest.mark.fd_rule("AUTH-02")
-def test_partners_answer(fd_api):
+def test_partners_answer(fd_api, fd_ledger):
     assert fd_api("primary").get("/partners/").status == 200
+    for check in ("sign-in-shape", "bad-password-401", "refresh-no-rotation"):
+        fd_ledger.record("AUTH-02", check, host="main", operation="GET /partners/", outcome="pass")
 
 @pytest.mark.fd_rule("TEN-03")
 def test_needs_other(fd_api):
@@ -111,6 +113,8 @@ def test_rule_status_skip_reasons_and_attribution(pytester: pytest.Pytester, con
     assert {r["id"] for r in data["rules"]} == tagged | {"OBJ-01", "HST-02"}
     assert set(catalogue()) > tagged
     assert rule(data, "AUTH-02")["status"] == "passed"
+    judged = {c["check"]: (c["judged"], c["operations"]) for c in rule(data, "AUTH-02")["checks"]}
+    assert judged == dict.fromkeys(("sign-in-shape", "bad-password-401", "refresh-no-rotation"), (1, 1))
     ten03 = rule(data, "TEN-03")
     assert ten03["status"] == "not_run"
     assert "needs persona 'other'" in ten03["reason"]

@@ -5,8 +5,11 @@ Everything a report needs travels in ``report.user_properties`` (set where the t
 ``fd_findings`` (redacted finding dicts), and for fuzz items ``fd_operation`` (``"HOST METHOD path"``),
 ``fd_cases`` and optionally ``fd_phases`` (phase → cases).
 
-Rule status: *failed* if any finding is attributed to it; *passed* if at least one test with that
-rule ran and passed and none failed; *not run* otherwise, with the reasons.
+Probes of the ledger arrive as ``fd_probes`` (:mod:`conformance.harness.ledger`). Rule status
+(:func:`conformance.report.ledger.judge`): *failed* if any finding or judged probe fails it; *passed*
+when every check of the catalogue that applies has a judged probe on every host it applies to;
+*partial* when only some have; *not run* when nothing was judged, with the reasons. Run errors
+(test, teardown errors, failures no rule carries) are part of the result and block CERTIFIED.
 """
 
 from __future__ import annotations
@@ -21,7 +24,17 @@ from typing import Any
 from conformance import __version__
 from conformance.config.settings import Settings
 from conformance.harness.evidence import from_payload, from_text, locate, skip_reason
-from conformance.report.model import FindingRecord, OperationCoverage, RuleResult, RunResult
+from conformance.harness.ledger import PROBES_PROPERTY, probes_from
+from conformance.redact import REDACTOR
+from conformance.report.ledger import Probe, judge
+from conformance.report.model import (
+    CheckResult,
+    FindingRecord,
+    OperationCoverage,
+    RuleResult,
+    RunError,
+    RunResult,
+)
 from conformance.resources import cr_spec, main_spec, rules_file
 from conformance.rules import Rule
 
@@ -40,6 +53,7 @@ class TestRecord:
     operation: str = ""
     cases: int = 0
     phases: dict[str, int] = field(default_factory=dict)
+    probes: list[Probe] = field(default_factory=list)
 
 
 def spec_hashes() -> dict[str, str]:
@@ -81,6 +95,11 @@ class Collector:
         self.errors: list[str] = []  # failures no catalogue rule can carry (suite or target trouble)
         #: Rules the summary speaks about (plus any with findings); ``None`` = the whole catalogue.
         self.scope: frozenset[str] | None = None
+        self.run_errors: list[RunError] = []  # the same, structured, plus test errors (setup phase)
+
+    def _error(self, kind: str, nodeid: str, text: str) -> None:
+        last = (text.strip().splitlines() or [""])[-1][:300]
+        self.run_errors.append(RunError(kind=kind, test=nodeid, message=REDACTOR.text(last)))
 
     # -- intake ------------------------------------------------------------------------------
 
@@ -102,6 +121,7 @@ class Collector:
         if isinstance(props.get("fd_phases"), dict):
             record.phases = {str(k): int(v) for k, v in props["fd_phases"].items()}
         record.duration += duration
+        record.probes.extend(probes_from(props.get(PROBES_PROPERTY)))
         findings = from_payload(props.get("fd_findings"))
         if outcome == "skipped" and record.outcome != "failed":
             record.outcome = "skipped"
@@ -113,14 +133,18 @@ class Collector:
                 findings = from_text(longreprtext, nodeid, fallback, error=when != "call")
             if when == "teardown" and not any(f.rule_id in self.rules for f in findings):
                 self.errors.append(f"{nodeid}: teardown error: {longreprtext.strip().splitlines()[-1:]}")
+                self._error("teardown error", nodeid, longreprtext)
             else:
                 record.outcome = "failed"
+                if when == "setup":
+                    self._error("test error", nodeid, longreprtext)
             locate(findings, targets=self.settings.targets, operation=record.operation)
             known = [f for f in findings if f.rule_id in self.rules]
             # A filtered run speaks only about the selected rules: evidence for others is not reported.
             record.findings.extend(f for f in known if self.wanted is None or f.rule_id in self.wanted)
             if not known and when != "teardown":
                 self.errors.append(f"{nodeid}: failure attributable to no catalogue rule")
+                self._error("unattributed failure", nodeid, longreprtext)
         elif outcome == "passed" and when == "call" and record.outcome == "not_run":
             record.outcome = "passed"
 
@@ -158,19 +182,24 @@ class Collector:
             if self.scope is not None and rule.id not in self.scope and not findings:
                 continue
             ran = [r for r in related if rule.id in r.rules and r.outcome == "passed"]
+            probes = [p for r in self.records.values() for p in r.probes if p.rule_id == rule.id]
+            selected = self.wanted is None or rule.id in self.wanted
+            verdict = judge(rule, probes, mode=self.settings.mode, failed=bool(findings),
+                            tests_passed=bool(ran), selected=selected)
+            status, reason = verdict.status, verdict.reason
             if findings:
                 first = findings[0].message.splitlines()
-                status, reason = "failed", first[0][:200] if first else ""
-            elif ran:
-                status, reason = "passed", ""
-            else:
-                status, reason = "not_run", self._not_run_reason(rule, related)
+                reason = first[0][:200] if first else reason
+            elif status == "not_run":
+                # Tests that ran but judged nothing say which checks; otherwise the skip reasons.
+                reason = reason if ran and reason else self._not_run_reason(rule, related)
             evidence = [r for r in related if r.outcome in ("passed", "failed")]
             out.append(RuleResult(
                 id=rule.id, title=rule.title, level=rule.level, severity=rule.severity,
-                required=rule.required, status=status,  # type: ignore[arg-type]
+                required=rule.required, status=status,
                 reason=reason, tests=len(evidence), duration=round(sum(r.duration for r in evidence), 3),
                 findings=findings,
+                checks=[CheckResult(**vars(t)) for t in verdict.tallies],
             ))
         return out
 
@@ -226,4 +255,5 @@ class Collector:
             cases=self.cases(),
             shard=settings.shard_label,
             connection=connection_of(settings),
+            errors=list(self.run_errors),
         )

@@ -14,9 +14,11 @@ from string import Template
 
 from conformance.report.grouping import (
     STATUS_LABEL,
+    check_lines,
     connection_text,
     first_line,
     format_duration,
+    judged_text,
     operation_findings,
     operations_by_host,
     reproduce_hint,
@@ -40,9 +42,15 @@ def verdict_reason(result: RunResult) -> str:
         return "No required rule was evaluated."
     failed = [r.id for r in required if r.status == "failed"]
     skipped = [r.id for r in required if r.status == "not_run"]
-    if not failed and not skipped:
-        return f"All {len(required)} required rules passed; none was skipped."
+    partial = [r.id for r in required if r.status == "partial"]
+    if not failed and not skipped and not partial and not result.errors:
+        return f"All {len(required)} required rules passed on judged evidence; none was skipped."
     parts = []
+    if result.errors:
+        parts.append(f"the run had {len(result.errors)} error{'s' * (len(result.errors) != 1)}")
+    if partial:
+        rules = f"{len(partial)} required rule{'s' * (len(partial) != 1)}"
+        parts.append(f"{rules} only partly judged ({', '.join(partial)})")
     if failed:
         parts.append(f"{len(failed)} required rule{'s' * (len(failed) != 1)} failed ({', '.join(failed)})")
     if skipped:
@@ -110,7 +118,7 @@ def _finding_html(finding: FindingRecord, is_open: bool = False) -> str:
 
 def _rule_row(rule: RuleResult) -> str:
     notes = ""
-    if rule.status == "not_run" and rule.reason:
+    if rule.status in ("not_run", "partial") and rule.reason:
         notes = f'<div class="sev">{_e(rule.reason)}</div>'
     elif rule.status == "failed":
         # The first finding is the evidence a reader needs: shown open (no JS needed to expand it).
@@ -122,19 +130,24 @@ def _rule_row(rule: RuleResult) -> str:
         if not rule.findings and rule.reason:
             notes = f'<div class="sev">{_e(rule.reason)}</div>'
     required = "" if rule.required else ' <span class="sev">(optional)</span>'
+    checks = check_lines(rule)
+    if checks:
+        items = "".join(f"<li>{_e(line)}</li>" for line in checks)
+        notes += f'<details class="finding"><summary>checks</summary><ul class="sev">{items}</ul></details>'
     return (
         f'<tr id="rule-{_e(rule.id)}"><td><code>{_e(rule.id)}</code></td>'
         f"<td>{_e(rule.title)}{required}{notes}</td>"
         f'<td class="sev">{_e(rule.severity)}</td>'
         f'<td><span class="badge {rule.status}">{_e(STATUS_LABEL[rule.status])}</span></td>'
-        f'<td class="num">{rule.tests}</td><td class="num">{_e(format_duration(rule.duration))}</td></tr>'
+        f'<td class="num">{rule.tests}</td><td class="num">{_e(judged_text(rule))}</td>'
+        f'<td class="num">{_e(format_duration(rule.duration))}</td></tr>'
     )
 
 
 def _rule_rows(result: RunResult) -> str:
     rows = []
     for level, rules in rules_by_level(result):
-        rows.append(f'<tr class="level"><td colspan="6">{_e(level)}</td></tr>')
+        rows.append(f'<tr class="level"><td colspan="7">{_e(level)}</td></tr>')
         rows += [_rule_row(rule) for rule in rules]
     return "\n".join(rows)
 
@@ -189,6 +202,8 @@ def render_certificate(result: RunResult, results_sha256: str) -> str:
         passed=counts["passed"],
         failed=counts["failed"],
         not_run=counts["not_run"],
+        partial=counts["partial"],
+        errors=len(result.errors),
         cases=total_cases,
         duration=_e(format_duration(result.duration)),
         facts=_facts(result),

@@ -41,12 +41,14 @@ class RunDiff:
     fixed: list[DiffItem] = field(default_factory=list)
     still_failing: list[DiffItem] = field(default_factory=list)
     newly_not_run: list[DiffItem] = field(default_factory=list)
+    newly_partial: list[DiffItem] = field(default_factory=list)
 
     def sections(self) -> list[tuple[str, list[DiffItem]]]:
         return [
             ("New failures", self.new_failures),
             ("Fixed", self.fixed),
             ("Still failing", self.still_failing),
+            ("Newly partial", self.newly_partial),
             ("Newly not run", self.newly_not_run),
         ]
 
@@ -64,6 +66,9 @@ def _states(run: RunResult) -> dict[tuple[ItemKind, str], _State]:
         detail = rule.reason
         if rule.status == "failed" and rule.findings:
             detail = first_line(rule.findings[0].message)
+        elif rule.checks:
+            judged, attempted = rule.judged
+            detail = f"judged {judged}/{attempted}" + (f": {detail}" if detail else "")
         out[("rule", rule.id)] = _State(rule.status, rule.title, detail)
     for op in run.operations:
         status: RuleStatus = "failed" if op.failures else op.status
@@ -95,6 +100,8 @@ def diff_runs(old: RunResult, new: RunResult) -> RunDiff:
         elif now_status == "not_run" and was is not None and was_status != "not_run":
             reason = now.detail if now else "absent from the new run"
             result.newly_not_run.append(DiffItem(kind, key, state.title, reason))
+        elif now_status == "partial" and was_status not in ("partial", "failed"):
+            result.newly_partial.append(DiffItem(kind, key, state.title, state.detail))
     return result
 
 
@@ -126,9 +133,10 @@ def render_markdown(d: RunDiff) -> str:
         "",
         f"`{d.old_run}` ({d.old_verdict}) → `{d.new_run}` ({d.new_verdict})",
         "",
-        "| new failures | fixed | still failing | newly not run |",
-        "|---:|---:|---:|---:|",
-        f"| {len(d.new_failures)} | {len(d.fixed)} | {len(d.still_failing)} | {len(d.newly_not_run)} |",
+        "| new failures | fixed | still failing | newly partial | newly not run |",
+        "|---:|---:|---:|---:|---:|",
+        f"| {len(d.new_failures)} | {len(d.fixed)} | {len(d.still_failing)} | {len(d.newly_partial)} "
+        f"| {len(d.newly_not_run)} |",
     ]
     for name, items in d.sections():
         if items:

@@ -18,7 +18,31 @@ _PERSONA_RE = re.compile(r"#\s*" + TOKEN_VAR + r": AccessToken of persona (\S+)"
 #: The hierarchy of the platform (specs/rules.yaml), top-down, then cross-cutting rules.
 LEVEL_ORDER = ("user", "partner", "event", "cluster", "setup-process", "campaign", "cross-cutting")
 HOST_ORDER = ("main", "cr")
-STATUS_LABEL = {"passed": "passed", "failed": "FAILED", "not_run": "not run"}
+STATUS_LABEL = {"passed": "passed", "failed": "FAILED", "partial": "PARTIAL", "not_run": "not run"}
+
+
+def judged_text(rule: RuleResult) -> str:
+    """``19/21`` operations judged over the rule's applicable checks (``-`` when it recorded none)."""
+    judged, attempted = rule.judged
+    return f"{judged}/{attempted}" if rule.checks and attempted else "-"
+
+
+def check_lines(rule: RuleResult) -> list[str]:
+    """One line per applicable check and host: ``foreign-eid-404 on main: 19 of 20 judged (why x1)``."""
+    out = []
+    for c in rule.checks:
+        if not c.applies:
+            continue
+        if c.by_tests:
+            out.append(f"{c.check} on {c.host}: {'judged' if c.judged else 'not judged'} by the fuzz tests")
+            continue
+        line = f"{c.check} on {c.host}: {c.judged} of {c.operations} judged"
+        if c.failed:
+            line += f", {c.failed} failed"
+        if c.unexercised:
+            line += " (" + "; ".join(f"{why} x{n}" for why, n in sorted(c.unexercised.items())) + ")"
+        out.append(line)
+    return out
 
 
 def _ordered(keys: Iterable[str], order: tuple[str, ...]) -> list[str]:

@@ -1,8 +1,10 @@
 """JUnit XML for CI: one test case per rule (classname ``rules.<level>``) and one per fuzzed
 operation (classname ``fuzz.<host>``).
 
-Failed → ``<failure>`` carrying every finding's text with its curl line (capped); not run →
-``<skipped message=reason>``. Run metadata goes into ``<properties>`` of the rules suite.
+Failed → ``<failure>`` carrying every finding's text with its curl line (capped); partial and not
+run → ``<skipped message=reason>`` (partial prefixed ``partial:``); every case carries its judged
+counts per check in ``<system-out>``. Run errors (test, teardown errors …) are ``<error>`` cases of
+a ``run`` suite, so ``errors`` counts them. Run metadata goes into ``<properties>`` of the rules suite.
 """
 
 from __future__ import annotations
@@ -10,7 +12,14 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from conformance.report.grouping import finding_text, first_line, operation_findings, rules_by_level
+from conformance.report.grouping import (
+    check_lines,
+    finding_text,
+    first_line,
+    judged_text,
+    operation_findings,
+    rules_by_level,
+)
 from conformance.report.model import FindingRecord, OperationCoverage, RuleResult, RunResult
 
 #: Findings written into one ``<failure>``; the rest are counted (results.json has them all).
@@ -46,6 +55,11 @@ def _rule_case(parent: ET.Element, rule: RuleResult) -> None:
         node.text = _clean(body)
     elif rule.status == "not_run":
         ET.SubElement(case, "skipped", {"message": _clean(rule.reason)})
+    elif rule.status == "partial":
+        ET.SubElement(case, "skipped", {"message": _clean(f"partial: {rule.reason}")})
+    if rule.checks:
+        lines = [f"judged {judged_text(rule)}", *check_lines(rule)]
+        ET.SubElement(case, "system-out").text = _clean("\n".join(lines))
 
 
 def _operation_case(parent: ET.Element, result: RunResult, op: OperationCoverage) -> None:
@@ -60,21 +74,22 @@ def _operation_case(parent: ET.Element, result: RunResult, op: OperationCoverage
     ET.SubElement(case, "system-out").text = f"{op.cases} generated cases"
 
 
-def _suite_totals(suite: ET.Element) -> tuple[int, int, int, float]:
+def _suite_totals(suite: ET.Element) -> tuple[int, int, int, float, int]:
     cases = suite.findall("testcase")
     failures = sum(1 for c in cases if c.find("failure") is not None)
+    errors = sum(1 for c in cases if c.find("error") is not None)
     skipped = sum(1 for c in cases if c.find("skipped") is not None)
     seconds = sum(float(c.get("time", "0")) for c in cases)
     suite.attrib.update(
         {
             "tests": str(len(cases)),
             "failures": str(failures),
-            "errors": "0",
+            "errors": str(errors),
             "skipped": str(skipped),
             "time": f"{seconds:.3f}",
         }
     )
-    return len(cases), failures, skipped, seconds
+    return len(cases), failures, skipped, seconds, errors
 
 
 def render_junit(result: RunResult) -> str:
@@ -103,12 +118,17 @@ def render_junit(result: RunResult) -> str:
         for op in result.operations:
             if op.host == host:
                 _operation_case(suite, result, op)
+    if result.errors:
+        suite = ET.SubElement(root, "testsuite", {"name": "run", "timestamp": result.started_at})
+        for error in result.errors:
+            case = _case(suite, "run", f"{error.kind}: {error.test}", 0.0)
+            ET.SubElement(case, "error", {"message": _clean(error.message), "type": error.kind})
     totals = [_suite_totals(suite) for suite in root.findall("testsuite")]
     root.attrib.update(
         {
             "tests": str(sum(t[0] for t in totals)),
             "failures": str(sum(t[1] for t in totals)),
-            "errors": "0",
+            "errors": str(sum(t[4] for t in totals)),
             "skipped": str(sum(t[2] for t in totals)),
             "time": f"{result.duration:.3f}",
         }

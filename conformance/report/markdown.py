@@ -8,9 +8,11 @@ from __future__ import annotations
 from conformance.report.grouping import (
     STATUS_LABEL,
     TOKEN_VAR,
+    check_lines,
     connection_text,
     first_line,
     format_duration,
+    judged_text,
     operations_by_host,
     reproduce_hint,
     rules_by_level,
@@ -32,6 +34,19 @@ def _fence(text: str) -> str:
     return f"{fence}\n{text}\n{fence}"
 
 
+def _partial_and_errors(result: RunResult) -> list[str]:
+    out: list[str] = []
+    partial = [r for r in result.rules if r.status == "partial"]
+    if partial:
+        out += ["", "### Rules partial (some required checks unexercised)", "", "| rule | judged | reason |",
+                "|---|---:|---|"]
+        out += [f"| {r.id} | {judged_text(r)} | {_cell(r.reason)} |" for r in partial]
+    if result.errors:
+        out += ["", "### Run errors (they block CERTIFIED)", "", "| kind | test | message |", "|---|---|---|"]
+        out += [f"| {e.kind} | `{_cell(e.test)}` | {_cell(e.message)} |" for e in result.errors]
+    return out
+
+
 def render_markdown(result: RunResult) -> str:
     """The Markdown summary of ``result`` (already redacted by the caller)."""
     counts = result.counts()
@@ -43,9 +58,10 @@ def render_markdown(result: RunResult) -> str:
         f"Run `{result.run_id}` · suite {result.suite_version} · mode `{result.mode}` · seed `{result.seed}`"
         f" · {format_duration(result.duration)}" + (f" · shard {result.shard}" if result.shard else ""),
         "",
-        "| rules passed | rules failed | rules not run | generated cases |",
-        "|---:|---:|---:|---:|",
-        f"| {counts['passed']} | {counts['failed']} | {counts['not_run']} | {total_cases} |",
+        "| rules passed | rules failed | rules partial | rules not run | run errors | generated cases |",
+        "|---:|---:|---:|---:|---:|---:|",
+        f"| {counts['passed']} | {counts['failed']} | {counts['partial']} | {counts['not_run']} "
+        f"| {len(result.errors)} | {total_cases} |",
         "",
         "Targets: " + ", ".join(f"{host} `{url}`" for host, url in result.targets.items()),
     ]
@@ -90,6 +106,7 @@ def render_markdown(result: RunResult) -> str:
                 out.append(f"  - … {len(rule.findings) - MAX_FINDINGS} more findings in results.json")
             if not rule.findings and rule.reason:
                 out.append(f"  - {_cell(rule.reason)}")
+    out += _partial_and_errors(result)
     not_run = [r for r in result.rules if r.status == "not_run"]
     if not_run:
         out += ["", "### Rules not run", "", "| rule | reason |", "|---|---|"]
@@ -100,11 +117,15 @@ def render_markdown(result: RunResult) -> str:
         "",
         f"<details><summary>All {len(result.rules)} rules</summary>",
         "",
-        "| level | rule | status | tests |",
-        "|---|---|---|---:|",
+        "| level | rule | status | tests | judged | checks |",
+        "|---|---|---|---:|---:|---|",
     ]
     for level, rules in rules_by_level(result):
-        out += [f"| {level} | {r.id} | {STATUS_LABEL[r.status]} | {r.tests} |" for r in rules]
+        out += [
+            f"| {level} | {r.id} | {STATUS_LABEL[r.status]} | {r.tests} | {judged_text(r)} "
+            f"| {_cell('; '.join(check_lines(r)))} |"
+            for r in rules
+        ]
     out += ["", "</details>"]
     hosts = operations_by_host(result)
     if hosts:

@@ -1,7 +1,11 @@
 """Combining the results of the shards of one run (``--fd-shard I/N`` matrix jobs) into one.
 
-Per rule: *failed* if it failed in any shard; *passed* if it passed somewhere and failed nowhere;
-*not run* only if no shard ran it (reasons of all shards kept). Tests, durations and findings add up.
+Per rule: *failed* if it failed in any shard; otherwise, from the checks (schema version 2), *passed*
+when every applicable check has a judged probe on every host in some shard, *partial* when only some
+do, *not run* when none (a check's judged count is the largest of any shard: shards may probe the
+same operation, so counts are never inflated by adding them up). Results without checks (version 1)
+combine by status: passed somewhere and failed nowhere is passed. Tests, durations, findings and run
+errors add up. The set must be complete: every shard ``1/N`` … ``N/N`` exactly once.
 Per operation (host + operation): cases and failures are summed, status combined the same way.
 The merged result has no ``shard``; its times span the earliest start to the latest finish.
 """
@@ -12,7 +16,7 @@ import dataclasses
 from datetime import datetime
 
 from conformance.errors import UsageError
-from conformance.report.model import OperationCoverage, RuleResult, RuleStatus, RunResult
+from conformance.report.model import CheckResult, OperationCoverage, RuleResult, RuleStatus, RunResult
 
 
 class MergeError(UsageError):
@@ -32,17 +36,79 @@ def _join_reasons(reasons: list[str]) -> str:
     return "; ".join(dict.fromkeys(r for r in reasons if r))
 
 
+def _merge_checks(parts: list[RuleResult]) -> list[CheckResult]:
+    merged: dict[tuple[str, str], CheckResult] = {}
+    for part in parts:
+        for c in part.checks:
+            held = merged.get((c.check, c.host))
+            if held is None:
+                merged[(c.check, c.host)] = dataclasses.replace(c, unexercised=dict(c.unexercised))
+                continue
+            held.applies = held.applies or c.applies
+            held.judged, held.failed = max(held.judged, c.judged), max(held.failed, c.failed)
+            held.operations = max(held.operations, c.operations)
+            if c.judged >= held.judged:
+                held.unexercised = dict(c.unexercised)
+    return list(merged.values())
+
+
+def _status_from_checks(checks: list[CheckResult], failed: bool) -> RuleStatus:
+    due = [c for c in checks if c.applies]
+    if failed or any(c.failed for c in due):
+        return "failed"
+    if due and all(c.judged for c in due):
+        return "passed"
+    return "partial" if any(c.judged for c in due) else "not_run"
+
+
 def _merge_rule(parts: list[RuleResult]) -> RuleResult:
-    status = _combine([p.status for p in parts])
+    checks = _merge_checks(parts)
+    if checks:
+        status = _status_from_checks(checks, any(p.status == "failed" for p in parts))
+    else:
+        status = _combine([p.status for p in parts])
     relevant = [p for p in parts if p.status == status]
+    reason = _join_reasons([p.reason for p in relevant])
+    if status == "partial" and not reason:
+        missing = [f"{c.check} on {c.host}" for c in checks if c.applies and not c.judged]
+        reason = "not judged in any shard: " + ", ".join(missing)
     return dataclasses.replace(
         parts[0],
         status=status,
-        reason=_join_reasons([p.reason for p in relevant]),
+        reason=reason if status != "passed" else "",
         tests=sum(p.tests for p in parts),
         duration=sum(p.duration for p in parts),
         findings=[f for p in parts for f in p.findings],
+        checks=checks,
     )
+
+
+def _check_shard_set(results: list[RunResult]) -> None:
+    """Every shard ``1/N`` … ``N/N`` exactly once (an unsharded run merges only with nothing)."""
+    labels = [r.shard or "" for r in results]
+    if "" in labels:
+        if len(results) > 1:
+            unsharded = results[labels.index("")].run_id
+            raise MergeError(f"run {unsharded} is not a shard (no --shard I/N)", _HINT)
+        return
+    seen: dict[str, str] = {}
+    for result in results:
+        if result.shard in seen:
+            raise MergeError(
+                f"shard {result.shard} is given twice (runs {seen[result.shard]} and {result.run_id})",
+                "give each shard's results.json once",
+            )
+        seen[result.shard] = result.run_id
+    totals = {label.split("/")[1] for label in labels}
+    if len(totals) != 1:
+        raise MergeError(f"the shards are of different splits: {', '.join(sorted(labels))}", _HINT)
+    total = int(totals.pop())
+    missing = [f"{i}/{total}" for i in range(1, total + 1) if f"{i}/{total}" not in seen]
+    if missing:
+        raise MergeError(
+            f"incomplete shard set: {', '.join(missing)} missing (given {', '.join(sorted(labels))})",
+            "merge the results of every shard of the run",
+        )
 
 
 def _merge_operation(parts: list[OperationCoverage]) -> OperationCoverage:
@@ -77,6 +143,7 @@ def merge_results(results: list[RunResult]) -> RunResult:
     """
     if not results:
         raise MergeError("nothing to merge: no results given", _HINT)
+    _check_shard_set(results)
     base = results[0]
     # Shards against the bundled reference each start their own (ephemeral ports): targets differ.
     fields = ["mode", "seed", "spec_hashes", "suite_version", "embedded"]
@@ -114,4 +181,5 @@ def merge_results(results: list[RunResult]) -> RunResult:
         operations=[_merge_operation(parts) for parts in operations.values()],
         cases=cases,
         shard="",
+        errors=[e for r in results for e in r.errors],
     )

@@ -9,9 +9,34 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-RuleStatus = Literal["passed", "failed", "not_run"]
+RuleStatus = Literal["passed", "failed", "partial", "not_run"]
 Verdict = Literal["CERTIFIED", "NOT CERTIFIED"]
-SCHEMA_VERSION = 1
+#: 2: rule status ``partial``, per-check judged counts (``RuleResult.checks``), run ``errors``.
+SCHEMA_VERSION = 2
+STATUSES: tuple[str, ...] = ("passed", "failed", "partial", "not_run")
+
+
+@dataclass
+class CheckResult:
+    """One required check of a rule on one host: how many operations were judged, and why not the rest."""
+
+    check: str
+    host: str
+    applies: bool = True  # False: the run's mode (or selection) excludes it
+    judged: int = 0
+    failed: int = 0
+    operations: int = 0  # operations probed or attempted
+    unexercised: dict[str, int] = field(default_factory=dict)  # reason -> operations
+    by_tests: bool = False  # judged by the rule's tests' outcome, not by recorded probes
+
+
+@dataclass
+class RunError:
+    """Something that went wrong in the run itself (not a finding about the API): it blocks CERTIFIED."""
+
+    kind: str  # "test error" | "teardown error" | "internal error" | "unattributed failure"
+    test: str
+    message: str
 
 
 @dataclass
@@ -44,6 +69,13 @@ class RuleResult:
     tests: int = 0
     duration: float = 0.0
     findings: list[FindingRecord] = field(default_factory=list)
+    checks: list[CheckResult] = field(default_factory=list)
+
+    @property
+    def judged(self) -> tuple[int, int]:
+        """``(judged, attempted)`` operations over the checks that apply."""
+        due = [c for c in self.checks if c.applies]
+        return sum(c.judged for c in due), sum(c.operations for c in due)
 
 
 @dataclass
@@ -78,19 +110,21 @@ class RunResult:
     shard: str = ""  # "I/N" when this run is one shard of a matrix
     # How the targets were reached, when not plainly: {"extra_headers": [names], "ca_bundle": file name}
     connection: dict[str, Any] = field(default_factory=dict)
+    errors: list[RunError] = field(default_factory=list)
     schema_version: int = SCHEMA_VERSION
 
     @property
     def verdict(self) -> Verdict:
-        """CERTIFIED only when every required rule passed and none was skipped."""
+        """CERTIFIED only when every required rule passed (partial and not run block it) and the run
+        itself had no errors."""
         required = [r for r in self.rules if r.required]
-        ok = bool(required) and all(r.status == "passed" for r in required)
+        ok = bool(required) and all(r.status == "passed" for r in required) and not self.errors
         return "CERTIFIED" if ok else "NOT CERTIFIED"
 
     def counts(self) -> dict[str, int]:
-        out = {"passed": 0, "failed": 0, "not_run": 0}
+        out = dict.fromkeys(STATUSES, 0)
         for rule in self.rules:
-            out[rule.status] += 1
+            out[rule.status] = out.get(rule.status, 0) + 1
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -105,8 +139,14 @@ class RunResult:
         data.pop("verdict", None)
         data.pop("summary", None)
         rules = [
-            RuleResult(**{**r, "findings": [FindingRecord(**f) for f in r.get("findings", [])]})
+            RuleResult(**{
+                **r,
+                "findings": [FindingRecord(**f) for f in r.get("findings", [])],
+                "checks": [CheckResult(**c) for c in r.get("checks", [])],
+            })
             for r in data.pop("rules", [])
         ]
         operations = [OperationCoverage(**o) for o in data.pop("operations", [])]
-        return cls(**data, rules=rules, operations=operations)
+        errors = [RunError(**e) for e in data.pop("errors", [])]
+        # Version 1 files (no checks, no partial, no errors) load as they were, for `fdconf diff`.
+        return cls(**data, rules=rules, operations=operations, errors=errors)

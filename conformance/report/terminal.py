@@ -34,10 +34,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 from rich.text import Text
 
-from conformance.report.grouping import first_line, format_duration
+from conformance.report.grouping import STATUS_LABEL, first_line, format_duration, judged_text
 from conformance.report.model import RunResult
 
-_STYLE = {"passed": "green", "failed": "bold red", "not_run": "yellow"}
+_STYLE = {"passed": "green", "failed": "bold red", "partial": "bold yellow", "not_run": "yellow"}
 _BAR_WIDTH = 24
 
 
@@ -66,6 +66,7 @@ def render_summary(
     table.add_column("rule")
     table.add_column("status")
     table.add_column("tests", justify="right")
+    table.add_column("judged", justify="right")
     table.add_column("reason / first finding", overflow="fold")
     for rule in result.rules:
         if rule.status == "passed":
@@ -75,8 +76,9 @@ def render_summary(
             reason = first_line(rule.findings[0].message, 160)
             if len(rule.findings) > 1:
                 reason += f"  (+{len(rule.findings) - 1} more)"
-        label = "FAILED" if rule.status == "failed" else "not run"
-        table.add_row(rule.id, Text(label, style=_STYLE[rule.status]), str(rule.tests), reason)
+        label = STATUS_LABEL[rule.status]
+        table.add_row(rule.id, Text(label, style=_STYLE[rule.status]), str(rule.tests), judged_text(rule),
+                      reason)
     if table.row_count:
         console.print(table)
     totals = Table.grid(padding=(0, 2))
@@ -89,9 +91,18 @@ def render_summary(
             ", ",
             (f"{counts['failed']} failed", _STYLE["failed"] if counts["failed"] else ""),
             ", ",
+            (f"{counts['partial']} partial", _STYLE["partial"] if counts["partial"] else ""),
+            ", ",
             (f"{counts['not_run']} not run", _STYLE["not_run"] if counts["not_run"] else ""),
         ),
     )
+    judged = [r.judged for r in result.rules if r.checks]
+    evidence = f"{sum(j for j, _ in judged)} of {sum(a for _, a in judged)} probed operations judged"
+    totals.add_row("evidence", evidence + " (per rule and check: results.json `checks`)")
+    if result.errors:
+        totals.add_row("errors", Text(f"{len(result.errors)} run errors (they block CERTIFIED): "
+                                      + "; ".join(f"{e.kind} {e.test}" for e in result.errors[:3]),
+                                      style="bold red"))
     ops_run = sum(1 for op in result.operations if op.status != "not_run")
     totals.add_row("cases", f"{total_cases} generated over {ops_run} fuzzed operations")
     totals.add_row("time", format_duration(result.duration))

@@ -19,6 +19,7 @@ from conformance.scenarios.discovery import (
     MAX_PROBED_EVENTS,
     EventFacts,
     Unavailable,
+    campaign_key,
     event_facts,
     event_id,
     keyed_campaigns,
@@ -115,19 +116,49 @@ def other_eid(request: pytest.FixtureRequest, other_events: list[Any], primary_m
 
 
 @pytest.fixture
-def never_existing_eid(
-    request: pytest.FixtureRequest,
-    other_eid: str,
-    other_events: list[Any],
-    primary_events: list[str],
-    fd_seed: int,
-) -> str:
-    taken = {*primary_events, *(event_id(i) for i in other_events)}
-    return str(
-        _cached(
-            request, "never_eid", lambda: never_existing_like(other_eid, fd_seed, {t for t in taken if t})
-        )
-    )
+def never_existing_eid(request: pytest.FixtureRequest, primary_events: list[str], fd_seed: int) -> str:
+    """An eid shaped like a real one that no listing shows. Shaped like the foreign eid when persona
+    ``other`` is configured (OBJ-04 compares the two), else like one of primary's own (ERR-01 needs no
+    second tenant)."""
+
+    def compute() -> str:
+        taken = set(primary_events)
+        model = primary_events[0]
+        try:
+            other_events = request.getfixturevalue("other_events")
+            model = str(request.getfixturevalue("other_eid"))
+            taken |= {e for e in (event_id(i) for i in other_events) if e}
+        except pytest.skip.Exception:
+            pass
+        return never_existing_like(model, fd_seed, taken)
+
+    return str(_cached(request, "never_eid", compute))
+
+
+@pytest.fixture
+def foreign_facts(
+    request: pytest.FixtureRequest, fd_api: Callable[..., Api], other_eid: str, other_partner: str
+) -> EventFacts:
+    """Clusters and campaigns of the foreign event, read by its owner (``other``)."""
+    owner = fd_api("other", "main", partner=other_partner)
+    facts = _cached(request, "foreign_facts", lambda: event_facts(owner, other_eid))
+    assert isinstance(facts, EventFacts)
+    return facts
+
+
+@pytest.fixture
+def foreign_values(foreign_facts: EventFacts, other_partner: str) -> dict[str, Any]:
+    """Path values of the foreign event as its owner would send them: its own eid, and its own tc and
+    run (a campaign's key when it has one), so a 404 for primary proves ownership, not a mismatch.
+    Missing kinds stay missing (operations needing them are unexercised)."""
+    values: dict[str, Any] = {"eid": foreign_facts.eid, "partner_id": other_partner}
+    owned = keyed_campaigns(foreign_facts)
+    key = campaign_key(owned[0]) if owned else None
+    if key is not None:
+        values.update(tc=key[1], tc_run_id=key[2])
+    elif foreign_facts.tc_run_id is not None and foreign_facts.tcs:
+        values.update(tc=foreign_facts.tcs[0], tc_run_id=foreign_facts.tc_run_id)
+    return values
 
 
 def _probe_events(request: pytest.FixtureRequest, api: Api, eids: list[str]) -> list[EventFacts]:
@@ -163,14 +194,25 @@ def event_with_campaigns(primary_facts: list[EventFacts]) -> EventFacts:
 
 
 @pytest.fixture
-def path_values(event_with_clusters: EventFacts, primary_partner: str) -> dict[str, Any]:
-    """Valid values for the spec's path parameters, by id kind (tc from the current run)."""
-    return {
+def path_values(
+    event_with_clusters: EventFacts, primary_facts: list[EventFacts], primary_partner: str
+) -> dict[str, Any]:
+    """Valid values for the spec's path parameters, by id kind: a campaign's own key where primary has
+    a campaign (every ``{tc}`` path is per-campaign, so the positive controls of those operations can
+    succeed), else an event with clusters and a tc of its current run."""
+    values: dict[str, Any] = {
         "eid": event_with_clusters.eid,
         "tc": event_with_clusters.tcs[0],
         "tc_run_id": event_with_clusters.tc_run_id,
         "partner_id": primary_partner,
     }
+    for facts in primary_facts:
+        owned = keyed_campaigns(facts)
+        key = campaign_key(owned[0]) if owned and facts.tcs else None
+        if key is not None:
+            values.update(eid=key[0], tc=key[1], tc_run_id=key[2])
+            break
+    return values
 
 
 @pytest.fixture

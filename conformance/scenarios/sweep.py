@@ -8,13 +8,19 @@ of one of those rules observed on the CR host is HST-02's evidence alone, and on
 main host is the family rule's alone (specs/README.md, Decisions). A sweep therefore files each
 finding under :func:`~conformance.checks.hosts.rule_for_host` and raises one finding per sweep
 that names the rules hit.
+
+Evidence: every probe is recorded in the run's probe ledger (the ``fd_ledger`` fixture) under the
+sweep's check, on the host it was sent to (same mapping: a CR probe of an AUTH/TEN/OBJ check is
+HST-02's check of the same id). A probe whose positive control failed is recorded *unexercised* with
+the control's reason and not sent; a judge may raise :class:`Unexercised` when the answer cannot
+judge the check. A sweep that judged nothing skips its test with the reasons.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 
@@ -25,6 +31,82 @@ from conformance.scenarios.operations import Operation, example_body, fill_path,
 
 PLACEHOLDER = "fdconf-probe"
 MAX_LISTED = 8
+
+
+class Unexercised(Exception):
+    """Raised by a judge: the answer cannot judge the check (the message says why)."""
+
+
+class ControlResult(Protocol):
+    """A positive control's answer (``conformance.harness.ledger.Control``)."""
+
+    @property
+    def ok(self) -> bool: ...
+    @property
+    def status(self) -> int: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def exchange(self) -> Any: ...
+
+
+class ProbeLedger(Protocol):
+    """What scenarios use of the run's probe ledger (``fd_ledger``)."""
+
+    def record(self, rule_id: str, check: str, *, host: str, operation: str, outcome: Any,
+               reason: str = "") -> None: ...
+
+    def control(self, persona: str, host: str, operation: str, send: Callable[[], Any], *,
+                accept: Callable[[int], bool] = ..., refused: str = "") -> ControlResult: ...
+
+
+def record(ledger: ProbeLedger, rule_id: str, check: str, *, host: str, operation: str, outcome: str,
+           reason: str = "") -> None:
+    """Record one probe under the rule its host makes it evidence for (HST-02 for CR AUTH/TEN/OBJ)."""
+    host = "main" if host == "media" else host
+    ledger.record(rule_for_host(rule_id, host), check, host=host, operation=operation, outcome=outcome,
+                  reason=reason)
+
+
+def who(api: Api) -> str:
+    """The control cache's persona key: the persona and the partner header it sends."""
+    return f"{api.persona}:{api.partner or '-'}"
+
+
+def read_control(ledger: ProbeLedger, api: Api, op: Operation, path: str, **kwargs: Any) -> ControlResult:
+    """The positive control of a read: ``api``'s persona gets 2xx on ``op`` at ``path`` (its own ids)."""
+    return ledger.control(who(api), op.host, op.label, lambda: api.get(path, **kwargs))
+
+
+@dataclass(frozen=True)
+class NoControl:
+    """A control that cannot be sent: the probes behind it stay unexercised with ``reason``."""
+
+    reason: str
+    ok: bool = False
+    status: int = 0
+    exchange: Any = None
+
+
+def _reaches_handler(status: int) -> bool:
+    # The write's route exists and resolved the persona's own eid: anything but an auth refusal,
+    # a missing route or object, or a server error (a 400 on the example body still reached it).
+    return status < 500 and status not in (401, 404, 405)
+
+
+def write_control(
+    ledger: ProbeLedger, api: Api, op: Operation, own: Mapping[str, Any],
+    known: Mapping[str, Any] | None = None,
+) -> ControlResult:
+    """The positive control of a write: ``api``'s persona sends the same write on its own sandbox
+    event (``own`` path values) and reaches the handler. Writes without an eid in the path have no
+    sandbox to confine the control to: their probes stay unexercised."""
+    path = fill_path(op, own)
+    if path is None or not op.eid_params:
+        return NoControl("no control: a write outside the sandbox event is not sent with a valid token")
+    return ledger.control(
+        who(api), op.host, op.label, lambda: send(api, op, path, known=known), accept=_reaches_handler
+    )
 
 
 def host_of(op: Operation) -> str:
@@ -65,16 +147,39 @@ class Sweep:
     hosts raises its rule for main-host violations and HST-02 for CR-host ones, each alone."""
 
     rule_id: str
+    ledger: ProbeLedger
+    check: str
     findings: list[Finding] = field(default_factory=list)
     visited: int = 0
+    judged: int = 0
     skipped: list[str] = field(default_factory=list)
 
-    def judge(self, fn: Callable[[], None], host: str = "main") -> None:
+    def judge(self, fn: Callable[[], None], host: str = "main", *, operation: str = "",
+              control: ControlResult | None = None, check: str = "") -> None:
+        """Run one probe's judge and record its outcome (``control``: unexercised unless it succeeded)."""
+        check = check or self.check
+        operation = operation or f"probe {self.visited + 1}"
+        if control is not None and not control.ok:
+            self.unexercised(host, operation, control.reason, check=check)
+            return
         self.visited += 1
         try:
             fn()
+        except Unexercised as exc:
+            self.unexercised(host, operation, str(exc), check=check)
+            return
         except Finding as finding:
             self.add(finding, host)
+            record(self.ledger, self.rule_id, check, host=host, operation=operation, outcome="fail",
+                   reason=finding.message.splitlines()[0])
+        else:
+            record(self.ledger, self.rule_id, check, host=host, operation=operation, outcome="pass")
+        self.judged += 1
+
+    def unexercised(self, host: str, operation: str, why: str, *, check: str = "") -> None:
+        self.skipped.append(f"{operation}: {why}")
+        record(self.ledger, self.rule_id, check or self.check, host=host, operation=operation,
+               outcome="unexercised", reason=why)
 
     def add(self, finding: Finding, host: str = "main") -> None:
         """File ``finding`` (raised for this sweep's rule) under the rule its host makes it evidence for."""
@@ -87,10 +192,10 @@ class Sweep:
 
     def finish(self, what: str) -> None:
         if not self.findings:
-            if self.visited == 0:
+            if self.judged == 0:
                 pytest.skip(
-                    f"not run: no operation to probe for {what}"
-                    + (f" (skipped: {'; '.join(self.skipped[:MAX_LISTED])})" if self.skipped else "")
+                    f"not run: nothing judged for {what}"
+                    + (f" (unexercised: {'; '.join(self.skipped[:MAX_LISTED])})" if self.skipped else "")
                 )
             return
         rules = list(dict.fromkeys(f.rule_id for f in self.findings))
@@ -125,7 +230,7 @@ def targets(
         path = fill_path(op, filled)
         if path is None:
             if sweep is not None:
-                sweep.skipped.append(f"{op.label}: no discovered value for its path parameters")
+                sweep.unexercised(op.host, op.label, "no discovered value for its path parameters")
             continue
         out.append((op, path))
     return out

@@ -5,6 +5,11 @@ write mode, pointed at the sandbox event) with no token, malformed tokens, an ex
 configuration provides one) and a token signed by a key the target never saw. Path parameters come
 from discovery; parameters nothing discovered fills use a placeholder, since the token must be
 rejected before any lookup.
+
+Positive controls: a bad-token probe is judged only when the same request with the valid token gets
+2xx (reads) or reaches the handler on the persona's own sandbox event (writes), so a 401 proves the
+token check, not a missing route. Operations whose path needs a placeholder therefore stay
+unexercised unless the valid token also resolves them.
 """
 
 from __future__ import annotations
@@ -20,7 +25,17 @@ from conformance.client.http import OMIT, Api, Exchange
 from conformance.errors import Finding
 from conformance.scenarios.operations import Operation
 from conformance.scenarios.personas import foreign_signed, refresh_token_of
-from conformance.scenarios.sweep import Sweep, host_of, send, targets
+from conformance.scenarios.sweep import (
+    ProbeLedger,
+    Sweep,
+    Unexercised,
+    host_of,
+    read_control,
+    required_params,
+    send,
+    targets,
+    write_control,
+)
 
 VARIANTS = ("none", "garbage", "truncated", "no-scheme", "expired", "foreign-signed")
 
@@ -43,7 +58,8 @@ def _bad_authorization(variant: str, token: str, expired: str | None) -> str | N
 
 
 def _probe(  # noqa: PLR0917 - one probe, all of its inputs
-    sweep: Sweep, api: Api, op: Operation, path: str, authorization: str | None, variant: str, partner: str
+    sweep: Sweep, api: Api, op: Operation, path: str, authorization: str | None, variant: str, partner: str,
+    control: Any,
 ) -> None:
     headers = {"Authorization": authorization} if authorization is not None else {}
 
@@ -56,11 +72,12 @@ def _probe(  # noqa: PLR0917 - one probe, all of its inputs
                 expected="401 and no data",
             )
 
-    sweep.judge(judge, op.host)
+    sweep.judge(judge, op.host, operation=op.label, control=control)
 
 
 def _sweep(  # noqa: PLR0917 - pytest passes fixtures positionally
     fd_api: Callable[..., Api],
+    fd_ledger: ProbeLedger,
     fd_sessions: Any,
     fd_settings: Any,
     spec_ops: tuple[Operation, ...],
@@ -73,13 +90,17 @@ def _sweep(  # noqa: PLR0917 - pytest passes fixtures positionally
     token = fd_sessions["primary"].access_token()
     persona = fd_settings.personas.get("primary")
     authorization = _bad_authorization(variant, token, getattr(persona, "expired_token", None))
-    sweep = Sweep("AUTH-01")
+    sweep = Sweep("AUTH-01", fd_ledger, "bad-token-401" if reads_only else "bad-token-401-write")
     secured = [op for op in spec_ops if op.secured and not op.publishes]
     for op, path in targets(secured, values, reads_only=reads_only, placeholder=True, sweep=sweep):
         if not reads_only and op.is_read:
             continue
         api = fd_api("primary", host_of(op))
-        _probe(sweep, api, op, path, authorization, variant, partner)
+        if op.is_read:
+            control = read_control(fd_ledger, api, op, path, params=required_params(op))
+        else:
+            control = write_control(fd_ledger, api, op, values)
+        _probe(sweep, api, op, path, authorization, variant, partner, control)
     sweep.finish(f"token variant `{variant}` must get 401 on every authenticated operation")
 
 
@@ -88,13 +109,15 @@ def _sweep(  # noqa: PLR0917 - pytest passes fixtures positionally
 def test_bad_tokens_are_rejected_on_every_read(  # noqa: PLR0917 - pytest passes fixtures positionally
     variant: str,
     fd_api: Callable[..., Api],
+    fd_ledger: ProbeLedger,
     fd_sessions: Any,
     fd_settings: Any,
     spec_ops: tuple[Operation, ...],
     path_values: dict[str, Any],
     primary_partner: str,
 ) -> None:
-    _sweep(fd_api, fd_sessions, fd_settings, spec_ops, path_values, variant, primary_partner, reads_only=True)
+    _sweep(fd_api, fd_ledger, fd_sessions, fd_settings, spec_ops, path_values, variant, primary_partner,
+           reads_only=True)
 
 
 @pytest.mark.fd_rule("AUTH-01", "HST-02")
@@ -103,6 +126,7 @@ def test_bad_tokens_are_rejected_on_every_read(  # noqa: PLR0917 - pytest passes
 def test_bad_tokens_are_rejected_on_every_write(  # noqa: PLR0917 - pytest passes fixtures positionally
     variant: str,
     fd_api: Callable[..., Api],
+    fd_ledger: ProbeLedger,
     fd_sessions: Any,
     fd_settings: Any,
     spec_ops: tuple[Operation, ...],
@@ -112,7 +136,8 @@ def test_bad_tokens_are_rejected_on_every_write(  # noqa: PLR0917 - pytest passe
 ) -> None:
     # Writes only ever address the sandbox event, in case the target wrongly accepts one.
     values = {**path_values, "eid": fd_sandbox["eid"]}
-    _sweep(fd_api, fd_sessions, fd_settings, spec_ops, values, variant, primary_partner, reads_only=False)
+    _sweep(fd_api, fd_ledger, fd_sessions, fd_settings, spec_ops, values, variant, primary_partner,
+           reads_only=False)
 
 
 # -- AUTH-02 -----------------------------------------------------------------------------------
@@ -150,19 +175,38 @@ def _finding(exchange: Exchange, message: str, expected: str) -> Finding:
     )
 
 
-@pytest.mark.fd_rule("AUTH-02")
-def test_sign_in_shape(fd_api: Callable[..., Api], fd_settings: Any) -> None:
+SIGN_IN = "POST /auth"
+REFRESH = "POST /auth/refresh_token"
+
+
+def _sign_in(fd_ledger: ProbeLedger, fd_api: Callable[..., Api], fd_settings: Any) -> Any:
+    """The primary persona's sign-in (sent once: it is also the control of the bad-password probe)."""
     username, password = _credentials(fd_settings)
     main = fd_api("primary", "main")
     anonymous = Api(main.transport, main.base_url)
-    exchange = anonymous.post("/auth", json={"username": username, "password": password})
+    control = fd_ledger.control(
+        "primary", "main", SIGN_IN,
+        lambda: anonymous.post("/auth", json={"username": username, "password": password}),
+        refused="control: the right password does not sign in",
+    )
+    return control
+
+
+@pytest.mark.fd_rule("AUTH-02")
+def test_sign_in_shape(fd_api: Callable[..., Api], fd_ledger: ProbeLedger, fd_settings: Any) -> None:
+    sweep = Sweep("AUTH-02", fd_ledger, "sign-in-shape")
+    sweep.judge(lambda: _judge_sign_in(_sign_in(fd_ledger, fd_api, fd_settings).exchange), operation=SIGN_IN)
+    sweep.finish("POST /auth must answer the documented token set")
+
+
+def _judge_sign_in(exchange: Exchange) -> None:
     body = require_json(exchange, "AUTH-02", "POST /auth")
     if isinstance(body, dict) and "Challenge" in body and "AccessToken" not in body:
         if exchange.status != 200 or not isinstance(body.get("Session"), str):
             raise _finding(
                 exchange, "a sign-in challenge lacks 200 or its Session", "200 {Challenge, Session}"
             )
-        pytest.skip(f"not run: the primary account answers with challenge {body['Challenge']!r}")
+        raise Unexercised(f"the primary account answers with challenge {body['Challenge']!r}")
     problems = [] if exchange.status == 200 else [f"status {exchange.status}"]
     problems += _shape_problems(body, TOKEN_FIELDS)
     if isinstance(body, dict) and body.get("ExpiresIn") not in (None, 3600):
@@ -180,7 +224,14 @@ def test_sign_in_shape(fd_api: Callable[..., Api], fd_settings: Any) -> None:
 
 
 @pytest.mark.fd_rule("AUTH-02")
-def test_bad_password_is_401(fd_api: Callable[..., Api], fd_settings: Any) -> None:
+def test_bad_password_is_401(fd_api: Callable[..., Api], fd_ledger: ProbeLedger, fd_settings: Any) -> None:
+    sweep = Sweep("AUTH-02", fd_ledger, "bad-password-401")
+    control = _sign_in(fd_ledger, fd_api, fd_settings)
+    sweep.judge(lambda: _judge_bad_password(fd_api, fd_settings), operation=SIGN_IN, control=control)
+    sweep.finish("a wrong password must get 401")
+
+
+def _judge_bad_password(fd_api: Callable[..., Api], fd_settings: Any) -> None:
     username, password = _credentials(fd_settings)
     main = fd_api("primary", "main")
     anonymous = Api(main.transport, main.base_url)
@@ -200,12 +251,20 @@ def test_bad_password_is_401(fd_api: Callable[..., Api], fd_settings: Any) -> No
 
 
 @pytest.mark.fd_rule("AUTH-02")
-def test_refresh_does_not_rotate(fd_api: Callable[..., Api], fd_sessions: Any) -> None:
+def test_refresh_does_not_rotate(
+    fd_api: Callable[..., Api], fd_ledger: ProbeLedger, fd_sessions: Any
+) -> None:
+    sweep = Sweep("AUTH-02", fd_ledger, "refresh-no-rotation")
+    sweep.judge(lambda: _judge_refresh(fd_api, fd_sessions), operation=REFRESH)
+    sweep.finish("the refresh token must work twice, unrotated, and a bad one must get 401")
+
+
+def _judge_refresh(fd_api: Callable[..., Api], fd_sessions: Any) -> None:
     session = fd_sessions["primary"]
     session.access_token()
     refresh = refresh_token_of(session)
     if not refresh:
-        pytest.skip("not run: the primary persona has no refresh token (static token configured)")
+        raise Unexercised("the primary persona has no refresh token (static token configured)")
     main = fd_api("primary", "main")
     anonymous = Api(main.transport, main.base_url)
     for attempt in (1, 2):  # the same refresh token works twice: it was not rotated by the first use

@@ -10,16 +10,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 
 from conformance.checks.tenancy import carries_data, check_outcome, expected_outcome
 from conformance.client.http import OMIT, Api
 from conformance.errors import Finding
-from conformance.scenarios.operations import Operation, load, methods_at
+from conformance.scenarios.operations import Operation, fill_path, load, methods_at
 from conformance.scenarios.personas import partners_of
-from conformance.scenarios.sweep import Sweep, send, targets
+from conformance.scenarios.sweep import (
+    ProbeLedger,
+    Sweep,
+    read_control,
+    required_params,
+    send,
+    targets,
+    write_control,
+)
 
 
 def _wrong_host_probes(
@@ -45,13 +52,26 @@ def _wrong_host_probes(
 
 @pytest.mark.fd_rule("HST-01")
 def test_routes_answer_only_on_their_host(
-    fd_api: Callable[..., Api], fd_mode: str, path_values: dict[str, Any], sandbox_eid: str | None
+    fd_api: Callable[..., Api],
+    fd_ledger: ProbeLedger,
+    fd_mode: str,
+    path_values: dict[str, Any],
+    sandbox_eid: str | None,
 ) -> None:
+    """Each wrong-host probe is judged when the same request answers on its home host (the control:
+    2xx for reads, reaching the handler on the sandbox event for writes); it is filed under the host
+    it was sent to."""
     reads_only = fd_mode == "read-only"
     values = {**path_values, "eid": sandbox_eid} if not reads_only and sandbox_eid else path_values
-    sweep = Sweep("HST-01")
+    sweep = Sweep("HST-01", fd_ledger, "wrong-host-404")
     for op, away, path, want in _wrong_host_probes(values, reads_only=reads_only, sweep=sweep):
         api = fd_api("primary", away)
+        home = fd_api("primary", op.host)
+        control = (
+            read_control(fd_ledger, home, op, path, params=required_params(op))
+            if op.is_read
+            else write_control(fd_ledger, home, op, values)
+        )
 
         def judge(
             op: Operation = op, away: str = away, path: str = path, want: int = want, api: Api = api
@@ -64,20 +84,12 @@ def test_routes_answer_only_on_their_host(
                     expected=str(want),
                 )
 
-        sweep.judge(judge)
+        sweep.judge(judge, away, operation=f"{op.label} on {away}", control=control)
     media_ops = [op for op in load("main") if op.base == "unversioned"]
     versioned, unversioned = fd_api("primary", "main"), fd_api("primary", "media")
     for op in media_ops:
 
         def judge_media(op: Operation = op) -> None:
-            under_v3 = versioned.get(op.path)
-            if under_v3.status != 404:
-                raise Finding(
-                    "HST-01",
-                    f"{op.path} under the versioned base -> {under_v3.status}",
-                    expected="404 (it lives only on the unversioned base)",
-                    curl=under_v3.curl,
-                )
             other = unversioned.get(op.path)
             if op.method != "GET" and other.status != 405:
                 raise Finding(
@@ -85,6 +97,14 @@ def test_routes_answer_only_on_their_host(
                     f"GET {op.path} on the unversioned base -> {other.status}",
                     expected=f"405 (the path exists there for {op.method})",
                     curl=other.curl,
+                )
+            under_v3 = versioned.get(op.path)
+            if under_v3.status != 404:
+                raise Finding(
+                    "HST-01",
+                    f"{op.path} under the versioned base -> {under_v3.status}",
+                    expected="404 (it lives only on the unversioned base)",
+                    curl=under_v3.curl,
                 )
             if not reads_only:
                 upload = versioned.post(op.path, files={"file": ("fdconf.png", b"\x89PNG\r\n", "image/png")})
@@ -96,30 +116,34 @@ def test_routes_answer_only_on_their_host(
                         curl=upload.curl,
                     )
 
-        sweep.judge(judge_media)
+        # The unversioned base's 405 for GET is the control: the path lives there (checked first).
+        sweep.judge(judge_media, operation=op.label, check="media-unversioned-only")
     sweep.finish("routes must answer only on their own host")
 
 
 @pytest.mark.fd_rule("HST-02")
-def test_cr_host_enforces_auth_tenancy_and_objects(
+def test_cr_host_enforces_auth_tenancy_and_objects(  # noqa: PLR0917 - pytest passes fixtures positionally
     fd_api: Callable[..., Api],
+    fd_ledger: ProbeLedger,
     fd_sessions: Any,
     path_values: dict[str, Any],
-    other_eid: str,
+    foreign_values: dict[str, Any],
+    primary_partner: str,
     other_partner: str,
 ) -> None:
-    """Each CR read, probed once per lock: no token, foreign header, multi without header, foreign eid."""
-    sweep = Sweep("HST-02")
+    """Each CR read, probed once per lock: no token, foreign header, multi without header, foreign eid.
+    Controls: primary's own request (token and header locks), multi with primary's header, and the
+    foreign event's owner with its own ids."""
+    sweep = Sweep("HST-02", fd_ledger, "bad-token-401")
     cr = fd_api("primary", "cr")
+    owner = fd_api("other", "cr", partner=other_partner)
     reads = targets([op for op in load("cr") if op.secured], path_values, reads_only=True, sweep=sweep)
-    multi = (
-        fd_api("multi", "cr")
-        if "multi" in fd_sessions and len(partners_of(fd_sessions["multi"])) > 1
-        else None
-    )
+    multi_partners = partners_of(fd_sessions["multi"]) if "multi" in fd_sessions else []
+    multi = fd_api("multi", "cr") if len(multi_partners) > 1 else None
     for op, path in reads:
+        mine = read_control(fd_ledger, cr, op, path)
 
-        def judge(op: Operation = op, path: str = path) -> None:
+        def judge_token(path: str = path) -> None:
             anonymous = cr.get(path, token=OMIT)
             if anonymous.status != 401 or carries_data(anonymous.json()):
                 raise Finding(
@@ -128,28 +152,47 @@ def test_cr_host_enforces_auth_tenancy_and_objects(
                     expected="401",
                     curl=anonymous.curl,
                 )
+
+        sweep.judge(judge_token, "cr", operation=op.label, control=mine)
+
+        def judge_header(path: str = path) -> None:
             check_outcome(
                 cr.get(path, partner=other_partner),
                 expected_outcome(partners_of(fd_sessions["primary"]), other_partner),
                 "HST-02",
             )
-            if multi is not None:
-                check_outcome(
-                    multi.get(path, partner=OMIT),
-                    expected_outcome(partners_of(fd_sessions["multi"]), None),
-                    "HST-02",
-                )
-            if op.eid_params:
-                foreign = cr.get(
-                    path.replace(quote(str(path_values["eid"]), safe=""), quote(other_eid, safe=""))
-                )
-                if foreign.status != 404 or carries_data(foreign.json()):
-                    raise Finding(
-                        "HST-02",
-                        f"CR GET {op.path} with another partner's eid -> {foreign.status}",
-                        expected="404 and no data",
-                        curl=foreign.curl,
-                    )
 
-        sweep.judge(judge)
+        sweep.judge(judge_header, "cr", operation=op.label, control=mine, check="other-tenant-header-403")
+        if multi is None:
+            sweep.unexercised("cr", op.label, "persona `multi` with two partners is not configured",
+                              check="multi-no-header-400")
+        else:
+            entitled = read_control(fd_ledger, multi.with_partner(primary_partner), op, path)
+
+            def judge_multi(path: str = path, multi: Api = multi) -> None:
+                check_outcome(
+                    multi.get(path, partner=OMIT), expected_outcome(multi_partners, None), "HST-02"
+                )
+
+            sweep.judge(judge_multi, "cr", operation=op.label, control=entitled, check="multi-no-header-400")
+        if not op.eid_params:
+            continue
+        owned = fill_path(op, foreign_values)
+        if owned is None:
+            sweep.unexercised("cr", op.label, "the foreign event offers no values for its path",
+                              check="foreign-eid-404")
+            continue
+        theirs = read_control(fd_ledger, owner, op, owned)
+
+        def judge_foreign(op: Operation = op, owned: str = owned) -> None:
+            foreign = cr.get(owned)
+            if foreign.status != 404 or carries_data(foreign.json()):
+                raise Finding(
+                    "HST-02",
+                    f"CR GET {op.path} with another partner's eid -> {foreign.status}",
+                    expected="404 and no data",
+                    curl=foreign.curl,
+                )
+
+        sweep.judge(judge_foreign, "cr", operation=op.label, control=theirs, check="foreign-eid-404")
     sweep.finish("the CR host must enforce the AUTH, TEN and OBJ rules")

@@ -18,41 +18,48 @@ from conformance.errors import Finding
 from conformance.scenarios.discovery import EventFacts, body_of, campaign_key, keyed_campaigns
 from conformance.scenarios.operations import Operation, fill_path
 from conformance.scenarios.sandbox import clusters_of, q, refresh, setup_body
+from conformance.scenarios.sweep import ProbeLedger, Sweep, Unexercised
 
 
 @pytest.mark.fd_rule("RUN-01")
 def test_clusters_carry_an_integer_run_and_unique_tcs(
-    primary_main: Api, primary_facts: list[EventFacts]
+    primary_main: Api, fd_ledger: ProbeLedger, primary_facts: list[EventFacts]
 ) -> None:
-    checked = 0
+    sweep = Sweep("RUN-01", fd_ledger, "cluster-run-shape")
     for facts in primary_facts:
-        exchange = primary_main.get(f"/events/{q(facts.eid)}/clusters")
-        body = exchange.json()
-        if exchange.status != 200:
-            continue
-        if not isinstance(body, dict) or not isinstance(body.get("clusters"), list):
-            raise Finding(
-                "RUN-01",
-                f"GET /events/{facts.eid}/clusters has no clusters array",
-                received=exchange.response_text(200),
-                curl=exchange.curl,
-            )
-        run = body.get("tc_run_id")
-        if not isinstance(run, int) or isinstance(run, bool):
-            raise Finding(
-                "RUN-01", f"tc_run_id of event {facts.eid} is {run!r}, not an integer", curl=exchange.curl
-            )
-        tcs = [c.get("tc") for c in body["clusters"] if isinstance(c, dict)]
-        if len(tcs) != len(body["clusters"]) or any(not isinstance(t, str) or not t for t in tcs):
-            raise Finding("RUN-01", f"event {facts.eid}: a cluster lacks a string tc", curl=exchange.curl)
-        duplicates = sorted({str(t) for t in tcs if tcs.count(t) > 1})
-        if duplicates:
-            raise Finding(
-                "RUN-01", f"event {facts.eid} run {run}: tc not unique: {duplicates}", curl=exchange.curl
-            )
-        checked += 1
-    if not checked:
-        pytest.skip("not run: no primary event answered its clusters")
+
+        def judge(facts: EventFacts = facts) -> None:
+            _judge_clusters(primary_main, facts)
+
+        sweep.judge(judge, operation=f"event {facts.eid}")
+    sweep.finish("clusters must carry an integer run and unique tcs")
+
+
+def _judge_clusters(primary_main: Api, facts: EventFacts) -> None:
+    exchange = primary_main.get(f"/events/{q(facts.eid)}/clusters")
+    body = exchange.json()
+    if exchange.status != 200:
+        raise Unexercised(f"the event's clusters answer {exchange.status}")
+    if not isinstance(body, dict) or not isinstance(body.get("clusters"), list):
+        raise Finding(
+            "RUN-01",
+            f"GET /events/{facts.eid}/clusters has no clusters array",
+            received=exchange.response_text(200),
+            curl=exchange.curl,
+        )
+    run = body.get("tc_run_id")
+    if not isinstance(run, int) or isinstance(run, bool):
+        raise Finding(
+            "RUN-01", f"tc_run_id of event {facts.eid} is {run!r}, not an integer", curl=exchange.curl
+        )
+    tcs = [c.get("tc") for c in body["clusters"] if isinstance(c, dict)]
+    if len(tcs) != len(body["clusters"]) or any(not isinstance(t, str) or not t for t in tcs):
+        raise Finding("RUN-01", f"event {facts.eid}: a cluster lacks a string tc", curl=exchange.curl)
+    duplicates = sorted({str(t) for t in tcs if tcs.count(t) > 1})
+    if duplicates:
+        raise Finding(
+            "RUN-01", f"event {facts.eid} run {run}: tc not unique: {duplicates}", curl=exchange.curl
+        )
 
 
 def _campaign_read(spec_ops: tuple[Operation, ...]) -> Operation | None:
@@ -67,10 +74,16 @@ def _campaign_read(spec_ops: tuple[Operation, ...]) -> Operation | None:
 
 @pytest.mark.fd_rule("RUN-01")
 def test_url_encoded_tc_paths_resolve(
-    primary_main: Api, primary_facts: list[EventFacts], spec_ops: tuple[Operation, ...]
+    primary_main: Api,
+    fd_ledger: ProbeLedger,
+    primary_facts: list[EventFacts],
+    spec_ops: tuple[Operation, ...],
 ) -> None:
     """A campaign whose tc needs encoding is read by its per-campaign path, addressed with the
-    campaign's own key (its eid, not the listing event's), and that path resolves to it."""
+    campaign's own key (its eid, not the listing event's), and that path resolves to exactly it: the
+    answer must carry that key (any other JSON object, or one without a key, does not resolve it).
+    The campaign being listed is the control: the triple is real."""
+    sweep = Sweep("RUN-01", fd_ledger, "encoded-tc-resolves")
     op = _campaign_read(spec_ops)
     if op is None:
         pytest.skip("not run: the spec has no read of one campaign by its per-campaign path")
@@ -80,35 +93,48 @@ def test_url_encoded_tc_paths_resolve(
             if tc == urllib.parse.quote(tc, safe=""):
                 continue
             path = fill_path(op, {"eid": eid, "tc": tc, "tc_run_id": run}) or ""
-            exchange = primary_main.get(path)
-            body = exchange.json()
-            resolved = isinstance(body, dict) and campaign_key(body) in (None, (eid, tc, run))
-            if exchange.status != 200 or not resolved:
-                raise exchange.finding(
-                    "RUN-01",
-                    f"GET {path} (tc {tc!r} percent-encoded) -> {exchange.status}",
-                    expected=f"200 with the campaign {(eid, tc, run)}: the encoded label resolves to it",
-                    received=exchange.response_text(200),
-                )
+
+            def judge(path: str = path, key: tuple[str, str, int] = (eid, tc, run)) -> None:
+                exchange = primary_main.get(path)
+                body = exchange.json()
+                resolved = isinstance(body, dict) and campaign_key(body) == key
+                if exchange.status != 200 or not resolved:
+                    raise exchange.finding(
+                        "RUN-01",
+                        f"GET {path} (tc {key[1]!r} percent-encoded) -> {exchange.status}"
+                        + ("" if exchange.status != 200 else ", not that campaign"),
+                        expected=f"200 with the campaign {key}: the encoded label resolves to it",
+                        received=exchange.response_text(200),
+                    )
+
+            sweep.judge(judge, operation=op.label)
+            sweep.finish("a percent-encoded tc must resolve to its campaign")
             return
-    pytest.skip("not run: no campaign whose tc needs percent-encoding was found")
+    sweep.unexercised(op.host, op.label, "no campaign whose tc needs percent-encoding was found")
+    sweep.finish("a percent-encoded tc must resolve to its campaign")
 
 
 @pytest.mark.fd_rule("RUN-02")
 @pytest.mark.fd_needs(mode="write")
 def test_refresh_yields_a_larger_run(
-    fd_api: Callable[..., Api], fresh_sandbox: dict[str, Any], fd_settings: Settings
+    fd_api: Callable[..., Api], fd_ledger: ProbeLedger, fresh_sandbox: dict[str, Any], fd_settings: Settings
 ) -> None:
     eid = fresh_sandbox["eid"]
     main, cr = fd_api("primary", "main"), fd_api("primary", "cr")
-    before, after = refresh(main, cr, eid, "RUN-02", timeout=fd_settings.refresh_timeout)
-    if after <= before:
-        raise Finding(
-            "RUN-02",
-            f"after a refresh of {eid} the run is {after} (was {before})",
-            expected=f"a tc_run_id > {before} within the polling bound",
-            received=str(after),
-        )
+    sweep = Sweep("RUN-02", fd_ledger, "refresh-larger-run")
+
+    def judge() -> None:
+        before, after = refresh(main, cr, eid, "RUN-02", timeout=fd_settings.refresh_timeout)
+        if after <= before:
+            raise Finding(
+                "RUN-02",
+                f"after a refresh of {eid} the run is {after} (was {before})",
+                expected=f"a tc_run_id > {before} within the polling bound",
+                received=str(after),
+            )
+
+    sweep.judge(judge, operation="PUT /events/{eid} itc_retry=true")
+    sweep.finish("a refresh must yield a larger run")
 
 
 def _runs_in(body: Any) -> set[int]:
@@ -124,35 +150,62 @@ def _runs_in(body: Any) -> set[int]:
 @pytest.mark.fd_rule("RUN-03")
 @pytest.mark.fd_needs(mode="write")
 def test_drafts_and_campaigns_keep_their_run(
-    fd_api: Callable[..., Api], fresh_sandbox: dict[str, Any], fd_mode: str, fd_settings: Settings
+    fd_api: Callable[..., Api],
+    fd_ledger: ProbeLedger,
+    fresh_sandbox: dict[str, Any],
+    fd_mode: str,
+    fd_settings: Settings,
 ) -> None:
     main, cr = fd_api("primary", "main"), fd_api("primary", "cr")
     eid = fresh_sandbox["eid"]
+    sweep = Sweep("RUN-03", fd_ledger, "draft-keeps-run")
+    draft, published_label = "GET /setup_processes/{eid}", "GET /events/{eid}/campaigns"
     run, tcs = clusters_of(main, eid, "RUN-03")
     created = main.post(f"/setup_processes/{q(eid)}", json=setup_body(main, eid, tcs[:2], run))
     if created.status not in (200, 201):
-        pytest.skip(f"not run: the sandbox draft could not be created ({created.status})")
-    published = fd_mode == "publish" and main.post(f"/setup_processes/{q(eid)}/boost").status == 200
+        why = f"the sandbox draft could not be created ({created.status})"
+        sweep.unexercised("main", draft, why)
+        sweep.unexercised("main", published_label, why, check="campaigns-keep-run")
+        sweep.finish("drafts and campaigns must keep their run")
+    boost = main.post(f"/setup_processes/{q(eid)}/boost").status if fd_mode == "publish" else 0
     _, after = refresh(main, cr, eid, "RUN-03", timeout=fd_settings.refresh_timeout)
     if after == run:
-        pytest.skip("not run: the refresh produced no new run (RUN-02's finding)")
-    setup = body_of(main.get(f"/setup_processes/{q(eid)}"))
-    if _runs_in(setup) != {run}:
-        raise Finding(
-            "RUN-03",
-            f"the setup of {eid} was built on run {run}; after a refresh to run {after} "
-            f"it references runs {sorted(_runs_in(setup))}",
-            expected=f"only run {run}",
-            received=repr(setup)[:300],
-        )
-    if published:
+        why = "the refresh produced no new run (RUN-02's finding)"
+        sweep.unexercised("main", draft, why)
+        sweep.unexercised("main", published_label, why, check="campaigns-keep-run")
+        sweep.finish("drafts and campaigns must keep their run")
+
+    def judge_draft() -> None:
+        setup = body_of(main.get(f"/setup_processes/{q(eid)}"))
+        if _runs_in(setup) != {run}:
+            raise Finding(
+                "RUN-03",
+                f"the setup of {eid} was built on run {run}; after a refresh to run {after} "
+                f"it references runs {sorted(_runs_in(setup))}",
+                expected=f"only run {run}",
+                received=repr(setup)[:300],
+            )
+
+    sweep.judge(judge_draft, operation=draft)
+    if fd_mode != "publish":
+        sweep.finish("drafts must keep their run")
+        return
+
+    def judge_campaigns() -> None:
+        if boost != 200:
+            raise Unexercised(f"boost of the sandbox draft did not succeed ({boost})")
         page = body_of(main.get(f"/events/{q(eid)}/campaigns", params={"page": 1, "limit": 1000}))
         campaigns = [c for c in (page or {}).get("items", []) if isinstance(c, dict) and c.get("eid") == eid]
+        if not campaigns:  # no campaigns at all is WAV-02's finding, not this rule's
+            raise Unexercised("the boosted sandbox event lists no campaign")
         moved = [c for c in campaigns if c.get("tc_run_id") != run]
-        if moved:  # no campaigns at all is WAV-02's finding, not this rule's
+        if moved:
             raise Finding(
                 "RUN-03",
                 f"campaigns of {eid} built on run {run} now carry runs "
                 f"{sorted({str(c.get('tc_run_id')) for c in moved})}",
                 expected=f"every campaign keeps tc_run_id {run} (stale against {after})",
             )
+
+    sweep.judge(judge_campaigns, operation=published_label, check="campaigns-keep-run")
+    sweep.finish("drafts and campaigns must keep their run")

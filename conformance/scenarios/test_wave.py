@@ -16,6 +16,7 @@ from conformance.client.http import Api, Exchange
 from conformance.errors import Finding
 from conformance.scenarios.discovery import body_of, walk_pages
 from conformance.scenarios.sandbox import budget_limits, clusters_of, q, setup_body
+from conformance.scenarios.sweep import ProbeLedger, Sweep, Unexercised
 
 SETUP_INVALID = "error.campaign.setup_invalid"
 
@@ -44,8 +45,23 @@ class Table:
 @pytest.mark.fd_rule("WAV-01")
 @pytest.mark.fd_needs(mode="write")
 def test_setup_process_state_table(
-    fd_api: Callable[..., Api], fresh_sandbox: dict[str, Any], fd_mode: str
+    fd_api: Callable[..., Api], fd_ledger: ProbeLedger, fresh_sandbox: dict[str, Any], fd_mode: str
 ) -> None:
+    sweep = Sweep("WAV-01", fd_ledger, "draft-table")
+    draft_ok = len(sweep.findings)
+    sweep.judge(lambda: _walk_draft(fd_api, fresh_sandbox, fd_mode), operation="draft columns")
+    if fd_mode != "publish":
+        sweep.finish("the setup-process state table must hold")
+        return
+    if len(sweep.findings) > draft_ok:
+        sweep.unexercised("main", "published column", "the draft columns failed", check="published-table")
+    else:
+        sweep.judge(lambda: _walk_published(fd_api, fresh_sandbox), operation="published column",
+                    check="published-table")
+    sweep.finish("the setup-process state table must hold")
+
+
+def _walk_draft(fd_api: Callable[..., Api], fresh_sandbox: dict[str, Any], fd_mode: str) -> None:
     api = fd_api("primary", "main")
     eid = fresh_sandbox["eid"]
     run, tcs = clusters_of(api, eid, "WAV-01")
@@ -80,9 +96,15 @@ def test_setup_process_state_table(
         t.expect("draft", "POST", "campaigns_setup", (404,), json=edit)
     t.expect("draft", "DELETE", "", (200,))
     t.expect("deleted draft", "GET", "", (404,))
-    if not publish:
-        return
 
+
+def _walk_published(fd_api: Callable[..., Api], fresh_sandbox: dict[str, Any]) -> None:
+    api = fd_api("primary", "main")
+    eid = fresh_sandbox["eid"]
+    run, tcs = clusters_of(api, eid, "WAV-01")
+    body = setup_body(api, eid, tcs[:2], run)
+    t = Table(api, eid)
+    edit = {"eid": eid, "tc": tcs[0], "tc_run_id": run, "creative": {"headline": "fdconf edit"}}
     t.expect("before a draft", "POST", "", (200, 201), json=body)
     t.expect("draft", "POST", "/boost", (200,))
     published = body_of(t.expect("published", "GET", "", (200,)))
@@ -113,8 +135,11 @@ def _campaign_keys(api: Api, eid: str) -> list[tuple[str, Any]]:
 @pytest.mark.fd_rule("WAV-02")
 @pytest.mark.fd_needs(mode="publish")
 def test_boost_creates_exactly_the_setups_campaigns(
-    fd_api: Callable[..., Api], fresh_sandbox: dict[str, Any]
+    fd_api: Callable[..., Api], fd_ledger: ProbeLedger, fresh_sandbox: dict[str, Any]
 ) -> None:
+    """Each kind of invalid setup is refused: when written (a 400/422 there means it can never be
+    boosted) or at boost with 400 ``error.campaign.setup_invalid``. Then a valid setup is written (a
+    POST when no draft exists yet, else a PUT) and boosted."""
     api = fd_api("primary", "main")
     eid = fresh_sandbox["eid"]
     path = f"/setup_processes/{q(eid)}"
@@ -134,39 +159,51 @@ def test_boost_creates_exactly_the_setups_campaigns(
     }
     if limits is not None:
         invalid["a budget above budget_min_max"] = {**valid, "total_budget": limits[1] * 10 + 1}
-    first = True
+    sweep = Sweep("WAV-02", fd_ledger, "invalid-setup-refused")
+    state = {"draft": False}
     for why, body in invalid.items():
-        written = api.request("POST" if first else "PUT", path, json=body)
-        first = False
+
+        def judge(why: str = why, body: dict[str, Any] = body) -> None:
+            written = api.request("PUT" if state["draft"] else "POST", path, json=body)
+            if written.status in (400, 422):
+                return  # refused when written: it can never be boosted
+            if written.status not in (200, 201):
+                raise Unexercised(f"writing the draft answers {written.status}")
+            state["draft"] = True
+            boost = api.post(f"{path}/boost")
+            key = message_key(boost)
+            if boost.status != 400 or (key is not None and key != SETUP_INVALID):
+                raise boost.finding(
+                    "WAV-02",
+                    f"boost of a setup with {why} -> {boost.status} {key or ''}".strip(),
+                    expected=f"400 {SETUP_INVALID}",
+                    received=boost.response_text(200),
+                )
+
+        sweep.judge(judge, operation=why)
+    written = api.request("PUT" if state["draft"] else "POST", path, json=valid)
+
+    def judge_valid() -> None:
         if written.status not in (200, 201):
-            continue  # the draft already refused it: it can never be boosted
+            raise Unexercised(f"the valid setup could not be written ({written.status})")
         boost = api.post(f"{path}/boost")
-        key = message_key(boost)
-        if boost.status != 400 or (key is not None and key != SETUP_INVALID):
-            raise boost.finding(
+        if boost.status != 200:
+            raise Finding(
                 "WAV-02",
-                f"boost of a setup with {why} -> {boost.status} {key or ''}".strip(),
-                expected=f"400 {SETUP_INVALID}",
+                f"boost of a valid setup -> {boost.status}",
+                expected="200",
                 received=boost.response_text(200),
+                curl=boost.curl,
             )
-    if first:
-        api.post(path, json=valid)
-    api.put(path, json=valid)
-    boost = api.post(f"{path}/boost")
-    if boost.status != 200:
-        raise Finding(
-            "WAV-02",
-            f"boost of a valid setup -> {boost.status}",
-            expected="200",
-            received=boost.response_text(200),
-            curl=boost.curl,
-        )
-    want = sorted((str(c["tc"]), run) for c in valid["creatives"])
-    got = sorted(_campaign_keys(api, eid))
-    if got != want:
-        raise Finding(
-            "WAV-02",
-            f"boost created campaigns {got}, the setup holds {want}",
-            expected="exactly one campaign per (tc, tc_run_id) of the setup",
-            received=str(got),
-        )
+        want = sorted((str(c["tc"]), run) for c in valid["creatives"])
+        got = sorted(_campaign_keys(api, eid))
+        if got != want:
+            raise Finding(
+                "WAV-02",
+                f"boost created campaigns {got}, the setup holds {want}",
+                expected="exactly one campaign per (tc, tc_run_id) of the setup",
+                received=str(got),
+            )
+
+    sweep.judge(judge_valid, operation="POST /setup_processes/{eid}/boost", check="boost-creates-exactly")
+    sweep.finish("boost must create exactly the setup's campaigns and refuse invalid setups")

@@ -1,4 +1,4 @@
-"""Rule status from collected reports: failed / passed / not run with reasons, coverage, filters."""
+"""Rule status from collected reports and probes: failed / passed / partial / not run, coverage, filters."""
 
 from __future__ import annotations
 
@@ -25,6 +25,16 @@ def props(rules: tuple[str, ...], exc: BaseException | None = None, **extra: Any
     return out + list(extra.items())
 
 
+def probes(rule_id: str, *, only: tuple[str, ...] = (), outcome: str = "pass") -> tuple[str, Any]:
+    """An ``fd_probes`` property judging every check of ``rule_id`` (or ``only`` those) on its hosts."""
+    rule = RULES[rule_id]
+    return ("fd_probes", [
+        {"rule_id": rule_id, "check": c.id, "host": host, "operation": "GET /x", "outcome": outcome,
+         "reason": "" if outcome == "pass" else "why", "test": "t"}
+        for c in rule.checks if not only or c.id in only for host in c.hosts
+    ])
+
+
 def status(result: Any, rule_id: str) -> tuple[str, str]:
     rule = next(r for r in result.rules if r.id == rule_id)
     return rule.status, rule.reason
@@ -33,9 +43,9 @@ def status(result: Any, rule_id: str) -> tuple[str, str]:
 def test_statuses() -> None:
     c = collector()
     c.add("a", "setup", "passed", user_properties=props(("TEN-05",)))
-    c.add("a", "call", "passed", duration=0.5, user_properties=props(("TEN-05",)))
+    c.add("a", "call", "passed", duration=0.5, user_properties=[*props(("TEN-05",)), probes("TEN-05")])
     c.add("b", "call", "failed", user_properties=props(("TEN-04",), Finding("TEN-04", "leak on page 2")))
-    c.add("c", "call", "passed", user_properties=props(("TEN-04",)))
+    c.add("c", "call", "passed", user_properties=[*props(("TEN-04",)), probes("TEN-04")])
     c.add(
         "d",
         "setup",
@@ -54,6 +64,34 @@ def test_statuses() -> None:
     assert [r.id for r in result.rules] == list(RULES)
     assert (result.seed, result.mode, result.run_id, result.embedded) == (9, "read-only", "r1", False)
     assert c.errors == []
+
+
+def test_a_rule_passes_only_on_judged_checks() -> None:
+    c = collector()
+    some = probes("TEN-05", only=("describes-scoped-partner",))
+    c.add("a", "call", "passed", user_properties=[*props(("TEN-05",)), some])
+    none = probes("OBJ-01", outcome="unexercised")
+    c.add("b", "call", "passed", user_properties=[*props(("OBJ-01",)), none])
+    c.add("c", "call", "passed", user_properties=props(("PAG-01",)))
+    result = c.build()
+    state, reason = status(result, "TEN-05")
+    assert state == "partial"
+    assert "TEN-05 multi-switch-partner: not exercised on main" in reason
+    assert "describes-scoped-partner" not in reason
+    rule = next(r for r in result.rules if r.id == "TEN-05")
+    assert rule.judged == (1, 1)
+    state, reason = status(result, "OBJ-01")
+    assert state == "not_run"  # every probe unexercised: nothing judged
+    assert reason == "OBJ-01 foreign-eid-404: 0 of 1 judged on main (why x1)"
+    assert status(result, "PAG-01")[0] == "not_run"  # a passing test that recorded nothing is no evidence
+    assert result.verdict == "NOT CERTIFIED"
+
+
+def test_a_judged_probe_failure_fails_the_rule() -> None:
+    c = collector()
+    failing = probes("ERR-01", outcome="fail")
+    c.add("a", "call", "passed", user_properties=[*props(("ERR-01",)), failing])
+    assert status(c.build(), "ERR-01") == ("failed", "why")
 
 
 def test_failure_on_another_rule_is_not_evidence() -> None:
@@ -78,11 +116,14 @@ def test_filtered_run_reports_only_selected_rules() -> None:
 def test_untagged_errors_and_teardown_errors() -> None:
     c = collector()
     c.add("a", "call", "failed", user_properties=props(()), longreprtext="AssertionError: x")
-    c.add("b", "call", "passed", user_properties=props(("TEN-05",)))
+    c.add("b", "call", "passed", user_properties=[*props(("TEN-05",)), probes("TEN-05")])
     c.add("b", "teardown", "failed", user_properties=props(("TEN-05",)), longreprtext="cleanup broke")
     result = c.build()
     assert status(result, "TEN-05")[0] == "passed"
     assert len(c.errors) == 2
+    kinds = [(e.kind, e.test) for e in result.errors]
+    assert kinds == [("unattributed failure", "a"), ("teardown error", "b")]
+    assert result.verdict == "NOT CERTIFIED"  # run errors block it even if every rule passed
 
 
 def test_operation_coverage_and_cases() -> None:

@@ -75,7 +75,7 @@ def test_renderings(tmp_path: Path) -> None:
     assert "Newly not run (2)" in text
     md = render_markdown(d)
     assert md.startswith("## fd-conformance diff: ❌ new failures")
-    assert "| 3 | 0 | 0 | 2 |" in md
+    assert "| 3 | 0 | 0 | 0 | 2 |" in md
     assert "### New failures" in md
     assert "### Fixed" not in md
     back = diff_runs(load_results(new_dir), load_results(old_dir))

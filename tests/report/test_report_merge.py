@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conformance.report.merge import MergeError, merge_results
-from conformance.report.model import RunResult
+from conformance.report.model import CheckResult, RunResult
 
 from .builders import sample_result
 
@@ -93,3 +93,38 @@ def test_embedded_shards_may_differ_in_ports_but_real_targets_may_not() -> None:
     one.embedded = two.embedded = False
     with pytest.raises(MergeError, match="targets"):
         merge_results([one, two])
+
+
+def test_refuses_a_duplicated_or_incomplete_shard_set() -> None:
+    one, two = shard(1, {}), shard(2, {})
+    again = shard(1, {})
+    again.run_id = "shard-1-again"
+    with pytest.raises(MergeError, match="shard 1/2 is given twice"):
+        merge_results([one, again, two])
+    with pytest.raises(MergeError, match="incomplete shard set: 2/2 missing"):
+        merge_results([one])
+    three = shard(3, {})
+    three.shard = "3/3"
+    with pytest.raises(MergeError, match="different splits"):
+        merge_results([one, two, three])
+    unsharded = shard(1, {})
+    unsharded.shard = ""
+    with pytest.raises(MergeError, match="is not a shard"):
+        merge_results([one, unsharded])
+    assert merge_results([unsharded]).rules  # one unsharded run merges with nothing: itself
+
+
+def test_statuses_are_recomputed_from_the_checks_of_all_shards() -> None:
+    one, two = shard(1, {"TEN-05": "partial"}), shard(2, {"TEN-05": "partial"})
+    first = next(r for r in one.rules if r.id == "TEN-05")
+    second = next(r for r in two.rules if r.id == "TEN-05")
+    first.checks = [CheckResult("describes-scoped-partner", "main", judged=1, operations=1),
+                    CheckResult("multi-switch-partner", "main", judged=0, operations=1)]
+    second.checks = [CheckResult("describes-scoped-partner", "main", judged=0, operations=0),
+                     CheckResult("multi-switch-partner", "main", judged=2, operations=2)]
+    merged = next(r for r in merge_results([one, two]).rules if r.id == "TEN-05")
+    assert merged.status == "passed"  # each check judged in some shard
+    assert merged.judged == (3, 3)
+    second.checks[1].judged = 0
+    merged = next(r for r in merge_results([one, two]).rules if r.id == "TEN-05")
+    assert merged.status == "partial"

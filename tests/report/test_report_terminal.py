@@ -24,7 +24,7 @@ def test_closing_table(tmp_path: Path) -> None:
     con = console()
     render_summary(result, con, report_dir=tmp_path, artifacts=paths)
     out = con.export_text()
-    assert "24 passed, 2 failed, 1 not run" in out
+    assert "24 passed, 2 failed, 0 partial, 1 not run" in out
     assert "TEN-03" in out
     assert "FAILED" in out
     assert "X-Preferred-Partner-Id naming a partner" in out
@@ -44,7 +44,7 @@ def test_closing_table_when_everything_passed() -> None:
     render_summary(all_passed(), con)
     out = con.export_text()
     assert out.splitlines()[0] == f"fd-conformance run {all_passed().run_id}"  # also when certified
-    assert "27 passed, 0 failed, 0 not run" in out
+    assert "27 passed, 0 failed, 0 partial, 0 not run" in out
     assert "CERTIFIED" in out
     assert "NOT CERTIFIED" not in out
     assert "FAILED" not in out

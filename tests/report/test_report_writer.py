@@ -39,7 +39,7 @@ def test_results_json_is_valid_and_round_trips(written: tuple[RunResult, dict[st
     jsonschema.Draft202012Validator(results_schema()).validate(data)
     assert RunResult.from_dict(data) == result
     assert data["verdict"] == "NOT CERTIFIED"
-    assert data["summary"] == {"passed": 24, "failed": 2, "not_run": 1}
+    assert data["summary"] == {"passed": 24, "failed": 2, "partial": 0, "not_run": 1}
     assert {p["name"] for p in data["personas"]} == {"primary", "other", "multi"}
     ten03 = next(r for r in data["rules"] if r["id"] == "TEN-03")
     assert ten03["findings"][0]["curl"].startswith("curl ")
@@ -124,7 +124,7 @@ def test_summary_markdown(written: tuple[RunResult, dict[str, Path]]) -> None:
     _, paths = written
     text = paths["summary.md"].read_text(encoding="utf-8")
     assert text.startswith("## ❌ fd-conformance: NOT CERTIFIED")
-    assert "| 24 | 2 | 1 | 390 |" in text  # 7 passed ops * 50 + 40 + 0 not run
+    assert "| 24 | 2 | 0 | 1 | 0 | 390 |" in text  # 7 passed ops * 50 + 40 + 0 not run
     assert "**TEN-03**" in text
     assert "curl -sS -X GET" in text
     assert "| OBJ-02 | needs mode write" in text
@@ -150,7 +150,7 @@ def test_certificate_content(written: tuple[RunResult, dict[str, Path]]) -> None
     ):
         assert text in page
     # grouped by hierarchy level, in hierarchy order
-    levels = re.findall(r'<tr class="level"><td colspan="6">([a-z-]+)</td>', page)
+    levels = re.findall(r'<tr class="level"><td colspan="7">([a-z-]+)</td>', page)
     assert levels == ["user", "partner", "event", "cluster", "setup-process", "campaign", "cross-cutting"]
     assert page.count('<tr id="rule-') == 27
     assert "curl -sS -X GET" in page

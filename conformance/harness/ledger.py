@@ -1,0 +1,147 @@
+"""The probe ledger of a run: what every scenario probe judged, and the positive controls behind it.
+
+Scenarios record each probe through the ``fd_ledger`` fixture (rule, check, host, operation, outcome).
+A negative probe (expect 404/403/401/400) is only *judged* when its positive control succeeded in the
+same run: :meth:`Ledger.control` sends the control once per ``(persona, host, operation)`` and caches
+the answer, so controls cost at most one request per operation and persona (per process).
+
+Probes travel like findings: the hook below moves the probes recorded while a test ran into its
+report's ``user_properties`` (``fd_probes``), so the controller (also under pytest-xdist) builds rule
+statuses from them (:func:`conformance.report.ledger.judge`). The ledger lives in ``config.stash``
+under its own key, independent of the plugin's run state. Cheap to import: stdlib and pytest only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator, Mapping
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from conformance.report.ledger import Outcome, Probe
+    from conformance.rules import Rule
+
+PROBES_PROPERTY = "fd_probes"
+
+
+class UnknownCheck(ValueError):
+    """A probe names a rule or check the catalogue does not have (a bug in the recording code)."""
+
+
+@dataclass(frozen=True)
+class Control:
+    """The answer to a positive control: ``ok`` when the entitled persona got what proves the route."""
+
+    ok: bool
+    status: int
+    reason: str  # why the negative probes behind it are unexercised ("" when ok)
+    exchange: Any = None  # the Exchange, for probes that compare against it (TEN-02)
+
+
+def succeeded(status: int) -> bool:
+    return 200 <= status < 300
+
+
+class Ledger:
+    """Probes of this process, drained per test report, and the cache of positive controls."""
+
+    def __init__(self, rules: Mapping[str, Rule] | None = None) -> None:
+        self._rules = rules
+        self._pending: list[Probe] = []
+        self._controls: dict[tuple[str, str, str], Control] = {}
+        self.control_requests = 0
+
+    def _catalogue(self) -> Mapping[str, Rule]:
+        if self._rules is None:
+            from conformance.rules import catalogue
+
+            self._rules = catalogue()
+        return self._rules
+
+    def record(self, rule_id: str, check: str, *, host: str, operation: str, outcome: Outcome,
+               reason: str = "") -> None:
+        """One probe. ``host`` is where it was sent (``media`` counts as ``main``)."""
+        from conformance.report.ledger import OUTCOMES, Probe
+
+        rule = self._catalogue().get(rule_id)
+        if rule is None or rule.check(check) is None:
+            raise UnknownCheck(f"{rule_id}/{check} is not a check of the rule catalogue (specs/rules.yaml)")
+        if outcome not in OUTCOMES:
+            raise UnknownCheck(f"probe outcome {outcome!r} is not one of {OUTCOMES}")
+        host = "main" if host == "media" else host
+        self._pending.append(Probe(rule_id, check, host, operation, outcome, " ".join(reason.split())[:300]))
+
+
+    def control(self, persona: str, host: str, operation: str, send: Callable[[], Any], *,
+                accept: Callable[[int], bool] = succeeded, refused: str = "") -> Control:
+        """The positive control of ``operation`` for ``persona`` on ``host``: sent once, then cached.
+
+        ``send`` returns an :class:`~conformance.client.http.Exchange`; ``accept`` judges its status
+        (2xx by default). ``refused`` names the failure in the unexercised reason
+        (default ``"<persona> gets <status>"``).
+        """
+        key = (persona, "main" if host == "media" else host, operation)
+        held = self._controls.get(key)
+        if held is None:
+            self.control_requests += 1
+            exchange = send()
+            status = int(getattr(exchange, "status", 0))
+            ok = accept(status)
+            who = persona.split(":", maxsplit=1)[0]
+            why = "" if ok else (refused or f"control: {who} gets {status} with its own ids")
+            held = Control(ok, status, why, exchange)
+            self._controls[key] = held
+        return held
+
+    def drain(self) -> list[Probe]:
+        out, self._pending = self._pending, []
+        return out
+
+
+LEDGER: pytest.StashKey[Ledger] = pytest.StashKey()
+
+
+def ledger_of(config: pytest.Config) -> Ledger:
+    """This process's ledger (created on first use)."""
+    return config.stash.setdefault(LEDGER, Ledger())
+
+
+@pytest.fixture(scope="session")
+def fd_ledger(request: pytest.FixtureRequest) -> Ledger:
+    """The run's probe ledger: ``record``/``passed``/``failed``/``unexercised`` and ``control``."""
+    return ledger_of(request.config)
+
+
+def probes_payload(probes: list[Probe], test: str) -> list[dict[str, Any]]:
+    return [{**asdict(p), "test": test} for p in probes]
+
+
+def probes_from(payload: Any) -> list[Probe]:
+    """Probes back from a report's ``fd_probes`` property (malformed entries are dropped)."""
+    from conformance.report.ledger import Probe
+
+    if not isinstance(payload, list):
+        return []
+    out = []
+    for item in payload:
+        if isinstance(item, dict):
+            try:
+                out.append(Probe(**item))
+            except TypeError:
+                continue
+    return out
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    ledger = item.config.stash.get(LEDGER, None)
+    if ledger is not None:
+        probes = ledger.drain()
+        if probes:
+            report.user_properties.append((PROBES_PROPERTY, probes_payload(probes, item.nodeid)))
+    return report
