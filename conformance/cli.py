@@ -20,6 +20,29 @@ from conformance.errors import UsageError
 EXIT_USAGE = 2
 
 
+def _output_dir(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Click callback: an output folder is checked while the command line is parsed, before any work."""
+    if value is not None:
+        from conformance.report.outputs import check_output_dir
+
+        check_output_dir(value, _flag(param))
+    return value
+
+
+def _output_file(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Click callback: an output file is checked while the command line is parsed, before any work."""
+    if value is not None:
+        from conformance.report.outputs import check_output_file
+
+        check_output_file(value, _flag(param))
+    return value
+
+
+def _flag(param: click.Parameter) -> str:
+    names = [n for n in getattr(param, "opts", []) if n.startswith("--")]
+    return names[0] if names else str(param.name)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="fdconf")
 def cli() -> None:
@@ -39,10 +62,15 @@ def cli() -> None:
               help="Switch a defect on in the embedded reference (repeatable; no target allowed).")
 @click.option("--rules", metavar="IDS", help="Only these rule ids or families, e.g. TEN,OBJ-01.")
 @click.option("--seed", type=int, help="Seed for discovery and fuzzing (printed in every run).")
-@click.option("--max-examples", type=int, help="Fuzzing examples per operation.")
+@click.option("--max-examples", type=int, metavar="N",
+              help="Budget of Schemathesis' fuzzing phase: at most N generated cases per operation (and N "
+              "per stateful scenario); default 25. It does not bound the examples phase (each documented "
+              "example once) nor the coverage phase (its fixed boundary and negative cases, about 55 per "
+              "operation on the bundled specs), so a run sends more cases than N x operations.")
 @click.option("--timeout", type=float, help="Timeout of every request, in seconds.")
-@click.option("--report-dir", type=click.Path(file_okay=False),
-              help="Reports folder (default reports/<run-id>).")
+@click.option("--report-dir", type=click.Path(), callback=_output_dir,
+              help="Reports folder (default reports/<run-id>); the suite's own files of an earlier run "
+              "in it are removed when the run starts.")
 @click.option("--no-fuzz", is_flag=True, default=None, help="Skip Schemathesis fuzzing (SCH rules not run).")
 @click.option("-n", "--workers", type=int, help="Run in N worker processes (pytest-xdist).")
 @click.option("--shard", metavar="I/N", help="Run shard I of N (stable split; merge with `fdconf merge`).")
@@ -72,7 +100,8 @@ def run(
 @click.option("--port-main", type=int, default=0, show_default=True, help="Main host port (0 = any free).")
 @click.option("--port-cr", type=int, default=0, show_default=True, help="CR host port (0 = any free).")
 @click.option("--defect", "defects", multiple=True, metavar="NAME", help="Switch a defect on (repeatable).")
-@click.option("--write-config", type=click.Path(dir_okay=False), help="Write an fdconf.toml for this stack.")
+@click.option("--write-config", type=click.Path(), callback=_output_file,
+              help="Write an fdconf.toml for this stack.")
 def serve(port_main: int, port_cr: int, defects: tuple[str, ...], write_config: str | None) -> None:
     """Serve the reference implementation on loopback until interrupted."""
     from conformance.harness.embedded import check_defects
@@ -118,14 +147,20 @@ def diff(old: str, new: str, fail_on_new: bool, fmt: str) -> None:
 
 @cli.command()
 @click.argument("run_dirs", nargs=-1, required=True, type=click.Path(exists=False))
-@click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder for the merged reports.")
+@click.option("--out", required=True, type=click.Path(), callback=_output_dir,
+              help="Folder for the merged reports (an earlier run's files in it are removed).")
 def merge(run_dirs: tuple[str, ...], out: str) -> None:
     """Merge the results of the shards of one run into one set of reports."""
     from conformance.report.load import load_results
     from conformance.report.merge import merge_results
+    from conformance.report.outputs import OutputError, prepare_report_dir
     from conformance.report.writer import write_all
 
+    if Path(out).resolve() in {Path(d).resolve() for d in run_dirs}:
+        raise OutputError(f"--out {out}: is one of the runs being merged",
+                          "write the merged reports to a folder of their own")
     merged = merge_results([load_results(Path(d)) for d in run_dirs])
+    prepare_report_dir(out, "--out")
     written = write_all(merged, Path(out))
     counts = merged.counts()
     click.echo(f"merged {len(run_dirs)} runs: {counts['passed']} passed, {counts['failed']} failed, "
@@ -136,9 +171,10 @@ def merge(run_dirs: tuple[str, ...], out: str) -> None:
 @cli.command()
 @click.argument("run_dir", type=click.Path(exists=True, file_okay=False))
 @click.option("--allure", is_flag=True, required=True, help="Render the Allure HTML report (needs Node).")
-@click.option("--out", type=click.Path(file_okay=False),
+@click.option("--out", type=click.Path(), callback=_output_dir,
               help="Output folder (default RUN_DIR/allure-report).")
-@click.option("--history", type=click.Path(file_okay=False), help="Allure history folder kept across runs.")
+@click.option("--history", type=click.Path(), callback=_output_dir,
+              help="Allure history folder kept across runs.")
 def report(run_dir: str, allure: bool, out: str | None, history: str | None) -> None:
     """Render a finished run's Allure results as an HTML report."""
     from conformance.report.allure import build_html

@@ -36,6 +36,7 @@ from conformance.errors import CredentialsError, TargetError, UsageError
 from conformance.harness.run_process import redact_outputs, run_in_child, sigterm_as_interrupt
 from conformance.harness.selection import resolve_rules_filter
 from conformance.report.model import RunResult
+from conformance.report.outputs import prepare_report_dir
 from conformance.rules import catalogue
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -186,6 +187,7 @@ def run(
     run_id = new_run_id(settings.seed)
     report_dir = Path(settings.report_dir) if settings.report_dir else Path("reports") / run_id
     report_dir = report_dir if report_dir.is_absolute() else where / report_dir
+    report_dir = prepare_report_dir(report_dir, "report folder")  # before the first request; see outputs.py
     settings = settings.with_changes(run_id=run_id, report_dir=str(report_dir))
     with contextlib.ExitStack() as stack:
         stack.enter_context(sigterm_as_interrupt())

@@ -32,7 +32,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--fd-media", metavar="URL", help="unversioned main base for POST /media")
     group.addoption("--fd-mode", choices=("read-only", "write", "publish"), help="what the run may send")
     group.addoption("--fd-seed", type=int, metavar="N", help="seed for discovery and fuzzing")
-    group.addoption("--fd-max-examples", type=int, metavar="N", help="fuzzing examples per operation")
+    group.addoption("--fd-max-examples", type=int, metavar="N", help="fuzzing-phase cases per operation")
     group.addoption("--fd-timeout", type=float, metavar="S", help="timeout of every request (seconds)")
     group.addoption("--fd-rules", metavar="IDS", help="comma list of rule ids or families (TEN-03,OBJ)")
     group.addoption("--fd-shard", metavar="I/N", help="run shard I of N (stable split by test id)")

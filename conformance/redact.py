@@ -24,7 +24,11 @@ _FIELD_RE = re.compile(
 # A shell variable reference (``${FD_ACCESS_TOKEN}``) is a placeholder in a reproduction line, never a
 # secret: it is left alone so the line stays copy-paste runnable.
 _PLACEHOLDER = r"\$\{[A-Za-z_][A-Za-z0-9_]*\}(?![A-Za-z0-9._~+/=-])"
-_BEARER_RE = re.compile(r"(Bearer\s+)(?!" + _PLACEHOLDER + r")[^\s'\"]+", re.IGNORECASE)
+# Prose about the scheme ("read the bearer token from …") is not a credential: the words that follow
+# "bearer" in a sentence are left alone, so redaction never rewrites the suite's own text.
+_PROSE = (r"(?:token|tokens|scheme|header|headers|prefix|auth|authentication|authorization|credential)"
+          r"(?=[\s,.;:)]|$)")
+_BEARER_RE = re.compile(r"(Bearer\s+)(?!" + _PLACEHOLDER + r")(?!" + _PROSE + r")[^\s'\"]+", re.IGNORECASE)
 
 
 class Redactor:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from conformance.auth.tokens import Tokens, claims, expiry_of, partners_in
+from conformance.client.curl import CREDENTIALS
 from conformance.client.http import Api, Exchange, Transport
 from conformance.config.settings import PersonaSettings, Settings
 from conformance.errors import CredentialsError, TargetError
@@ -49,6 +50,7 @@ class Session:
         if persona.uses_token:
             assert persona.token is not None
             REDACTOR.add(persona.token)
+            CREDENTIALS.persona_token(persona.token, name)  # reproduction lines name whose it is
             self._tokens = Tokens(
                 access=persona.token, expires_at=expiry_of(persona.token) or float("inf")
             )
@@ -199,6 +201,7 @@ class Session:
         refresh = body.get("RefreshToken") if isinstance(body.get("RefreshToken"), str) else None
         for secret in (access, id_token, refresh):
             REDACTOR.add(secret)
+        CREDENTIALS.persona_token(access, self.name)  # reproduction lines name whose it is
         lifetime = body.get("ExpiresIn")
         now = self._clock()
         if isinstance(lifetime, int | float) and lifetime > 0:

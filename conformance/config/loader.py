@@ -14,9 +14,9 @@ import os
 import re
 import secrets
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from conformance.config.settings import (
     EMBEDDED_REFRESH_TIMEOUT,
@@ -26,10 +26,11 @@ from conformance.config.settings import (
     PersonaSettings,
     Settings,
 )
-from conformance.config.validate import nearest, validate
+from conformance.config.validate import nearest, problems, raise_problems, validate
 from conformance.errors import ConfigError
 from conformance.redact import REDACTOR
 
+_T = TypeVar("_T")
 CONFIG_ENV = "FDCONF_CONFIG"
 CONFIG_FILE = "fdconf.toml"
 
@@ -102,15 +103,16 @@ def _read_toml(path: Path) -> dict[str, Any]:
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-def _expand(node: Any, environ: Mapping[str, str], where: str) -> Any:
+def _expand(node: Any, environ: Mapping[str, str], where: str, unset: dict[str, ConfigError]) -> Any:
     """``${NAME}`` in the file's strings → the environment variable's value (secrets stay out of files).
 
-    A variable that is not set is a :class:`ConfigError` naming the key, never an empty string: a
-    password of ``""`` would only fail later, at sign-in, with a misleading message."""
+    A variable that is not set is a :class:`ConfigError` naming the key (collected in ``unset`` by
+    dotted key, the value left as written), never an empty string: a password of ``""`` would only
+    fail later, at sign-in, with a misleading message."""
     if isinstance(node, dict):
-        return {k: _expand(v, environ, f"{where}.{k}" if where else k) for k, v in node.items()}
+        return {k: _expand(v, environ, f"{where}.{k}" if where else k, unset) for k, v in node.items()}
     if isinstance(node, list):
-        return [_expand(value, environ, f"{where}[{i}]") for i, value in enumerate(node)]
+        return [_expand(value, environ, f"{where}[{i}]", unset) for i, value in enumerate(node)]
     if not isinstance(node, str):
         return node
 
@@ -118,8 +120,10 @@ def _expand(node: Any, environ: Mapping[str, str], where: str) -> Any:
         name = match.group(1)
         value = environ.get(name)
         if value is None or not value.strip():
-            raise ConfigError(f"{where}: environment variable {name} (written as ${{{name}}}) is not set",
-                              f"export {name}=… before the run, or write the value in the file")
+            unset.setdefault(where, ConfigError(
+                f"{where}: environment variable {name} (written as ${{{name}}}) is not set",
+                f"export {name}=… before the run, or write the value in the file"))
+            return match.group(0)
         return value
 
     return _ENV_REF.sub(value_of, node)
@@ -136,8 +140,10 @@ def file_layer(path: Path | None, environ: Mapping[str, str] | None = None) -> d
         source = f"{path} [tool.fdconf]"
     else:
         source = str(path)
-    expanded: dict[str, Any] = _expand(data, os.environ if environ is None else environ, "")
-    validate(expanded, source, partial=True)
+    unset: dict[str, ConfigError] = {}
+    expanded: dict[str, Any] = _expand(data, os.environ if environ is None else environ, "", unset)
+    found = [ConfigError(f"{source}: {e.message}", e.hint) for e in unset.values()]
+    raise_problems([*found, *problems(expanded, source, partial=True, skip=unset)], source)
     target = expanded.get("target")
     if isinstance(target, dict) and target.get("ca_bundle"):  # a path in a file is relative to the file
         target["ca_bundle"] = str(path.parent / Path(target["ca_bundle"]).expanduser())
@@ -152,29 +158,34 @@ def env_layer(environ: Mapping[str, str]) -> dict[str, Any]:
         CONFIG_ENV,
         *(f"FDCONF_PERSONA_{p.upper()}_{f.upper()}" for p in PERSONAS for f in PERSONA_FIELDS),
     ]
+    found: list[ConfigError] = []
     for name, raw in sorted(environ.items()):
         value = raw.strip()
         if not value:
             continue
         if name in ENV_KEYS:
             key = ENV_KEYS[name]
-            _set(data, key, _coerce(key, value, f"environment {name}"))
+            try:
+                _set(data, key, _coerce(key, value, f"environment {name}"))
+            except ConfigError as exc:
+                found.append(exc)
         elif name.startswith("FDCONF_PERSONA_"):
             match = _PERSONA_ENV.match(name)
             if not match:
                 guess = nearest(name, known)
-                raise ConfigError(
+                found.append(ConfigError(
                     f"environment {name}: not a persona variable",
                     f"did you mean {guess}?" if guess else "use FDCONF_PERSONA_<NAME>_<FIELD>",
-                )
+                ))
+                continue
             _set(data, f"personas.{match['name'].lower()}.{match['field'].lower()}", value)
         elif name.startswith("FDCONF_") and name != CONFIG_ENV:
             guess = nearest(name, known)
-            raise ConfigError(
+            found.append(ConfigError(
                 f"environment {name}: unknown fdconf variable",
                 f"did you mean {guess}?" if guess else f"known: {', '.join(known)}",
-            )
-    validate(data, "environment", partial=True)
+            ))
+    raise_problems([*found, *problems(data, "environment", partial=True)], "environment")
     return data
 
 
@@ -248,41 +259,53 @@ def _ca_bundle(value: str | None, cwd: Path) -> str | None:
     return str(path.resolve())
 
 
+def _collect(found: list[ConfigError], check: Callable[..., _T], *args: Any) -> _T | None:
+    """``check(*args)``, or ``None`` with its :class:`ConfigError` added to ``found``."""
+    try:
+        return check(*args)
+    except ConfigError as exc:
+        found.append(exc)
+        return None
+
+
 def build(data: Mapping[str, Any], *, config_file: str | None = None, cwd: Path | None = None) -> Settings:
     """Merged, schema-valid data → :class:`Settings`, applying defaults and cross-field rules."""
-    validate(data, "configuration (file + environment + flags)")
+    source = "configuration (file + environment + flags)"
+    validate(data, source)
+    found: list[ConfigError] = []  # every cross-field problem, reported together
     target = data.get("target", {})
     run = data.get("run", {})
     main = target.get("main")
     embedded = main is None
     if embedded and (target.get("cr") or target.get("media")):
         given = "target.cr" if target.get("cr") else "target.media"
-        raise ConfigError(
+        found.append(ConfigError(
             f"{given} is set but target.main is not", "set target.main too (FD_BASE_URL, --main)"
-        )
+        ))
     defects = tuple(run.get("defects", ()))
     if defects and not embedded:
-        raise ConfigError(
+        found.append(ConfigError(
             "--defect only applies to the embedded reference, but a target was given",
             "drop --defect, or drop the target URLs to run against the embedded reference",
-        )
+        ))
     mode = run.get("mode") or ("publish" if embedded else "read-only")
     assert mode in MODES  # guaranteed by the schema
     personas: dict[str, PersonaSettings] = {}
     for name, raw in data.get("personas", {}).items():
         persona = PersonaSettings(**raw)
         if persona.token and persona.username:
-            raise ConfigError(
+            found.append(ConfigError(
                 f"personas.{name}: both token and username/password are set",
                 "keep one: a static token or username/password",
-            )
+            ))
         personas[name] = persona
         for secret in persona.secrets():
             REDACTOR.add(secret)
-    headers = _extra_headers(target.get("headers") or {})
-    ca_bundle = _ca_bundle(target.get("ca_bundle"), Path.cwd() if cwd is None else cwd)
+    headers = _collect(found, _extra_headers, target.get("headers") or {}) or {}
+    ca_bundle = _collect(found, _ca_bundle, target.get("ca_bundle"), Path.cwd() if cwd is None else cwd)
     media = target.get("media") or (re.sub(r"/v3/?$", "", main.rstrip("/")) if main else None)
-    shard = parse_shard(run["shard"]) if run.get("shard") else None
+    shard = _collect(found, parse_shard, run["shard"]) if run.get("shard") else None
+    raise_problems(found, source)
     return Settings(
         main=main.rstrip("/") if main else None,
         cr=target["cr"].rstrip("/") if target.get("cr") else None,

@@ -1,14 +1,16 @@
 """Validation of raw configuration data against the shipped JSON Schema, with helpful messages.
 
-Every error becomes one :class:`~conformance.errors.ConfigError` line that names the source and the
+Every problem becomes one :class:`~conformance.errors.ConfigError` line that names the source and the
 dotted key (``fdconf.toml: run.max_exampels``) and, where a typo is likely, suggests the nearest
-valid key or value.
+valid key or value. All problems of a layer are reported together (:func:`combined`): one error whose
+message lists each problem on its own line, so a file is fixed in one go.
 """
 
 from __future__ import annotations
 
 import difflib
 import json
+import urllib.parse
 from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import Path
@@ -82,23 +84,32 @@ def all_keys() -> list[str]:
     return out
 
 
+def _messages(error: ValidationError, source: str) -> list[ConfigError]:
+    """One :class:`ConfigError` per problem in ``error`` (an object with three unknown keys is three)."""
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        path = list(error.absolute_path)
+        valid = _valid_keys_at(path)
+        unknown = [key for key in sorted(error.instance) if key not in valid]
+        return [_unknown_key(source, path, key, valid) for key in unknown or ["?"]]
+    return [_message(error, source)]
+
+
+def _unknown_key(source: str, path: list[Any], key: str, valid: list[str]) -> ConfigError:
+    dotted = _dotted([*path, key])
+    guess = nearest(key, valid)
+    if guess is None:
+        # A key in the wrong section (e.g. ``seed`` at top level) is a likely mistake too.
+        guess_full = nearest(key, [k.rsplit(".", 1)[-1] for k in all_keys()])
+        full = [k for k in all_keys() if guess_full and k.endswith("." + guess_full)]
+        hint = f"did you mean '{full[0]}'?" if full else f"valid keys here: {', '.join(valid)}"
+    else:
+        hint = f"did you mean '{_dotted([*path, guess])}'?"
+    return ConfigError(f"{source}: unknown key '{dotted}'", hint)
+
+
 def _message(error: ValidationError, source: str) -> ConfigError:
     path = list(error.absolute_path)
     where = f"{source}: {_dotted(path)}" if path else source
-    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        valid = _valid_keys_at(path)
-        unknown = sorted(k for k in error.instance if k not in valid)
-        key = unknown[0] if unknown else "?"
-        dotted = _dotted([*path, key])
-        guess = nearest(key, valid)
-        if guess is None:
-            # A key in the wrong section (e.g. ``seed`` at top level) is a likely mistake too.
-            guess_full = nearest(key, [k.rsplit(".", 1)[-1] for k in all_keys()])
-            full = [k for k in all_keys() if guess_full and k.endswith("." + guess_full)]
-            hint = f"did you mean '{full[0]}'?" if full else f"valid keys here: {', '.join(valid)}"
-        else:
-            hint = f"did you mean '{_dotted([*path, guess])}'?"
-        return ConfigError(f"{source}: unknown key '{dotted}'", hint)
     if error.validator == "enum":
         choices = [str(c) for c in _rule_value(error)]
         guess = nearest(str(error.instance), choices)
@@ -153,18 +164,69 @@ def _pattern_hint(path: Sequence[Any]) -> str:
     }.get(last, "see the schema's pattern for this key")
 
 
-def validate(data: Any, source: str, *, partial: bool = False) -> None:
-    """Raise :class:`ConfigError` for the first problem in ``data`` (one configuration layer).
+def problems(data: Any, source: str, *, partial: bool = False, skip: Iterable[str] = ()) -> list[ConfigError]:
+    """Every problem in ``data`` (one configuration layer), one :class:`ConfigError` each, in file order.
 
     ``partial`` ignores cross-field requirements (username needs password …), which only make sense
-    once every layer has been merged.
+    once every layer has been merged. ``skip``: dotted keys already reported otherwise (an unset
+    ``${VAR}``), whose value is not checked again.
     """
     validator = jsonschema.Draft202012Validator(config_schema())
+    skipped = set(skip)
     errors = [
-        e for e in validator.iter_errors(data) if not (partial and e.validator == "dependentRequired")
+        e for e in validator.iter_errors(data)
+        if not (partial and e.validator == "dependentRequired")
+        and _dotted(list(e.absolute_path)) not in skipped
     ]
-    if not errors:
-        return
-    # additionalProperties first: an unknown key is the likeliest mistake and hides type errors below it.
+    # Unknown keys first (the likeliest mistake), then by key, so the list reads like the file.
     errors.sort(key=lambda e: (e.validator != "additionalProperties", list(map(str, e.absolute_path))))
-    raise _message(errors[0], source)
+    return [*(problem for error in errors for problem in _messages(error, source)),
+            *_port_problems(data, source, skipped)]
+
+
+def _port_problems(data: Any, source: str, skipped: set[str]) -> list[ConfigError]:
+    """A base URL's port must be 1-65535: the schema's pattern cannot say so, and an out-of-range port
+    would otherwise surface at pre-flight as a misleading "connection refused"."""
+    target = data.get("target") if isinstance(data, dict) else None
+    if not isinstance(target, dict):
+        return []
+    found = []
+    for key in ("main", "cr", "media"):
+        url = target.get(key)
+        if not isinstance(url, str) or f"target.{key}" in skipped:
+            continue
+        try:
+            port = urllib.parse.urlsplit(url).port
+        except ValueError:
+            port = -1
+        if port is not None and not 1 <= port <= 65535:
+            found.append(ConfigError(f"{source}: target.{key}: {url!r} has no valid port",
+                                     "use a port from 1 to 65535, or none for the scheme's default"))
+    return found
+
+
+def combined(found: Sequence[ConfigError], source: str) -> ConfigError | None:
+    """``None`` for no problem, the problem itself for one, else one :class:`ConfigError` listing each
+    problem on its own line (so a user fixes a file in one go, not one run per mistake)."""
+    if not found:
+        return None
+    if len(found) == 1:
+        return found[0]
+    prefix = f"{source}: "
+    lines = [f"{source}: {len(found)} problems"]
+    for problem in found:
+        text = problem.message.removeprefix(prefix)
+        lines.append(f"  - {text}" + (f" (hint: {problem.hint})" if problem.hint else ""))
+    return ConfigError("\n".join(lines))
+
+
+def raise_problems(found: Sequence[ConfigError], source: str) -> None:
+    """Raise :func:`combined` of ``found`` if there is any problem."""
+    error = combined(found, source)
+    if error is not None:
+        raise error
+
+
+def validate(data: Any, source: str, *, partial: bool = False) -> None:
+    """Raise one :class:`ConfigError` listing every problem in ``data`` (see :func:`problems`)."""
+    raise_problems(problems(data, source, partial=partial), source)

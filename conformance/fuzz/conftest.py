@@ -9,10 +9,13 @@ was imported before.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 
 import pytest
 import schemathesis
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from conformance.auth.session import Session
 from conformance.client.http import Api, Transport
@@ -28,6 +31,15 @@ def pytest_pycollect_makeitem(collector: pytest.Module | pytest.Class, name: str
     run = fuzz_run(collector.config)
     test = schemathesis.pytest.parametrize(**run.schemas)(obj)
     return collector.ihook.pytest_pycollect_makeitem(collector=collector, name=name, obj=test)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Hypothesis keeps caches (parsed constants of every module, examples) in ./.hypothesis by default:
+    # a run writes only where the user chose, so they go to a private folder removed with the session.
+    home = tempfile.mkdtemp(prefix="fdconf-hypothesis-")
+    set_hypothesis_home_dir(home)
+    config.add_cleanup(lambda: shutil.rmtree(home, ignore_errors=True))
+    config.add_cleanup(lambda: set_hypothesis_home_dir(None))
 
 
 @pytest.fixture(scope="session")

@@ -13,8 +13,10 @@ the error envelope is also ERR-01's).
 
 from __future__ import annotations
 
+import re
+import textwrap
 from collections.abc import Iterable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from conformance.checks.hosts import rule_for_host
 from conformance.errors import RULE_ID_RE, Finding, rule_ids_in
@@ -97,7 +99,57 @@ def as_finding(exc: BaseException, *, operation: str, curl: str = "", host: str 
     first, rest = rules[0], rules[1:]
     tags = "".join(f"[{r}] " for r in rest)
     body = REDACTOR.text(" | ".join(t.replace("\n", " ") for t in texts))
-    return Finding(first, f"{tags}{operation}: {body}"[:4000], curl=REDACTOR.text(curl))
+    status, payload = response_of(exc)
+    expected, received = evidence(attributable(list(_leaves(exc))), status)
+    response = f"HTTP {status}\n\n{payload}" if status else ""
+    return Finding(first, f"{tags}{operation}: {body}"[:4000], curl=REDACTOR.text(curl),
+                   expected=REDACTOR.text(expected)[:1000], received=REDACTOR.text(received)[:1000],
+                   response=REDACTOR.text(response)[:4000])
+
+
+# Schemathesis' failure report (FailureGroup message): "[403] Forbidden:" then the indented payload.
+_STATUS_BLOCK = re.compile(r"^\[(\d{3})\] ([^\n]*):\n(.*?)(?:\n\s*\nReproduce with:|\Z)", re.S | re.M)
+
+
+def response_of(exc: BaseException) -> tuple[str, str]:
+    """``("403 Forbidden", payload)`` of the response a failure report shows, else ``("", "")``."""
+    match = _STATUS_BLOCK.search(str(getattr(exc, "message", "") or ""))
+    if match is None:
+        return "", ""
+    payload = textwrap.dedent(match.group(3)).strip()
+    if payload.startswith("`") and payload.endswith("`"):
+        payload = payload[1:-1]
+    return f"{match.group(1)} {match.group(2)}".strip(), payload
+
+
+def evidence(failures: list[BaseException], status: str) -> tuple[str, str]:
+    """``(expected, received)`` of the failures of one response, never empty for a failure: from our
+    own Finding, Schemathesis' allowed statuses, its "Expected:" line, else the kind of failure."""
+    expected: list[str] = []
+    received: list[str] = []
+    for failure in failures:
+        inner = getattr(failure, "exception", None)
+        if isinstance(inner, Finding) and (inner.expected or inner.received):
+            expected.append(inner.expected)
+            received.append(inner.received or status)
+            continue
+        code = _code(failure)
+        allowed = getattr(failure, "allowed_statuses", None) or getattr(failure, "expected_statuses", None)
+        stated = re.search(r"^Expected: (.+)$", str(getattr(failure, "message", "")), re.M)
+        kind = str(getattr(failure, "kind_title", "") or getattr(failure, "title", "") or "failure")
+        if allowed:
+            expected.append(f"{code}: status {', '.join(str(s) for s in allowed)}")
+        elif stated:
+            expected.append(f"{code}: {stated.group(1)}")
+        else:
+            expected.append(f"{code}: no {kind[:1].lower()}{kind[1:]}")
+        got = getattr(failure, "status_code", None)
+        received.append(f"{code}: " + (f"status {got}" if got is not None else status or kind))
+    return _joined(expected), _joined(received)
+
+
+def _joined(parts: list[str]) -> str:
+    return "; ".join(dict.fromkeys(p for p in parts if p))
 
 
 def case_curl(case: FuzzCase, base_url: str) -> str:

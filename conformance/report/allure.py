@@ -233,7 +233,7 @@ def build_html(results_dir: Path, out_dir: Path, history_dir: Path | None = None
     if not results_dir.is_dir() or not any(results_dir.glob("*-result.json")):
         raise AllureError(
             f"no Allure results in {results_dir}",
-            "run `fdconf run` with --alluredir (or point at the allure-results folder of a run)",
+            "run `fdconf run --allure` first (or point at the folder of a run that had it)",
         )
     cmd = find_allure()
     redact_results(results_dir)

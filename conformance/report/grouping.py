@@ -13,7 +13,6 @@ from conformance.report.model import FindingRecord, OperationCoverage, RuleResul
 #: The shell variable reproduction lines read the bearer token from (conformance.client.curl.TOKEN_VAR;
 #: the report layer does not import the client layer).
 TOKEN_VAR = "FD_ACCESS_TOKEN"
-_PERSONA_RE = re.compile(r"#\s*" + TOKEN_VAR + r": AccessToken of persona (\S+)")
 
 #: The hierarchy of the platform (specs/rules.yaml), top-down, then cross-cutting rules.
 LEVEL_ORDER = ("user", "partner", "event", "cluster", "setup-process", "campaign", "cross-cutting")
@@ -107,20 +106,42 @@ def finding_text(finding: FindingRecord) -> str:
     return "\n".join(lines)
 
 
-_HEADER_VAR_RE = re.compile(r"\$\{(FD_HEADER_[A-Z0-9_]+)\}")
+_VAR_RE = re.compile(r"\$\{?(FD_[A-Z0-9_]+)")
+_NAME_RE = re.compile(r"\b(FD_[A-Z0-9_]+)\b")
+# A line's trailing notes (conformance.client.curl): ``# VAR: description`` (a value the user supplies)
+# or ``# VAR=value`` (a shell value to export as written), each note up to the next one.
+_NOTE_RE = re.compile(r"\s#\s*(FD_[A-Z0-9_]+)(:\s*|=)(.*?)(?=\s+#\s*FD_[A-Z0-9_]+(?::|=)|$)")
 
 
 def reproduce_hint(curl: str) -> str:
-    """``export FD_ACCESS_TOKEN=<AccessToken of persona primary> first`` for a line that reads the
-    token from the shell (naming the persona when the line does), else ``""``."""
-    exports = []
-    if "${" + TOKEN_VAR + "}" in curl:
-        match = _PERSONA_RE.search(curl)
-        whose = f"AccessToken of persona {match.group(1)}" if match else "an AccessToken of the persona used"
-        exports.append(f"{TOKEN_VAR}=<{whose}>")
-    # target.headers secrets (a proxy's key): ${FD_HEADER_<NAME>}, see conformance.client.curl
-    exports += [f"{name}=<value of target.headers>" for name in dict.fromkeys(_HEADER_VAR_RE.findall(curl))]
-    return f"export {' '.join(exports)} first" if exports else ""
+    """The exports a reproduction line needs, e.g. ``export FD_ACCESS_TOKEN=<AccessToken of persona
+    primary> first``: one per variable the line reads, said the way its notes say (the persona, how to
+    make a token variant), else generically. ``""`` for a line that reads no variable."""
+    command, _, _comment = curl.partition("  # ")
+    notes = {m.group(1): (m.group(2).strip(), m.group(3).strip()) for m in _NOTE_RE.finditer(curl)}
+    wanted = list(dict.fromkeys([*notes, *_VAR_RE.findall(command)]))
+    # A shell value may read another variable (``${FD_ACCESS_TOKEN%…}``, ``os.environ["FD_ACCESS_TOKEN"]``).
+    used = set(_VAR_RE.findall(command)) | {v for sep, text in notes.values() if sep == "=" for v in
+                                           _NAME_RE.findall(text)}
+    exports: list[str] = []
+    for name in (n for n in wanted if n in used):
+        sep, text = notes.get(name, ("", ""))
+        if sep == "=":
+            exports.append(f"{name}={text}")
+        elif sep == ":":
+            exports.append(f"{name}=<{text}>")
+        elif name == TOKEN_VAR:
+            exports.append(f"{name}=<an AccessToken of the persona used>")
+        elif name.startswith("FD_HEADER_"):  # target.headers secrets (a proxy's key)
+            exports.append(f"{name}=<value of target.headers>")
+        else:
+            exports.append(f"{name}=<…>")
+    if not exports:
+        return ""
+    # A value that reads another variable needs that one exported by an earlier statement.
+    if any("$" in e.split("=", 1)[1] for e in exports):
+        return "; ".join(f"export {e}" for e in exports) + " first"
+    return f"export {' '.join(exports)} first"
 
 
 def connection_text(connection: dict[str, Any]) -> str:

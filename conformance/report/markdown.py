@@ -83,8 +83,9 @@ def render_markdown(result: RunResult) -> str:
         out += ["", "### Failed rules", ""]
         if any(reproduce_hint(f.curl) for r in failed for f in r.findings):
             out += [
-                f"Reproduction lines read the bearer token from `${TOKEN_VAR}`: run "
-                f"`export {TOKEN_VAR}=<AccessToken of the persona the line names>` first.",
+                f"Reproduction lines read the bearer token from a shell variable (`${TOKEN_VAR}`, or a "
+                "token variant's own, e.g. `$FD_EXPIRED_TOKEN`): run the `export …` line above each "
+                "one first.",
                 "",
             ]
         for rule in failed:

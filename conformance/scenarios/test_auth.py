@@ -21,6 +21,7 @@ import pytest
 
 from conformance.checks.observed import require_json
 from conformance.checks.tenancy import carries_data
+from conformance.client.curl import CREDENTIALS, Credential
 from conformance.client.http import OMIT, Api, Exchange
 from conformance.errors import Finding
 from conformance.scenarios.operations import Operation
@@ -38,6 +39,20 @@ from conformance.scenarios.sweep import (
 )
 
 VARIANTS = ("none", "garbage", "truncated", "no-scheme", "expired", "foreign-signed")
+GARBAGE = "not-a-jwt"
+TRUNCATE = 12  # characters cut off the end of a valid token
+_FORGE = ("python3 -c 'import os, conformance.scenarios.personas as p; "
+          "print(p.foreign_signed(os.environ[\"FD_ACCESS_TOKEN\"]))'")
+#: How each variant's token reads in a reproduction line (``no-scheme`` sends the persona's own token).
+VARIANT_CREDENTIALS = {
+    "garbage": Credential("FD_GARBAGE_TOKEN", "primary", "malformed token", recipe=GARBAGE),
+    "truncated": Credential("FD_TRUNCATED_TOKEN", "primary", "truncated AccessToken",
+                            recipe=f'"${{FD_ACCESS_TOKEN%{"?" * TRUNCATE}}}"'),
+    "expired": Credential("FD_EXPIRED_TOKEN", "primary", "expired AccessToken",
+                          how="personas.primary.expired_token, or one of its AccessTokens over an hour old"),
+    "foreign-signed": Credential("FD_FOREIGN_TOKEN", "primary", "AccessToken re-signed with a foreign key",
+                                 recipe=f'"$({_FORGE})"'),
+}
 
 
 def _bad_authorization(variant: str, token: str, expired: str | None) -> str | None:
@@ -45,9 +60,9 @@ def _bad_authorization(variant: str, token: str, expired: str | None) -> str | N
     if variant == "none":
         return None
     if variant == "garbage":
-        return "Bearer not-a-jwt"
+        return "Bearer " + GARBAGE
     if variant == "truncated":
-        return "Bearer " + token[: max(1, len(token) - 12)]
+        return "Bearer " + token[: max(1, len(token) - TRUNCATE)]
     if variant == "no-scheme":
         return token
     if variant == "expired":
@@ -90,6 +105,8 @@ def _sweep(  # noqa: PLR0917 - pytest passes fixtures positionally
     token = fd_sessions["primary"].access_token()
     persona = fd_settings.personas.get("primary")
     authorization = _bad_authorization(variant, token, getattr(persona, "expired_token", None))
+    if authorization is not None and variant in VARIANT_CREDENTIALS:  # the curl line names the variant
+        CREDENTIALS.add(authorization.removeprefix("Bearer "), VARIANT_CREDENTIALS[variant])
     sweep = Sweep("AUTH-01", fd_ledger, "bad-token-401" if reads_only else "bad-token-401-write")
     secured = [op for op in spec_ops if op.secured and not op.publishes]
     for op, path in targets(secured, values, reads_only=reads_only, placeholder=True, sweep=sweep):

@@ -81,3 +81,39 @@ def test_main_host_tenancy_evidence_keeps_its_rule() -> None:
     finding = as_finding(FailureGroup([ours]), operation="main GET /events/{eid}", host="main")
     assert finding.rule_id == "TEN-03"
     assert "[HST-02]" not in str(finding)
+
+
+def test_a_rejected_schema_valid_request_carries_expected_received_and_response() -> None:
+    """ST202 findings had an empty expected, received and response: the failure report has all three."""
+    from schemathesis.openapi.checks import RejectedPositiveData
+
+    failure = RejectedPositiveData(operation="PUT /events/{eid}", message="Valid data should have been "
+                                   "accepted\nExpected: 2XX", status_code=422, allowed_statuses=["2XX"])
+    report = ('Schema-valid request rejected\n\n- ST202 Schema-valid request rejected\n\n    Valid data ...\n'
+              '\n[422] Unprocessable Content:\n\n    `{"message": "error.validation", "field": "title"}`\n\n'
+              "Reproduce with:\n\n    curl -X PUT http://127.0.0.1:9/api/v3/events/e1")
+    finding = as_finding(FailureGroup([failure], report), operation="main PUT /events/{eid}")
+    assert finding.rule_id == "SCH-03"
+    assert finding.expected == "ST202: status 2XX"
+    assert finding.received == "ST202: status 422"
+    body = '{"message": "error.validation", "field": "title"}'
+    assert finding.response == f"HTTP 422 Unprocessable Content\n\n{body}"
+
+
+def test_our_own_findings_keep_their_expected_and_received() -> None:
+    from conformance.errors import Finding
+
+    ours = CustomFailure(operation="GET /events/", title="Custom check failed: `fd_list_isolation`",
+                         message="[TEN-04] a row of another tenant",
+                         exception=Finding("TEN-04", "leak", expected="rows of partner-id-acme only",
+                                           received="evt_beta_001 of partner-id-beta"))
+    finding = as_finding(ours, operation="main GET /events/")
+    assert finding.expected == "rows of partner-id-acme only"
+    assert finding.received == "evt_beta_001 of partner-id-beta"
+
+
+def test_every_failure_kind_gets_some_expected_and_received() -> None:
+    server = ServerError(operation="GET /events/", status_code=500)
+    finding = as_finding(server, operation="main GET /events/")
+    assert finding.expected
+    assert finding.received == "ST101: status 500"

@@ -125,3 +125,34 @@ def test_pytest_junit_and_allure_results_are_redacted_after_the_run(tmp_path: Pa
     assert failure is not None
     assert failure.get("message") == failure.text == "***REDACTED***"
     assert secret not in json.loads(result_file.read_text(encoding="utf-8"))["statusDetails"]["message"]
+
+
+def test_redaction_never_rewrites_the_suites_own_prose(tmp_path: Path) -> None:
+    """The writers' last redaction pass is for secrets only: on a result without any secret, what each
+    renderer produced is what reaches the disk (the summary's "read the bearer token from …" included)."""
+    from conformance.report.junit import render_junit
+    from conformance.report.markdown import render_markdown
+    from conformance.report.scrub import scrubbed
+
+    result = sample_result()
+    finding = next(r for r in result.rules if r.id == "TEN-03").findings[0]
+    finding.curl = ('curl -sS -X GET -H "Authorization: Bearer ${FD_EXPIRED_TOKEN}" http://127.0.0.1:9/api/v3/'
+                    "  # FD_EXPIRED_TOKEN: expired AccessToken of persona primary")
+    redactor = Redactor()
+    paths = write_all(result, tmp_path, redactor=redactor)
+    clean = scrubbed(result, redactor)
+    summary = paths["summary.md"].read_text(encoding="utf-8")
+    assert summary == render_markdown(clean)
+    assert "read the bearer token from a shell variable" in summary
+    assert "export FD_EXPIRED_TOKEN=<expired AccessToken of persona primary> first" in summary
+    assert paths["junit.xml"].read_text(encoding="utf-8") == render_junit(clean)
+
+
+def test_prose_after_bearer_is_kept_but_a_token_is_not() -> None:
+    redactor = Redactor()
+    prose_lines = ("read the bearer token from $FD_ACCESS_TOKEN", "the Bearer scheme, always",
+                   "Bearer token.")
+    for prose in prose_lines:
+        assert redactor.text(prose) == prose
+    for leaked in ("Bearer tokenabc123", "Bearer token-1234", "bearer 0a1b2c3d4e"):
+        assert redactor.text(leaked).endswith("***REDACTED***"), leaked
