@@ -68,7 +68,8 @@ def test_cr_servers_have_no_version_segment(cr_spec: dict[str, Any]) -> None:
 @pytest.mark.parametrize(
     ("kind", "names"),
     [
-        ("schemas", ["PartnerHeaderValue", "Eid", "ErrorEnvelope", "ValidationError", "UnknownBody", "FileUpload"]),
+        ("schemas",
+         ["PartnerHeaderValue", "Eid", "ErrorEnvelope", "ValidationError", "UnknownBody", "FileUpload"]),
         ("parameters", ["PartnerHeader", "EidPath"]),
     ],
 )
