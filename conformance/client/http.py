@@ -281,6 +281,11 @@ class Api:
         self.host = host
         self.persona = persona
 
+    def with_partner(self, partner: str | None) -> Api:
+        """The same persona and host with another default partner header (a positive control)."""
+        return Api(self.transport, self.base_url, token=self.token, partner=partner, host=self.host,
+                   persona=self.persona)
+
     def request(
         self,
         method: str,

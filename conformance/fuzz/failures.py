@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import textwrap
 from collections.abc import Iterable, Sequence
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from conformance.checks.hosts import rule_for_host
 from conformance.errors import RULE_ID_RE, Finding, rule_ids_in
