@@ -34,7 +34,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 from rich.text import Text
 
-from conformance.report.grouping import STATUS_LABEL, first_line, format_duration, judged_text
+from conformance.report.grouping import STATUS_LABEL, first_line, format_duration, judged_text, progress_text
 from conformance.report.model import RunResult
 
 _STYLE = {"passed": "green", "failed": "bold red", "partial": "bold yellow", "not_run": "yellow"}
@@ -111,6 +111,8 @@ def render_summary(
     )
     verdict_style = "bold green" if result.verdict == "CERTIFIED" else "bold red"
     totals.add_row("verdict", Text(result.verdict, style=verdict_style))
+    if not result.complete:
+        totals.add_row("stopped", Text(progress_text(result.completion), style="bold red"))
     if report_dir is not None:
         totals.add_row("reports", str(report_dir))
     for name, path in (artifacts or {}).items():
