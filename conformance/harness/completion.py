@@ -24,24 +24,27 @@ def phase_of(nodeid: str) -> str:
     return "scenarios"
 
 
-def completion_of(exitstatus: int | pytest.ExitCode, done: Sequence[str], total: int) -> dict[str, Any]:
+def completion_of(exitstatus: int | pytest.ExitCode, done: Sequence[str], total: int,
+                  running: str = "") -> dict[str, Any]:
     """The ``completion`` record for a session that ended with ``exitstatus``.
 
-    ``done``: node ids of the tests that reported, in order; ``total``: tests collected. Before the
-    first test reports the run was still in discovery; once every test reported, in cleanup.
+    ``done``: node ids of the tests that reported, in order; ``total``: tests collected; ``running``:
+    the test that had started last. Before the first test starts the run was still in discovery;
+    once every test reported, in cleanup.
     """
     if exitstatus != pytest.ExitCode.INTERRUPTED:
         return {"state": "complete"}
-    if not done:
-        phase = "discovery"
-    elif total and len(done) >= total:
+    last = running or (done[-1] if done else "")
+    if total and len(done) >= total:
         phase = "cleanup"
+    elif not last:
+        phase = "discovery"
     else:
-        phase = phase_of(done[-1])
+        phase = phase_of(last)
     out: dict[str, Any] = {"state": "interrupted", "phase": phase,
                            "reason": "interrupted (Ctrl-C or SIGTERM)",
                            "tests_done": len(done), "tests_total": total}
-    if done:
-        out["last_test"] = done[-1]
+    if last:
+        out["last_test"] = last
     return out
 

@@ -25,6 +25,7 @@ class RunHooks:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self._total = 0  # tests collected, for how far an interrupted run got
+        self._running = ""  # the test that started last (its phase is where an interrupt landed)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:
@@ -60,6 +61,9 @@ class RunHooks:
     def pytest_xdist_node_collection_finished(self, node: Any, ids: Any) -> None:
         self._total = len(ids)
 
+    def pytest_runtest_logstart(self, nodeid: str, location: Any) -> None:
+        self._running = nodeid
+
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         collector = run_of(self.config).collector
         if collector is None or is_worker(self.config):
@@ -89,7 +93,8 @@ class RunHooks:
         from conformance.harness.completion import completion_of
 
         result.completion = completion_of(exitstatus, [r for r, rec in state.collector.records.items()
-                                                       if rec.outcome != "not_run"], self._total)
+                                                       if rec.outcome != "not_run"], self._total,
+                                       running=self._running)
         state.result = result
         if not state.settings.report_dir:
             return  # a user's own pytest run writes reports only when asked (--fd-report-dir)

@@ -21,6 +21,7 @@ STATEFUL = "conformance/fuzz/test_stateful.py::test_stateful_links"
 def test_phase_from_the_last_test() -> None:
     assert [phase_of(n) for n in (SCENARIO, FUZZ, STATEFUL)] == ["scenarios", "fuzzing", "stateful"]
     assert completion_of(pytest.ExitCode.INTERRUPTED, [], 10)["phase"] == "discovery"
+    assert completion_of(pytest.ExitCode.INTERRUPTED, [], 10, running=STATEFUL)["phase"] == "stateful"
     assert completion_of(pytest.ExitCode.INTERRUPTED, [SCENARIO, FUZZ], 10)["phase"] == "fuzzing"
     assert completion_of(pytest.ExitCode.INTERRUPTED, [SCENARIO, FUZZ], 2)["phase"] == "cleanup"
     assert completion_of(pytest.ExitCode.OK, [SCENARIO], 1) == {"state": "complete"}
@@ -33,7 +34,8 @@ def test_an_interrupted_run_whose_rules_all_passed_is_incomplete_everywhere() ->
     result.completion = completion_of(pytest.ExitCode.INTERRUPTED, [SCENARIO, FUZZ], 40)
     assert result.verdict == "INCOMPLETE"
     data = result.to_dict()
-    assert data["verdict"] == "INCOMPLETE" and data["completion"]["tests_done"] == 2
+    assert data["verdict"] == "INCOMPLETE"
+    assert data["completion"]["tests_done"] == 2
     assert RunResult.from_dict(json.loads(json.dumps(data))).verdict == "INCOMPLETE"
     for text in (render_markdown(result), render_certificate(result, "0" * 64), render_junit(result)):
         assert "INCOMPLETE" in text or "interrupted" in text
@@ -46,4 +48,5 @@ def test_a_version_2_file_without_completion_loads_as_complete() -> None:
     data.pop("completion")
     data["schema_version"] = 2
     old = RunResult.from_dict(data)
-    assert old.complete and old.verdict == "CERTIFIED"
+    assert old.complete
+    assert old.verdict == "CERTIFIED"

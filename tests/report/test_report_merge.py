@@ -137,4 +137,5 @@ def test_one_interrupted_shard_leaves_the_merged_run_incomplete() -> None:
     two.completion = {"state": "interrupted", "phase": "fuzzing", "tests_done": 3, "tests_total": 9}
     merged = merge_results([one, two])
     assert merged.verdict == "INCOMPLETE"
-    assert merged.completion["shard"] == "2/2" and merged.completion["phase"] == "fuzzing"
+    assert merged.completion["shard"] == "2/2"
+    assert merged.completion["phase"] == "fuzzing"
