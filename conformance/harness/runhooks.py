@@ -24,6 +24,8 @@ class RunHooks:
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
+        self._total = 0  # tests collected, for how far an interrupted run got
+        self._running = ""  # the test that started last (its phase is where an interrupt landed)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:
@@ -52,6 +54,16 @@ class RunHooks:
                 + (f", defects {','.join(settings.defects)}" if settings.defects else "")
                 + (f", shard {settings.shard_label}" if settings.shard else "")]
 
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self._total = len(session.items) or self._total  # an xdist controller collects nothing
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: Any) -> None:
+        self._total = len(ids)
+
+    def pytest_runtest_logstart(self, nodeid: str, location: Any) -> None:
+        self._running = nodeid
+
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         collector = run_of(self.config).collector
         if collector is None or is_worker(self.config):
@@ -63,11 +75,11 @@ class RunHooks:
     @pytest.hookimpl(trylast=True)  # after the session fixtures' teardown (sandbox cleanup) is done
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         try:
-            self._finish()
+            self._finish(session.exitstatus)
         finally:
             close_run(self.config)
 
-    def _finish(self) -> None:
+    def _finish(self, exitstatus: int | pytest.ExitCode = 0) -> None:
         state = run_of(self.config)
         if is_worker(self.config):
             output = getattr(self.config, "workeroutput", None)
@@ -78,6 +90,11 @@ class RunHooks:
         if state.collector is None or state.settings is None:
             return
         result = state.collector.build(personas=_public_personas(state.settings, state.sessions or {}))
+        from conformance.harness.completion import completion_of
+
+        result.completion = completion_of(exitstatus, [r for r, rec in state.collector.records.items()
+                                                       if rec.outcome != "not_run"], self._total,
+                                       running=self._running)
         if state.settings.waivers:  # before any report is written, so every report shows them
             from datetime import UTC, datetime
 

@@ -22,6 +22,7 @@ from conformance.report._grouping import (
     judged_text,
     operation_findings,
     operations_by_host,
+    progress_text,
     reproduce_hint,
     rules_by_level,
 )
@@ -40,6 +41,8 @@ def _e(text: object) -> str:
 
 def verdict_reason(result: RunResult) -> str:
     """One sentence saying why the verdict is what it is."""
+    if not result.complete:
+        return progress_text(result.completion)
     required = [r for r in result.rules if r.required]
     if not required:
         return "No required rule was evaluated."

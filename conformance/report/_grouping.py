@@ -162,3 +162,14 @@ def format_duration(seconds: float) -> str:
         return f"{seconds:.1f} s"
     minutes, rest = divmod(round(seconds), 60)
     return f"{minutes} min {rest:02d} s"
+
+
+def progress_text(completion: dict[str, Any]) -> str:
+    """One sentence for every report: how the run ended and how far it got (``""`` when complete)."""
+    if completion.get("state", "complete") == "complete":
+        return ""
+    where = f" during {completion['phase']}" if completion.get("phase") else ""
+    done, total = completion.get("tests_done"), completion.get("tests_total")
+    far = f" after {done} of {total} tests" if done is not None and total else ""
+    return (f"Run {completion['state']}{where}{far}: INCOMPLETE, the evidence covers only what ran "
+            "before it stopped.")

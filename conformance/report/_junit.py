@@ -114,6 +114,8 @@ def render_junit(result: RunResult) -> str:
         "seed": str(result.seed),
         "mode": result.mode,
         "verdict": result.verdict,
+        "completion": str(result.completion.get("state", "complete")),
+        **({"stopped_in": str(result.completion["phase"])} if result.completion.get("phase") else {}),
         "embedded": str(result.embedded).lower(),
         **{f"target.{host}": url for host, url in result.targets.items()},
         **({"shard": result.shard} if result.shard else {}),

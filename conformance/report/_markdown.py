@@ -14,6 +14,7 @@ from conformance.report._grouping import (
     format_duration,
     judged_text,
     operations_by_host,
+    progress_text,
     reproduce_hint,
     rules_by_level,
 )
@@ -74,6 +75,7 @@ def render_markdown(result: RunResult) -> str:
         f"Run `{result.run_id}` · suite {result.suite_version} · mode `{result.mode}` · seed `{result.seed}`"
         f" · {format_duration(result.duration)}" + (f" · shard {result.shard}" if result.shard else ""),
         "",
+        *([progress_text(result.completion), ""] if not result.complete else []),
         "| rules passed | rules failed | rules partial | rules not run | run errors | generated cases |",
         "|---:|---:|---:|---:|---:|---:|",
         f"| {counts['passed']} | {counts['failed']} | {counts['partial']} | {counts['not_run']} "

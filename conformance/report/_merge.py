@@ -188,6 +188,9 @@ def merge_results(results: list[RunResult]) -> RunResult:
         shard="",
         waivers=_merge_waivers(results),
         errors=[e for r in results for e in r.errors],
+        # One shard cut short leaves the merged run incomplete: it names that shard.
+        completion=next(({**r.completion, "shard": r.shard} for r in results if not r.complete),
+                        {"state": "complete"}),
     )
 
 

@@ -10,9 +10,11 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 RuleStatus = Literal["passed", "failed", "partial", "not_run"]
-Verdict = Literal["CERTIFIED", "NOT CERTIFIED"]
+Verdict = Literal["CERTIFIED", "NOT CERTIFIED", "INCOMPLETE"]
 #: 2: rule status ``partial``, per-check judged counts (``RuleResult.checks``), run ``errors``.
-SCHEMA_VERSION = 2
+#: 3: ``completion`` (how the run ended: complete | interrupted | crashed | deadline, and how far it got).
+SCHEMA_VERSION = 3
+COMPLETION_STATES: tuple[str, ...] = ("complete", "interrupted", "crashed", "deadline")
 STATUSES: tuple[str, ...] = ("passed", "failed", "partial", "not_run")
 
 
@@ -121,12 +123,22 @@ class RunResult:
     kind: str = "deployment"
     integration: dict[str, Any] = field(default_factory=dict)
     errors: list[RunError] = field(default_factory=list)
+    #: How the run ended: ``{"state": "complete"}``, or for a run cut short ``{"state": "interrupted" |
+    #: "crashed" | "deadline", "phase": ..., "reason": ..., "tests_done": n, "tests_total": n}``.
+    completion: dict[str, Any] = field(default_factory=lambda: {"state": "complete"})
     schema_version: int = SCHEMA_VERSION
+
+    @property
+    def complete(self) -> bool:
+        """False when the run was cut short (interrupt, crash, deadline): its verdict is INCOMPLETE."""
+        return bool(self.completion.get("state", "complete") == "complete")
 
     @property
     def verdict(self) -> Verdict:
         """CERTIFIED only when every required rule passed (partial and not run block it) and the run
-        itself had no errors."""
+        itself had no errors; INCOMPLETE whenever the run was cut short, whatever ran before."""
+        if not self.complete:
+            return "INCOMPLETE"
         required = [r for r in self.rules if r.required]
         ok = bool(required) and all(r.status == "passed" for r in required) and not self.errors
         return "CERTIFIED" if ok else "NOT CERTIFIED"

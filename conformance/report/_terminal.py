@@ -34,7 +34,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 from rich.text import Text
 
-from conformance.report._grouping import STATUS_LABEL, first_line, format_duration, judged_text
+from conformance.report._grouping import (
+    STATUS_LABEL,
+    first_line,
+    format_duration,
+    judged_text,
+    progress_text,
+)
 from conformance.report._model import RunResult
 from conformance.report._waivers import ledger_lines, waived_label
 
@@ -52,7 +58,7 @@ def _size(num: int) -> str:
     )
 
 
-def render_summary(
+def render_summary(  # noqa: PLR0915 - one table, one row per field
     result: RunResult,
     console: Console,
     report_dir: Path | None = None,
@@ -122,6 +128,8 @@ def render_summary(
     )
     verdict_style = "bold green" if result.verdict == "CERTIFIED" else "bold red"
     totals.add_row("verdict", Text(result.verdict, style=verdict_style))
+    if not result.complete:
+        totals.add_row("stopped", Text(progress_text(result.completion), style="bold red"))
     if report_dir is not None:
         totals.add_row("reports", str(report_dir))
     for name, path in (artifacts or {}).items():

@@ -127,3 +127,14 @@ def test_statuses_are_recomputed_from_the_checks_of_all_shards() -> None:
     second.checks[1].judged = 0
     merged = next(r for r in merge_results([one, two]).rules if r.id == "TEN-05")
     assert merged.status == "partial"
+
+
+def test_one_interrupted_shard_leaves_the_merged_run_incomplete() -> None:
+    one = shard(1, {"OBJ-02": "passed", "TEN-03": "passed", "SCH-01": "passed"})
+    two = shard(2, {"OBJ-02": "passed", "TEN-03": "passed", "SCH-01": "passed"})
+    assert merge_results([one, two]).verdict == "CERTIFIED"  # the control
+    two.completion = {"state": "interrupted", "phase": "fuzzing", "tests_done": 3, "tests_total": 9}
+    merged = merge_results([one, two])
+    assert merged.verdict == "INCOMPLETE"
+    assert merged.completion["shard"] == "2/2"
+    assert merged.completion["phase"] == "fuzzing"
