@@ -29,6 +29,7 @@ from typing import Any
 import pytest
 
 from conformance.auth.session import make_sessions
+from conformance.client._budget import budget_for
 from conformance.client.http import Api, AuditEntry, Transport
 from conformance.client.patience import TRANSIENT_STATUSES, Patience
 from conformance.config import Settings, load_settings
@@ -215,7 +216,8 @@ def run(
                 check_defects(settings.defects)
             settings = settings_for_stack(settings, reference)
         echo(_describe(settings))
-        with Transport(**settings.transport_options()) as transport:  # read-only: nothing but sign-ins
+        # read-only: nothing but sign-ins (which count against the auth budget like any other)
+        with Transport(**settings.transport_options(), limiter=budget_for(settings.rate)) as transport:
             settings = settings.with_partners(preflight(settings, transport))
         args = pytest_args(settings, report_dir, extra_args, progress=progress)
         stack.callback(redact_outputs, args)

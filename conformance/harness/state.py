@@ -89,12 +89,14 @@ def transport_of(config: pytest.Config) -> Transport:
     """The run's one Transport (created on first use; read-only unless the mode allows writes)."""
     state = run_of(config)
     if state.transport is None:
+        from conformance.client import budget_for
         from conformance.client.http import Transport
         from conformance.rules import mode_allows
 
         settings = settings_of(config)
         state.transport = Transport(**settings.transport_options(),
-                                    allow_writes=mode_allows(settings.mode, "write"))
+                                    allow_writes=mode_allows(settings.mode, "write"),
+                                    limiter=budget_for(settings.rate))
     return state.transport
 
 
