@@ -15,7 +15,7 @@ import pytest
 
 from conformance.auth.session import Session
 from conformance.config import Settings
-from conformance.harness.state import audit_of, close_run, is_worker, run_of
+from conformance.harness.state import audit_of, close_run, is_worker, rate_of, run_of
 from conformance.redact import REDACTOR
 
 
@@ -78,6 +78,7 @@ class RunHooks:
         if state.collector is None or state.settings is None:
             return
         result = state.collector.build(personas=_public_personas(state.settings, state.sessions or {}))
+        result.rate = rate_of(self.config)
         if state.settings.waivers:  # before any report is written, so every report shows them
             from datetime import UTC, datetime
 

@@ -121,6 +121,10 @@ class RunResult:
     kind: str = "deployment"
     integration: dict[str, Any] = field(default_factory=dict)
     errors: list[RunError] = field(default_factory=list)
+    # The suite's rate budget and what it cost: {"budget": "reads=600,writes=120,auth=10" | "off",
+    # "throttled": 429s met, "retries": retries after one, "backoff_seconds", "paced_seconds"}; empty
+    # when there was no budget and no 429.
+    rate: dict[str, Any] = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
 
     @property
