@@ -71,6 +71,12 @@ def cli() -> None:
 @click.option("--retry-wait", type=float, metavar="SECONDS",
               help="How long pre-flight and discovery keep retrying (with backoff) while the target answers "
               "502/503/504 or refuses connections; default 60, 0 = give up at once.")
+@click.option("--rate", metavar="FIGURES", help="The suite's own rate budget, requests per minute: "
+              "reads=600,writes=120,auth=10 (reads and writes per partner, sign-ins plus refreshes; figures "
+              "left out keep the kit's) or off. Default: the kit's figures; unlimited on the embedded "
+              "reference.")
+@click.option("--rate-backoff", type=float, metavar="SECONDS",
+              help="Base wait after a 429 (doubled once, 30%% jitter, at most 5 attempts); default 5.")
 @click.option("--report-dir", type=click.Path(), callback=_output_dir,
               help="Reports folder (default reports/<run-id>); the suite's own files of an earlier run "
               "in it are removed when the run starts.")

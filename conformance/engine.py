@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 
 from conformance.auth import make_sessions
-from conformance.client import TRANSIENT_STATUSES, Api, AuditEntry, Patience, Transport
+from conformance.client import TRANSIENT_STATUSES, Api, AuditEntry, Patience, Transport, budget_for
 from conformance.config import Settings, load_settings
 from conformance.errors import CredentialsError, TargetError, TargetUnavailable, UsageError
 from conformance.harness.run_process import redact_outputs, run_in_child, sigterm_as_interrupt
@@ -214,7 +214,8 @@ def run(
                 check_defects(settings.defects)
             settings = settings_for_stack(settings, reference)
         echo(_describe(settings))
-        with Transport(**settings.transport_options()) as transport:  # read-only: nothing but sign-ins
+        # read-only: nothing but sign-ins (which count against the auth budget like any other)
+        with Transport(**settings.transport_options(), limiter=budget_for(settings.rate)) as transport:
             settings = settings.with_partners(preflight(settings, transport))
         args = pytest_args(settings, report_dir, extra_args, progress=progress)
         stack.callback(redact_outputs, args)

@@ -5,6 +5,7 @@ audit log, 429 backoff, the ``Limiter`` seam), ``Api`` (a persona's view of a ho
 The modules behind this surface are private; import from ``conformance.client``.
 """
 
+from conformance.client._budget import DOCUMENTED, RateBudget, RateFigures, budget_for
 from conformance.client._curl import CREDENTIALS, TOKEN_VAR, Credential, curl_line, runnable
 from conformance.client._http import (
     OMIT,
@@ -21,6 +22,7 @@ from conformance.client._patience import TRANSIENT_STATUSES, Patience, is_transi
 
 __all__ = [
     "CREDENTIALS",
+    "DOCUMENTED",
     "OMIT",
     "PARTNER_HEADER",
     "TOKEN_VAR",
@@ -31,8 +33,11 @@ __all__ = [
     "Exchange",
     "Limiter",
     "Patience",
+    "RateBudget",
+    "RateFigures",
     "Transport",
     "WriteBlocked",
+    "budget_for",
     "curl_line",
     "is_auth_call",
     "is_transient",

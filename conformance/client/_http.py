@@ -12,6 +12,7 @@ the tenancy replays are guarded, logged and backed off the same way.
 from __future__ import annotations
 
 import json as jsonlib
+import random
 import ssl
 import threading
 import time
@@ -40,9 +41,10 @@ class Limiter(Protocol):
     """Where a rate budget plugs into :class:`Transport`: called before every attempt leaves.
 
     It may sleep (to pace requests) or raise (to stop a run that spent its budget); ``origin`` says
-    which part of the suite sends (``suite``, ``fuzz``, ``stateful``, ``replay``)."""
+    which part of the suite sends (``suite``, ``fuzz``, ``stateful``, ``replay``); ``partner`` is the
+    request's ``X-Preferred-Partner-Id`` (``None`` when it sends none)."""
 
-    def acquire(self, method: str, url: str, origin: str) -> None: ...
+    def acquire(self, method: str, url: str, origin: str, partner: str | None = None) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,7 @@ class Transport:
         max_429_retries: int = 4,
         backoff_base: float = 0.5,
         backoff_cap: float = 8.0,
+        jitter: float = 0.0,
         sleep: Callable[[float], None] = time.sleep,
         allow_writes: bool = False,
         headers: Mapping[str, str] | None = None,
@@ -160,12 +163,18 @@ class Transport:
         self._max_429 = max_429_retries
         self._base = backoff_base
         self._cap = backoff_cap
+        self._jitter = jitter
+        self._random = random.Random()  # jitter only: never part of what a seed reproduces
         self._sleep = sleep
         self._lock = threading.Lock()
         self.allow_writes = allow_writes
         self.limiter = limiter
         self.audit: list[AuditEntry] = []
         self.blocked: list[tuple[str, str]] = []  # (method, url) refused by the read-only guard
+        # 429s met, retries sent after one, seconds slept in that backoff (the run summary shows them)
+        self.throttled = 0
+        self.retries = 0
+        self.backoff_waited = 0.0
 
     @property
     def sent(self) -> list[tuple[str, str]]:
@@ -224,7 +233,8 @@ class Transport:
         self.check_allowed(request)
         for attempt in range(self._max_429 + 1):
             if self.limiter is not None:
-                self.limiter.acquire(request.method, str(request.url), origin)
+                self.limiter.acquire(request.method, str(request.url), origin,
+                                     partner=request.headers.get(PARTNER_HEADER))
             started = time.perf_counter()
             try:
                 response = self._client.send(request)
@@ -256,10 +266,17 @@ class Transport:
                 ) from exc
             elapsed = time.perf_counter() - started
             self._record(request, origin, response.status_code)
+            if response.status_code == 429:
+                with self._lock:
+                    self.throttled += 1
             if response.status_code != 429 or attempt == self._max_429:
                 return Exchange(request, response, elapsed)
-            # 429 carries no Retry-After (CONTRACT §5): exponential, capped, bounded in count.
-            self._sleep(min(self._cap, self._base * (2**attempt)))
+            # 429 carries no Retry-After (CONTRACT §5): exponential with jitter, capped, bounded in count.
+            delay = min(self._cap, self._base * (2**attempt) * (1 + self._jitter * self._random.random()))
+            with self._lock:
+                self.retries += 1
+                self.backoff_waited += delay
+            self._sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
 
 

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from conformance.config._validate import nearest, problems, raise_problems, validate
 from conformance.config._waivers import Waiver, normalise_dates, parse_waivers, read_waivers_file
 from conformance.config.settings import (
+    DOCUMENTED_RATE,
     EMBEDDED_REFRESH_TIMEOUT,
     MODES,
     PERSONA_FIELDS,
@@ -228,6 +229,22 @@ def parse_shard(text: str, source: str = "run.shard") -> tuple[int, int]:
     return index, total
 
 
+def parse_rate(value: Any, embedded: bool) -> tuple[int, int, int] | None:
+    """``run.rate`` (schema-valid) → (reads, writes, auth) per minute, or ``None`` = unlimited.
+
+    Not given: the developer kit's figures, except on the embedded reference (it has no budget).
+    Figures left out of a string or table keep the kit's value."""
+    if value is None:
+        return None if embedded else DOCUMENTED_RATE
+    if isinstance(value, str):
+        if value.strip() == "off":
+            return None
+        value = {k.strip(): int(v) for k, v in (part.split("=") for part in value.split(","))}
+    figures = dict(zip(("reads", "writes", "auth"), DOCUMENTED_RATE, strict=True))
+    figures.update({k: int(v) for k, v in value.items()})
+    return figures["reads"], figures["writes"], figures["auth"]
+
+
 def split_rules(value: Any) -> tuple[str, ...]:
     """Rule ids or families from a comma string or a list, upper-cased, without repeats."""
     items = value.split(",") if isinstance(value, str) else list(value or [])
@@ -340,6 +357,8 @@ def build(data: Mapping[str, Any], *, config_file: str | None = None, cwd: Path 
         refresh_timeout=float(run.get("refresh_timeout", EMBEDDED_REFRESH_TIMEOUT if embedded
                                       else Settings.refresh_timeout)),
         retry_wait=float(run.get("retry_wait", Settings.retry_wait)),
+        rate=parse_rate(run.get("rate"), embedded),
+        rate_backoff=float(run.get("rate_backoff", Settings.rate_backoff)),
         report_dir=run.get("report_dir"),
         rules=split_rules(run.get("rules")),
         defects=defects,

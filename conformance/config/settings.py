@@ -23,6 +23,8 @@ DEFAULT_MAX_EXAMPLES = 25
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_REFRESH_TIMEOUT = 30.0  # a real target may recompute clusters asynchronously
 EMBEDDED_REFRESH_TIMEOUT = 3.0  # the reference refreshes synchronously
+DOCUMENTED_RATE = (600, 120, 10)  # the developer kit's reads, writes (per partner), auth per minute
+DEFAULT_RATE_BACKOFF = 5.0  # the kit's guidance after a 429: wait 5-10 s
 DEFAULT_RETRY_WAIT = 60.0  # seconds pre-flight and discovery wait out a target that is briefly down
 
 
@@ -81,6 +83,8 @@ class Settings:
     timeout: float = DEFAULT_TIMEOUT
     refresh_timeout: float = DEFAULT_REFRESH_TIMEOUT
     retry_wait: float = DEFAULT_RETRY_WAIT
+    rate: tuple[int, int, int] | None = None  # reads, writes, auth per minute; None = unlimited
+    rate_backoff: float = DEFAULT_RATE_BACKOFF
     report_dir: str | None = None
     rules: tuple[str, ...] = ()
     defects: tuple[str, ...] = ()
@@ -101,7 +105,11 @@ class Settings:
 
     def transport_options(self) -> dict[str, Any]:
         """How every HTTP client of the run reaches the targets: ``Transport(**transport_options())``."""
-        return {"timeout": self.timeout, "headers": dict(self.headers), "ca_bundle": self.ca_bundle}
+        # After a 429: the kit's 5-10 s (base, doubled once, capped at twice the base), 30 % jitter,
+        # at most 5 attempts (FD's advice: never beyond 5).
+        return {"timeout": self.timeout, "headers": dict(self.headers), "ca_bundle": self.ca_bundle,
+                "backoff_base": self.rate_backoff, "backoff_cap": 2 * self.rate_backoff, "jitter": 0.3,
+                "max_429_retries": 4}
 
     @property
     def shard_label(self) -> str:
@@ -128,6 +136,7 @@ class Settings:
         data["rules"] = list(self.rules)
         data["defects"] = list(self.defects)
         data["shard"] = list(self.shard) if self.shard else None
+        data["rate"] = list(self.rate) if self.rate else None
         data["personas"] = {name: asdict(p) for name, p in self.personas.items()}
         return data
 
@@ -142,6 +151,8 @@ class Settings:
         values["defects"] = tuple(values.get("defects") or ())
         shard = values.get("shard")
         values["shard"] = (int(shard[0]), int(shard[1])) if shard else None
+        rate = values.get("rate")
+        values["rate"] = (int(rate[0]), int(rate[1]), int(rate[2])) if rate else None
         values["personas"] = {
             name: PersonaSettings(
                 **{k: v for k, v in p.items() if k in PERSONA_FIELDS},

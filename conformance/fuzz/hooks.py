@@ -25,7 +25,7 @@ from typing import Any
 import schemathesis
 
 from conformance.auth import Session, make_sessions
-from conformance.client import PARTNER_HEADER, Transport
+from conformance.client import PARTNER_HEADER, Transport, budget_for
 from conformance.config import CONFIG_ENV, load_settings
 from conformance.fuzz import checks as _registered  # noqa: F401 - registers the checks
 from conformance.fuzz.context import FuzzCase, FuzzContext, Persona, set_fallback, transport_sender
@@ -51,7 +51,8 @@ class Bootstrap:
             return FuzzContext()
         settings = load_settings()
         writes = mode_allows(settings.mode, "write")
-        transport = Transport(**settings.transport_options(), allow_writes=writes)
+        transport = Transport(**settings.transport_options(), allow_writes=writes,
+                              limiter=budget_for(settings.rate))
         self.sessions = make_sessions(settings, transport)
         personas = {name: Persona(s.access_token, tuple(s.partners)) for name, s in self.sessions.items()}
         return FuzzContext(personas=personas, send=transport_sender(transport))

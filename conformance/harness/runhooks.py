@@ -15,7 +15,7 @@ import pytest
 
 from conformance.auth import Session
 from conformance.config import Settings
-from conformance.harness.state import audit_of, close_run, is_worker, run_of
+from conformance.harness.state import audit_of, close_run, is_worker, rate_of, run_of
 from conformance.redact import REDACTOR
 
 
@@ -95,6 +95,7 @@ class RunHooks:
         result.completion = completion_of(exitstatus, [r for r, rec in state.collector.records.items()
                                                        if rec.outcome != "not_run"], self._total,
                                        running=self._running)
+        result.rate = rate_of(self.config)
         if state.settings.waivers:  # before any report is written, so every report shows them
             from datetime import UTC, datetime
 

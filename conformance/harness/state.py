@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -89,12 +89,13 @@ def transport_of(config: pytest.Config) -> Transport:
     """The run's one Transport (created on first use; read-only unless the mode allows writes)."""
     state = run_of(config)
     if state.transport is None:
-        from conformance.client import Transport
+        from conformance.client import Transport, budget_for
         from conformance.rules import mode_allows
 
         settings = settings_of(config)
         state.transport = Transport(**settings.transport_options(),
-                                    allow_writes=mode_allows(settings.mode, "write"))
+                                    allow_writes=mode_allows(settings.mode, "write"),
+                                    limiter=budget_for(settings.rate))
     return state.transport
 
 
@@ -157,3 +158,26 @@ def run_errors(config: pytest.Config) -> list[str]:
     state = config.stash.get(STATE, None)
     collector = state.collector if state is not None else None
     return list(collector.errors) if collector is not None else []
+
+
+def rate_of(config: pytest.Config) -> dict[str, Any]:
+    """The run's rate budget and its cost, for ``RunResult.rate`` (empty: no budget and no 429).
+
+    429s are counted from the audit log (xdist workers' included); retries and waits are this
+    process's Transport's (a worker's own backoff is not shipped back)."""
+    state = config.stash.get(STATE, None)
+    if state is None or state.settings is None:
+        return {}
+    rate = state.settings.rate
+    throttled = sum(1 for entry in audit_of(config) if entry.status == 429)
+    if rate is None and not throttled:
+        return {}
+    transport = state.transport
+    limiter = getattr(transport, "limiter", None)
+    return {
+        "budget": f"reads={rate[0]},writes={rate[1]},auth={rate[2]}" if rate else "off",
+        "throttled": throttled,
+        "retries": transport.retries if transport is not None else 0,
+        "backoff_seconds": round(transport.backoff_waited, 3) if transport is not None else 0.0,
+        "paced_seconds": round(float(getattr(limiter, "waited", 0.0)), 3),
+    }

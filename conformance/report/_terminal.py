@@ -58,6 +58,13 @@ def _size(num: int) -> str:
     )
 
 
+def rate_text(rate: dict[str, object]) -> str:
+    """One line on the run's rate budget: the figures, the 429s met and retried, the time spent waiting."""
+    return (f"budget {rate.get('budget', 'off')}; {rate.get('throttled', 0)} answered 429, "
+            f"{rate.get('retries', 0)} retried, {rate.get('backoff_seconds', 0):.1f} s backing off, "
+            f"{rate.get('paced_seconds', 0):.1f} s paced")
+
+
 def render_summary(  # noqa: PLR0915 - one table, one row per field
     result: RunResult,
     console: Console,
@@ -122,7 +129,8 @@ def render_summary(  # noqa: PLR0915 - one table, one row per field
                                       style="bold red"))
     ops_run = sum(1 for op in result.operations if op.status != "not_run")
     totals.add_row("cases", f"{total_cases} generated over {ops_run} fuzzed operations")
-    totals.add_row("time", format_duration(result.duration))
+    totals.add_row("time", format_duration(result.duration)
+                   + (f"; rate {rate_text(result.rate)}" if result.rate else ""))
     totals.add_row(
         "mode", f"{result.mode}, seed {result.seed}" + (f", shard {result.shard}" if result.shard else "")
     )

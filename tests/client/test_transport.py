@@ -109,6 +109,21 @@ def test_429_forever_gives_up_after_the_bound(
     assert len(scripted.seen) == 4
 
 
+def test_429_backoff_jitters_within_the_cap_and_is_counted(
+    scripted: ScriptedServer, make_transport: MakeTransport
+) -> None:
+    scripted.routes[("GET", "/api/v3/always")] = (429, {}, b"")
+    sleeps: list[float] = []
+    transport = make_transport(timeout=1.0, sleep=sleeps.append, max_429_retries=4, backoff_base=5,
+                               backoff_cap=10, jitter=0.3)
+    assert Api(transport, scripted.base).get("/always").status == 429
+    assert len(sleeps) == 4
+    assert 5 <= sleeps[0] <= 6.5
+    assert sleeps[1:] == [10, 10, 10]
+    assert (transport.throttled, transport.retries) == (5, 4)
+    assert transport.backoff_waited == pytest.approx(sum(sleeps))
+
+
 @pytest.mark.parametrize(
     ("method", "path"),
     [
@@ -221,7 +236,7 @@ def test_limiter_is_asked_before_every_attempt(
     asked: list[tuple[str, str, str]] = []
 
     class Budget:
-        def acquire(self, method: str, url: str, origin: str) -> None:
+        def acquire(self, method: str, url: str, origin: str, partner: str | None = None) -> None:
             asked.append((method, url, origin))
             if len(asked) > 2:
                 raise TargetError("rate budget spent", "raise the budget")
