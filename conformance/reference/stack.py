@@ -238,6 +238,8 @@ class ReferenceStack:
             "[run]",
             'mode = "publish"',
             "seed = 0",
+            "# the reference enforces no rate limit; a real deployment's config leaves `rate` out",
+            'rate = "off"',
         ]
         for name in PERSONAS_IN_CONFIG:
             persona = self._personas[name]

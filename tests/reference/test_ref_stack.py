@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from conformance.config import load_settings
 from conformance.reference.serve import serve
 from conformance.reference.stack import ReferenceStack
 
@@ -55,6 +56,8 @@ def test_write_config_points_at_the_running_stack(reference_stack: ReferenceStac
         "media": reference_stack.media_base,
     }
     assert config["run"]["mode"] == "publish"
+    # The stack enforces no budget: a run against it must not be paced at the kit's figures.
+    assert load_settings(config=path, environ={}, cwd=tmp_path).rate is None
     assert set(config["personas"]) == {"primary", "other", "multi", "nopartner"}
     for name, persona in config["personas"].items():
         signed_in = httpx.post(
