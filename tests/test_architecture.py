@@ -43,7 +43,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "engine": LEAVES | BELOW_ENGINE,
     "cli": LEAVES | BELOW_ENGINE | {"engine", "reference", "integration"},
     # integration certification: judges the sandbox recording; starts the reference in runner.py only
-    "integration": LEAVES | {"report", "reference", "__version__"},
+    "integration": LEAVES | {"report", "spec", "reference", "__version__"},
     "__main__": frozenset({"cli"}),
     "reference": frozenset({"resources", "ids", "__init__"}),  # never suite code
 }

@@ -14,6 +14,7 @@ from urllib.parse import unquote
 import yaml
 
 from conformance.resources import cr_spec, main_spec
+from conformance.spec import path_params
 
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 SURFACES = ("main", "media", "cr")
@@ -66,7 +67,7 @@ class OperationIndex:
         for op in self.operations:
             if op.surface != surface or (template is not None and op.template != template):
                 continue
-            params = _match(op.template, segments)
+            params = path_params(op.template, segments)
             if params is None:
                 continue
             template = op.template
@@ -83,21 +84,6 @@ class OperationIndex:
         return any(
             o.surface == surface and o.method == method and o.template == template for o in self.operations
         )
-
-
-def _match(template: str, segments: list[str]) -> dict[str, str] | None:
-    parts = template.split("/")
-    if len(parts) != len(segments):
-        return None
-    params: dict[str, str] = {}
-    for part, segment in zip(parts, segments, strict=True):
-        if part.startswith("{") and part.endswith("}"):
-            if segment == "":
-                return None
-            params[part[1:-1]] = segment
-        elif part != segment:
-            return None
-    return params
 
 
 def _load(path: Path, default_surface: str) -> list[Operation]:

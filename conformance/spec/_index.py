@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import urllib.parse
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -161,10 +161,27 @@ def fill_path(op: Operation, values: Mapping[str, Any]) -> str | None:
     return path
 
 
+def path_params(template: str, segments: Sequence[str]) -> dict[str, str] | None:
+    """The parameter values a path (split on ``/``) gives a spec path template; ``None`` = no match.
+
+    A parameter takes exactly one non-empty segment; literal segments must be equal."""
+    parts = template.split("/")
+    if len(parts) != len(segments):
+        return None
+    params: dict[str, str] = {}
+    for part, segment in zip(parts, segments, strict=True):
+        if part.startswith("{") and part.endswith("}"):
+            if segment == "":
+                return None
+            params[part[1:-1]] = segment
+        elif part != segment:
+            return None
+    return params
+
+
 def template_matches(template: str, concrete: str) -> bool:
     """Whether a concrete path (percent-encoded segments) matches a spec path template."""
-    pattern = "^" + _PARAM_RE.sub("[^/]+", re.escape(template).replace(r"\{", "{").replace(r"\}", "}")) + "$"
-    return re.match(pattern, concrete) is not None
+    return path_params(template, concrete.split("/")) is not None
 
 
 def methods_at(ops: Iterable[Operation], concrete: str) -> set[str]:
