@@ -215,7 +215,8 @@ def run(
             settings = settings_for_stack(settings, reference)
         echo(_describe(settings))
         # read-only: nothing but sign-ins (which count against the auth budget like any other)
-        with Transport(**settings.transport_options(), limiter=budget_for(settings.rate)) as transport:
+        budget = budget_for(settings.rate, settings.rate_window)
+        with Transport(**settings.transport_options(), limiter=budget) as transport:
             settings = settings.with_partners(preflight(settings, transport))
         args = pytest_args(settings, report_dir, extra_args, progress=progress)
         stack.callback(redact_outputs, args)

@@ -95,7 +95,7 @@ def transport_of(config: pytest.Config) -> Transport:
         settings = settings_of(config)
         state.transport = Transport(**settings.transport_options(),
                                     allow_writes=mode_allows(settings.mode, "write"),
-                                    limiter=budget_for(settings.rate))
+                                    limiter=budget_for(settings.rate, settings.rate_window))
     return state.transport
 
 
@@ -175,7 +175,7 @@ def rate_of(config: pytest.Config) -> dict[str, Any]:
     transport = state.transport
     limiter = getattr(transport, "limiter", None)
     return {
-        "budget": f"reads={rate[0]},writes={rate[1]},auth={rate[2]}" if rate else "off",
+        "budget": state.settings.rate_label,
         "throttled": throttled,
         "retries": transport.retries if transport is not None else 0,
         "backoff_seconds": round(transport.backoff_waited, 3) if transport is not None else 0.0,
