@@ -11,6 +11,8 @@ up to twice the figure through in the first window, which a server counting over
 answers with 429s. A request leaves only when fewer than the figure left in the last window (plus a
 small margin for a request that reaches the server later than it left), which no server that allows
 the figure over any window (bucket or window) refuses. The long-run rate is the figure either way.
+"""
+
 from __future__ import annotations
 
 import threading
