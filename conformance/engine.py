@@ -29,7 +29,15 @@ from typing import Any
 import pytest
 
 from conformance.auth import make_sessions
-from conformance.client import TRANSIENT_STATUSES, Api, AuditEntry, Patience, Transport, budget_for
+from conformance.client import (
+    TRANSIENT_STATUSES,
+    Api,
+    AuditEntry,
+    Patience,
+    Throttled,
+    Transport,
+    budget_for,
+)
 from conformance.config import Settings, load_settings
 from conformance.errors import CredentialsError, TargetError, TargetUnavailable, UsageError
 from conformance.harness.run_process import redact_outputs, run_in_child, sigterm_as_interrupt
@@ -104,7 +112,14 @@ def preflight(settings: Settings, transport: Transport) -> dict[str, list[str]]:
     backoff for up to ``run.retry_wait`` seconds before the run gives up with the last cause.
     Returns each persona's partners as discovered at sign-in (for the report's persona list).
     """
-    return Patience(settings.retry_wait).call(lambda: _preflight_once(settings, transport))
+    def once() -> dict[str, list[str]]:
+        try:
+            return _preflight_once(settings, transport)
+        except Throttled as exc:  # the Transport already backed off: the budget is spent for now
+            raise TargetError(f"pre-flight {exc}",
+                              "the target's rate budget is spent; wait a minute, or lower run.rate") from None
+
+    return Patience(settings.retry_wait).call(once)
 
 
 def _preflight_once(settings: Settings, transport: Transport) -> dict[str, list[str]]:
