@@ -117,7 +117,7 @@ def run(
               "'documented' (reads=600,writes=120 per partner, auth=10, per minute) or "
               "reads=N,writes=N,auth=N[,window=SECONDS]; over budget: 429 without Retry-After.")
 @click.option("--latency", metavar="DURATION", help="Hold every answer this long, e.g. 80ms.")
-def serve(port_main: int, port_cr: int, defects: tuple[str, ...], write_config: str | None,
+def serve(port_main: int, port_cr: int, defects: tuple[str, ...], write_config: str | None, *,
           rate_limit: str | None, latency: str | None) -> None:
     """Serve the reference implementation on loopback until interrupted."""
     from conformance.harness.embedded import check_defects

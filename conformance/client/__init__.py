@@ -1,6 +1,7 @@
 """HTTP access to the target: the one ``Transport`` every request leaves through (read-only guard,
 audit log, 429 backoff, the ``Limiter`` seam), ``Api`` (a persona's view of a host), recorded
-``Exchange``s, ``Throttled`` (a 429 that outlasted the retries), curl reproduction lines and bounded retries of a briefly-down target.
+``Exchange``s, ``Throttled`` (a 429 that outlasted the retries), curl reproduction lines and bounded
+retries of a briefly-down target.
 
 The modules behind this surface are private; import from ``conformance.client``.
 """

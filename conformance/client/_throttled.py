@@ -15,7 +15,7 @@ from typing import Any
 from conformance.redact import REDACTOR
 
 
-class Throttled(Exception):  # noqa: N818 - the name says what happened, like the stdlib's TimeoutError
+class Throttled(Exception):
     """A request still answered 429 after ``attempts`` attempts (``method`` and ``url`` redacted)."""
 
     def __init__(self, method: str, url: str, attempts: int) -> None:

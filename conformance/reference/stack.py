@@ -78,6 +78,7 @@ class ReferenceStack:
         port_main: int = 0,
         port_cr: int = 0,
         sandbox: Any = None,
+        *,
         limits: Any = None,
     ) -> None:
         unknown = [d for d in defects if d not in defect_registry.known()]

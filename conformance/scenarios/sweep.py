@@ -13,8 +13,9 @@ Evidence: every probe is recorded in the run's probe ledger (the ``fd_ledger`` f
 sweep's check, on the host it was sent to (same mapping: a CR probe of an AUTH/TEN/OBJ check is
 HST-02's check of the same id). A probe whose positive control failed is recorded *unexercised* with
 the control's reason and not sent; a judge may raise :class:`Unexercised` when the answer cannot
-judge the check, and a probe whose request stays 429 after every retry (:class:`Throttled`) is
-unexercised with ``throttled (429 after N attempts)``. A sweep that judged nothing skips its test with the reasons.
+judge the check, and a probe whose request stays 429 after every retry
+(:class:`Throttled`) is unexercised with ``throttled (429 after N attempts)``. A sweep that judged
+nothing skips its test with the reasons.
 """
 
 from __future__ import annotations

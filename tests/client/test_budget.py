@@ -122,4 +122,5 @@ def test_budget_for_off_is_none() -> None:
     assert made is not None
     assert made.figures == RateFigures(1, 2, 3)
     scaled = budget_for((1, 2, 3), window=5.0)
-    assert scaled is not None and scaled.figures.window == 5.0
+    assert scaled is not None
+    assert scaled.figures.window == 5.0

@@ -55,5 +55,5 @@ def test_a_window_scales_the_figures_and_travels_with_the_settings(tmp_path: Pat
     assert Settings.from_json(s.to_json()).rate_window == 1.5
     default = load_settings(environ={"FD_BASE_URL": MAIN}, cwd=tmp_path)
     assert (default.rate_window, default.rate_label) == (60.0, "reads=600,writes=120,auth=10")
-    with pytest.raises(ConfigError, match="run.rate"):
+    with pytest.raises(ConfigError, match=r"run\.rate"):
         load_settings(environ={"FD_BASE_URL": MAIN}, cwd=tmp_path, flags={"run.rate": "window=soon"})
