@@ -20,13 +20,14 @@ from conformance.client._http import (
     is_auth_call,
 )
 from conformance.client._patience import TRANSIENT_STATUSES, Patience, is_transient
-from conformance.client._throttled import Throttled
+from conformance.client._throttled import THROTTLED_REASON, Throttled
 
 __all__ = [
     "CREDENTIALS",
     "DOCUMENTED",
     "OMIT",
     "PARTNER_HEADER",
+    "THROTTLED_REASON",
     "TOKEN_VAR",
     "TRANSIENT_STATUSES",
     "Api",

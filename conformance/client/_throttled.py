@@ -14,6 +14,9 @@ from typing import Any
 
 from conformance.redact import REDACTOR
 
+#: How every throttled reason starts (``throttled (429 after N attempts)``), for the counts of a run.
+THROTTLED_REASON = "throttled (429 after"
+
 
 class Throttled(Exception):
     """A request still answered 429 after ``attempts`` attempts (``method`` and ``url`` redacted)."""
@@ -27,7 +30,7 @@ class Throttled(Exception):
     @property
     def reason(self) -> str:
         """The unexercised reason: ``throttled (429 after N attempts)``."""
-        return f"throttled (429 after {self.attempts} attempt{'s' if self.attempts != 1 else ''})"
+        return f"{THROTTLED_REASON} {self.attempts} attempt{'s' if self.attempts != 1 else ''})"
 
     @classmethod
     def of(cls, exchange: Any) -> Throttled:

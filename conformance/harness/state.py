@@ -174,10 +174,17 @@ def rate_of(config: pytest.Config) -> dict[str, Any]:
         return {}
     transport = state.transport
     limiter = getattr(transport, "limiter", None)
+    from conformance.client import THROTTLED_REASON
+
+    records = state.collector.records.values() if state.collector is not None else []
+    throttled_probes = sum(1 for r in records for p in r.probes
+                           if p.outcome == "unexercised" and THROTTLED_REASON in p.reason)
     return {
         "budget": state.settings.rate_label,
         "throttled": throttled,
         "retries": transport.retries if transport is not None else 0,
         "backoff_seconds": round(transport.backoff_waited, 3) if transport is not None else 0.0,
         "paced_seconds": round(float(getattr(limiter, "waited", 0.0)), 3),
+        "unjudged_cases": sum(r.throttled for r in records),
+        "unexercised_probes": throttled_probes,
     }
