@@ -75,9 +75,12 @@ def test_a_throttled_control_is_not_cached_and_a_throttled_probe_is_unexercised(
     assert later.ok  # the budget came back: the control was sent again
     assert calls == ["sent"]
 
+    def probe() -> None:
+        throttled()
+
     sweep = Sweep("OBJ-01", ledger, "foreign-eid-404")
     sweep.judge(lambda: None, "main", operation="GET /events/")
-    sweep.judge(lambda: throttled() and None, "main", operation="GET /events/{eid}")
+    sweep.judge(probe, "main", operation="GET /events/{eid}")
     sweep.finish("foreign ids")  # one judged probe, nothing failed: no finding
     assert [(p.operation, p.outcome, p.reason) for p in ledger.drain()] == [
         ("GET /events/", "pass", ""),
