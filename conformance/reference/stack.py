@@ -5,6 +5,9 @@ This is the one seam through which the suite (engine, CLI, tests) uses the refer
     with ReferenceStack(defects=["ten-list-leak-page2"]) as stack:
         httpx.get(stack.main_base + "/status/")
 
+    with ReferenceStack(rate_limit="documented", latency="80ms") as stack:  # like a deployment
+        ...
+
 Everything binds to 127.0.0.1; ports default to ephemeral ones (0) and are read back once bound.
 """
 
@@ -80,6 +83,8 @@ class ReferenceStack:
         sandbox: Any = None,
         *,
         limits: Any = None,
+        rate_limit: str | None = None,
+        latency: str | float | None = None,
     ) -> None:
         unknown = [d for d in defects if d not in defect_registry.known()]
         if unknown:
@@ -98,7 +103,12 @@ class ReferenceStack:
         # Integration sandbox (conformance.reference.faults.Conditions): record and apply its faults.
         self.sandbox_conditions = sandbox
         self.recorder: Any = None
-        # A deployment's limits (conformance.reference.limits: a rate budget, latency), without recording.
+        # A deployment's limits (conformance.reference.limits: a rate budget, latency), without recording;
+        # ``rate_limit``/``latency`` are `fdconf serve`'s --rate-limit/--latency (ValueError if bad).
+        if limits is None and (rate_limit is not None or latency):
+            from conformance.reference.limits import limits as parse_limits
+
+            limits = parse_limits(rate_limit, latency)
         self.limits = limits
 
     # -- lifecycle -------------------------------------------------------------------------------

@@ -40,6 +40,9 @@ def test_latency_units() -> None:
 
 
 def test_only_the_budget_and_the_latency_are_on() -> None:
+    assert ReferenceStack(rate_limit="documented").limits == limits("documented")
+    with pytest.raises(ValueError, match="--latency"):
+        ReferenceStack(latency="fast")
     assert limits(None, None) is None
     c = limits("documented", "80ms")
     assert c is not None
@@ -56,7 +59,7 @@ def test_only_the_budget_and_the_latency_are_on() -> None:
 def test_a_limited_stack_answers_429_in_the_envelope_and_holds_each_answer(
     start_stack: Callable[..., ReferenceStack], http: httpx.Client, tmp_path: Path
 ) -> None:
-    stack = start_stack(limits=limits("reads=3,writes=1,auth=2,window=30", "40ms"))
+    stack = start_stack(rate_limit="reads=3,writes=1,auth=2,window=30", latency="40ms")
     persona = stack.personas["primary"]
     signed = http.post(stack.main_base + "/auth",
                        json={"username": persona["username"], "password": persona["password"]})
