@@ -111,7 +111,13 @@ class RateBudget:
             self._sleep(delay)
 
 
-def budget_for(rate: tuple[int, int, int] | None, window: float = 60.0) -> RateBudget | None:
+def budget_for(
+    rate: tuple[int, int, int] | None, window: float = 60.0, *, share: int = 1
+) -> RateBudget | None:
     """The budget for a run's ``rate`` setting (reads, writes, auth per ``window`` seconds); ``None`` =
-    unlimited."""
-    return RateBudget(RateFigures(*rate, window=window)) if rate else None
+    unlimited. ``share``: how many processes send side by side, each keeping to its part (at least 1)."""
+    if not rate:
+        return None
+    parts = max(share, 1)
+    reads, writes, auth = (max(figure // parts, 1) for figure in rate)
+    return RateBudget(RateFigures(reads, writes, auth, window=window))

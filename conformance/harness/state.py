@@ -93,9 +93,11 @@ def transport_of(config: pytest.Config) -> Transport:
         from conformance.rules import mode_allows
 
         settings = settings_of(config)
+        # xdist workers send side by side: each keeps to its share of the one budget
+        workers = int(getattr(config, "workerinput", {}).get("workercount", 1)) if is_worker(config) else 1
         state.transport = Transport(**settings.transport_options(),
                                     allow_writes=mode_allows(settings.mode, "write"),
-                                    limiter=budget_for(settings.rate, settings.rate_window))
+                                    limiter=budget_for(settings.rate, settings.rate_window, share=workers))
     return state.transport
 
 

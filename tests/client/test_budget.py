@@ -121,6 +121,9 @@ def test_budget_for_off_is_none() -> None:
     made = budget_for((1, 2, 3))
     assert made is not None
     assert made.figures == RateFigures(1, 2, 3)
+    shared = budget_for((600, 120, 10), share=4)
+    assert shared is not None
+    assert shared.figures == RateFigures(150, 30, 2)  # four xdist workers, each its part
     scaled = budget_for((1, 2, 3), window=5.0)
     assert scaled is not None
     assert scaled.figures.window == 5.0
