@@ -233,6 +233,8 @@ def run(
         budget = budget_for(settings.rate, settings.rate_window)
         with Transport(**settings.transport_options(), limiter=budget) as transport:
             settings = settings.with_partners(preflight(settings, transport))
+        if budget is not None:  # the child counts pre-flight's sign-ins as spent, like the target does
+            settings = settings.with_changes(rate_spent=tuple(budget.history()))
         args = pytest_args(settings, report_dir, extra_args, progress=progress)
         stack.callback(redact_outputs, args)
         child = run_in_child(settings, args)

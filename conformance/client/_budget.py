@@ -18,8 +18,9 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from conformance.client._http import AUTH_PATH_SUFFIXES
@@ -109,6 +110,27 @@ class RateBudget:
                 self.paced += 1
         if delay > 0:  # outside the lock: other budgets keep flowing
             self._sleep(delay)
+
+    def history(self) -> list[tuple[str, str | None, float]]:
+        """``(kind, partner, seconds ago)`` of the sends still inside their window, oldest first: what a
+        process that sends next (the run's pytest child after pre-flight) must count as spent."""
+        with self._lock:
+            now = self._clock()
+            return [(kind, partner, round(now - at, 3)) for (kind, partner), window in self._windows.items()
+                    for at in window.sent if now - at < window.span]
+
+    def seed(self, history: Iterable[Sequence[Any]]) -> None:
+        """Count sends of another process (:meth:`history`) as this budget's own."""
+        with self._lock:
+            now = self._clock()
+            for kind, partner, ago in sorted(history, key=lambda item: -float(item[2])):
+                key = (str(kind), None if partner is None else str(partner))
+                window = self._windows.get(key)
+                if window is None:
+                    window = self._windows[key] = _Window(self._per_window(key[0]), self.figures.window)
+                window.sent.append(now - float(ago))
+                if len(window.sent) > window.limit:
+                    window.sent.popleft()
 
 
 def budget_for(

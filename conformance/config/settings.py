@@ -86,6 +86,8 @@ class Settings:
     retry_wait: float = DEFAULT_RETRY_WAIT
     rate: tuple[int, int, int] | None = None  # reads, writes, auth per window; None = unlimited
     rate_window: float = DEFAULT_RATE_WINDOW  # seconds the rate figures are counted over
+    # What pre-flight already sent inside the window: (kind, partner, seconds ago); set by the engine.
+    rate_spent: tuple[tuple[str, str | None, float], ...] = ()
     rate_backoff: float = DEFAULT_RATE_BACKOFF
     report_dir: str | None = None
     rules: tuple[str, ...] = ()
@@ -163,6 +165,8 @@ class Settings:
         values["shard"] = (int(shard[0]), int(shard[1])) if shard else None
         rate = values.get("rate")
         values["rate"] = (int(rate[0]), int(rate[1]), int(rate[2])) if rate else None
+        values["rate_spent"] = tuple((str(k), None if p is None else str(p), float(ago))
+                                     for k, p, ago in values.get("rate_spent") or ())
         values["personas"] = {
             name: PersonaSettings(
                 **{k: v for k, v in p.items() if k in PERSONA_FIELDS},

@@ -95,9 +95,11 @@ def transport_of(config: pytest.Config) -> Transport:
         settings = settings_of(config)
         # xdist workers send side by side: each keeps to its share of the one budget
         workers = int(getattr(config, "workerinput", {}).get("workercount", 1)) if is_worker(config) else 1
+        budget = budget_for(settings.rate, settings.rate_window, share=workers)
+        if budget is not None:
+            budget.seed(settings.rate_spent)  # what pre-flight sent still counts
         state.transport = Transport(**settings.transport_options(),
-                                    allow_writes=mode_allows(settings.mode, "write"),
-                                    limiter=budget_for(settings.rate, settings.rate_window, share=workers))
+                                    allow_writes=mode_allows(settings.mode, "write"), limiter=budget)
     return state.transport
 
 

@@ -127,3 +127,22 @@ def test_budget_for_off_is_none() -> None:
     scaled = budget_for((1, 2, 3), window=5.0)
     assert scaled is not None
     assert scaled.figures.window == 5.0
+
+
+def test_what_another_process_sent_counts_as_spent() -> None:
+    preflight, t = make(auth=3)
+    for _ in range(2):
+        preflight.acquire("POST", BASE + "/auth", "suite")
+    preflight.acquire("GET", BASE + "/status/", "suite", partner="partner-id-a")
+    t.now += 10.0
+    spent = preflight.history()
+    assert sorted(spent) == [("auth", None, 10.0), ("auth", None, 10.0), ("read", "partner-id-a", 10.0)]
+    child, c = make(auth=3)
+    c.now = 500.0
+    child.seed(spent)
+    child.acquire("POST", BASE + "/auth/refresh_token", "suite")
+    assert c.slept == []  # the third sign-in of the window
+    child.acquire("POST", BASE + "/auth", "suite")
+    assert c.slept == [SPAN - 10.0]  # waits until pre-flight's first sign-in left the window
+    t.now += 60.0
+    assert preflight.history() == []  # nothing of it is inside the window any more
