@@ -3,8 +3,10 @@
 A :class:`RateBudget` is the :class:`~conformance.client.Limiter` a run plugs into its
 :class:`~conformance.client.Transport`. Each request is classified as a sign-in or refresh
 (``POST …/auth``, ``POST …/auth/refresh_token``; one budget for the whole run, the kit counts them
-per IP), a write (any other non-GET/HEAD/OPTIONS) or a read; reads and writes have one budget per
-partner (the ``X-Preferred-Partner-Id`` the request carries, ``None`` = the token's default).
+per IP), a read (GET, HEAD) or a write (any other method, OPTIONS and the fuzzer's unexpected
+methods too: the reference counts them so, and the tighter budget is the safe guess); reads and
+writes have one budget per partner (the ``X-Preferred-Partner-Id`` the request carries, ``None`` =
+the token's default).
 
 Why a sliding window and not a token bucket: a bucket that starts full and refills at the figure lets
 up to twice the figure through in the first window, which a server counting over a sliding window
@@ -25,7 +27,7 @@ from urllib.parse import urlsplit
 
 from conformance.client._http import AUTH_PATH_SUFFIXES
 
-READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+READ_METHODS = frozenset({"GET", "HEAD"})
 
 
 @dataclass(frozen=True)

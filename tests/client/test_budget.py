@@ -39,6 +39,7 @@ def test_classify_auth_write_read() -> None:
     assert classify("DELETE", BASE + "/setup_processes/e1") == "write"
     assert classify("GET", BASE + "/auth") == "read"
     assert classify("HEAD", BASE + "/events/") == "read"
+    assert classify("OPTIONS", BASE + "/events/") == "write"  # counted where the reference counts it
 
 
 def test_a_windows_worth_passes_then_each_request_waits_for_its_slot() -> None:
