@@ -8,6 +8,7 @@ the budget), two examples per operation.
   rule passes, no finding, the summary shows the pacing, nothing stayed throttled.
 * The suite's budget far above the target's (off): 429s happen and persist; the probes they hit are
   unexercised, the fuzz cases not judged, no rule fails and no finding is about a 429.
+* A sign-in pre-flight cannot get past the budget is one target error, not a traceback.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from conformance import engine
+from conformance.errors import TargetError
 from conformance.reference.limits import limits
 from conformance.reference.stack import ReferenceStack
 from conformance.report import RunResult
@@ -84,3 +86,19 @@ def test_a_run_far_over_the_targets_budget_leaves_probes_unexercised_never_faile
     assert rate["throttled"] > rate["retries"] > 0  # some stayed 429 after every retry
     assert rate["unexercised_probes"] > 0
     assert rate["unjudged_cases"] > 0  # fuzz cases answered 429 were not counted as judged
+
+
+def test_a_preflight_sign_in_throttled_for_good_is_one_target_error(
+    start_stack: Callable[..., ReferenceStack], tmp_path: Path
+) -> None:
+    stack = start_stack(rate_limit="auth=1,window=60")
+    config = tmp_path / "fdconf.toml"
+    stack.write_config(config)
+    with pytest.raises(TargetError) as raised:
+        engine.run(config=config, environ={}, cwd=tmp_path, echo=QUIET,
+                   flags={"run.rate": "off", "run.rate_backoff": 0.01, "run.report_dir": str(tmp_path / "r")})
+    line = raised.value.one_line()
+    assert "pre-flight throttled (429 after 5 attempts): POST" in line
+    assert "/auth" in line
+    assert "rate budget is spent" in line
+    assert len(line.splitlines()) == 1
