@@ -113,19 +113,29 @@ def run(
 @click.option("--defect", "defects", multiple=True, metavar="NAME", help="Switch a defect on (repeatable).")
 @click.option("--write-config", type=click.Path(), callback=_output_file,
               help="Write an fdconf.toml for this stack.")
-def serve(port_main: int, port_cr: int, defects: tuple[str, ...], write_config: str | None) -> None:
+@click.option("--rate-limit", metavar="FIGURES", help="Enforce a rate budget like a deployment: "
+              "'documented' (reads=600,writes=120 per partner, auth=10, per minute) or "
+              "reads=N,writes=N,auth=N[,window=SECONDS]; over budget: 429 without Retry-After.")
+@click.option("--latency", metavar="DURATION", help="Hold every answer this long, e.g. 80ms.")
+def serve(port_main: int, port_cr: int, defects: tuple[str, ...], write_config: str | None, *,
+          rate_limit: str | None, latency: str | None) -> None:
     """Serve the reference implementation on loopback until interrupted."""
     from conformance.harness.embedded import check_defects
 
     check_defects(defects)
     try:
+        from conformance.reference.limits import limits
         from conformance.reference.serve import serve as serve_reference
     except ImportError as exc:
         raise UsageError(f"the reference server is not available ({exc})",
                          "reinstall fd-conformance") from exc
     try:
+        conditions = limits(rate_limit, latency)
+    except ValueError as exc:
+        raise UsageError(str(exc), "e.g. --rate-limit documented --latency 80ms") from None
+    try:
         serve_reference(port_main=port_main, port_cr=port_cr, defects=list(defects),
-                        write_config=Path(write_config) if write_config else None)
+                        write_config=Path(write_config) if write_config else None, limits=conditions)
     except (OSError, RuntimeError) as exc:  # a port in use, most often
         raise UsageError(f"the reference could not start: {exc}",
                          "choose free ports with --port-main/--port-cr, or 0 for any free port") from None

@@ -29,7 +29,15 @@ from typing import Any
 import pytest
 
 from conformance.auth import make_sessions
-from conformance.client import TRANSIENT_STATUSES, Api, AuditEntry, Patience, Transport, budget_for
+from conformance.client import (
+    TRANSIENT_STATUSES,
+    Api,
+    AuditEntry,
+    Patience,
+    Throttled,
+    Transport,
+    budget_for,
+)
 from conformance.config import Settings, load_settings
 from conformance.errors import CredentialsError, TargetError, TargetUnavailable, UsageError
 from conformance.harness.run_process import redact_outputs, run_in_child, sigterm_as_interrupt
@@ -104,7 +112,14 @@ def preflight(settings: Settings, transport: Transport) -> dict[str, list[str]]:
     backoff for up to ``run.retry_wait`` seconds before the run gives up with the last cause.
     Returns each persona's partners as discovered at sign-in (for the report's persona list).
     """
-    return Patience(settings.retry_wait).call(lambda: _preflight_once(settings, transport))
+    def once() -> dict[str, list[str]]:
+        try:
+            return _preflight_once(settings, transport)
+        except Throttled as exc:  # the Transport already backed off: the budget is spent for now
+            raise TargetError(f"pre-flight {exc}",
+                              "the target's rate budget is spent; wait a minute, or lower run.rate") from None
+
+    return Patience(settings.retry_wait).call(once)
 
 
 def _preflight_once(settings: Settings, transport: Transport) -> dict[str, list[str]]:
@@ -215,8 +230,11 @@ def run(
             settings = settings_for_stack(settings, reference)
         echo(_describe(settings))
         # read-only: nothing but sign-ins (which count against the auth budget like any other)
-        with Transport(**settings.transport_options(), limiter=budget_for(settings.rate)) as transport:
+        budget = budget_for(settings.rate, settings.rate_window)
+        with Transport(**settings.transport_options(), limiter=budget) as transport:
             settings = settings.with_partners(preflight(settings, transport))
+        if budget is not None:  # the child counts pre-flight's sign-ins as spent, like the target does
+            settings = settings.with_changes(rate_spent=tuple(budget.history()))
         args = pytest_args(settings, report_dir, extra_args, progress=progress)
         stack.callback(redact_outputs, args)
         child = run_in_child(settings, args)

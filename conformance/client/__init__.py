@@ -1,6 +1,7 @@
 """HTTP access to the target: the one ``Transport`` every request leaves through (read-only guard,
 audit log, 429 backoff, the ``Limiter`` seam), ``Api`` (a persona's view of a host), recorded
-``Exchange``s, curl reproduction lines and bounded retries of a briefly-down target.
+``Exchange``s, ``Throttled`` (a 429 that outlasted the retries), curl reproduction lines and bounded
+retries of a briefly-down target.
 
 The modules behind this surface are private; import from ``conformance.client``.
 """
@@ -19,12 +20,14 @@ from conformance.client._http import (
     is_auth_call,
 )
 from conformance.client._patience import TRANSIENT_STATUSES, Patience, is_transient
+from conformance.client._throttled import THROTTLED_REASON, Throttled
 
 __all__ = [
     "CREDENTIALS",
     "DOCUMENTED",
     "OMIT",
     "PARTNER_HEADER",
+    "THROTTLED_REASON",
     "TOKEN_VAR",
     "TRANSIENT_STATUSES",
     "Api",
@@ -35,6 +38,7 @@ __all__ = [
     "Patience",
     "RateBudget",
     "RateFigures",
+    "Throttled",
     "Transport",
     "WriteBlocked",
     "budget_for",

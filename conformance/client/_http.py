@@ -23,6 +23,7 @@ from typing import Any, Protocol
 import httpx
 
 from conformance.client._curl import curl_line
+from conformance.client._throttled import Throttled
 from conformance.errors import Finding, TargetError, UsageError
 from conformance.redact import REDACTOR
 
@@ -73,6 +74,7 @@ class Exchange:
     response: httpx.Response
     elapsed: float
     persona: str = ""  # whose own token the request carried ("" = none, or an overridden one)
+    attempts: int = 1  # attempts sent (more than one after a 429)
 
     @property
     def status(self) -> int:
@@ -270,7 +272,7 @@ class Transport:
                 with self._lock:
                     self.throttled += 1
             if response.status_code != 429 or attempt == self._max_429:
-                return Exchange(request, response, elapsed)
+                return Exchange(request, response, elapsed, attempts=attempt + 1)
             # 429 carries no Retry-After (CONTRACT §5): exponential with jitter, capped, bounded in count.
             delay = min(self._cap, self._base * (2**attempt) * (1 + self._jitter * self._random.random()))
             with self._lock:
@@ -338,6 +340,8 @@ class Api:
             merged.setdefault("Content-Type", "application/json")
         request = self.transport.build(method, url, params=params, content=body, files=files, headers=merged)
         exchange = self.transport.send(request)
+        if exchange.status == 429:  # still throttled after the Transport's retries: judges nothing
+            raise Throttled.of(exchange)
         if token is None and self.token is not None:  # the persona's own token, not an attack's
             exchange.persona = self.persona
         return exchange

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from conformance.config._validate import nearest, problems, raise_problems, validate
 from conformance.config._waivers import Waiver, normalise_dates, parse_waivers, read_waivers_file
 from conformance.config.settings import (
+    DEFAULT_RATE_WINDOW,
     DOCUMENTED_RATE,
     EMBEDDED_REFRESH_TIMEOUT,
     MODES,
@@ -229,20 +230,31 @@ def parse_shard(text: str, source: str = "run.shard") -> tuple[int, int]:
     return index, total
 
 
+def _rate_items(value: Any) -> dict[str, Any]:
+    if isinstance(value, str):
+        return {k.strip(): v.strip() for k, v in (part.split("=") for part in value.split(","))}
+    return dict(value)
+
+
 def parse_rate(value: Any, embedded: bool) -> tuple[int, int, int] | None:
-    """``run.rate`` (schema-valid) → (reads, writes, auth) per minute, or ``None`` = unlimited.
+    """``run.rate`` (schema-valid) → (reads, writes, auth) per window, or ``None`` = unlimited.
 
     Not given: the developer kit's figures, except on the embedded reference (it has no budget).
     Figures left out of a string or table keep the kit's value."""
     if value is None:
         return None if embedded else DOCUMENTED_RATE
-    if isinstance(value, str):
-        if value.strip() == "off":
-            return None
-        value = {k.strip(): int(v) for k, v in (part.split("=") for part in value.split(","))}
+    if isinstance(value, str) and value.strip() == "off":
+        return None
     figures = dict(zip(("reads", "writes", "auth"), DOCUMENTED_RATE, strict=True))
-    figures.update({k: int(v) for k, v in value.items()})
+    figures.update({k: int(v) for k, v in _rate_items(value).items() if k != "window"})
     return figures["reads"], figures["writes"], figures["auth"]
+
+
+def parse_rate_window(value: Any) -> float:
+    """The seconds the ``run.rate`` figures are counted over: ``window=S``, else a minute."""
+    if value is None or (isinstance(value, str) and value.strip() == "off"):
+        return DEFAULT_RATE_WINDOW
+    return float(_rate_items(value).get("window", DEFAULT_RATE_WINDOW))
 
 
 def split_rules(value: Any) -> tuple[str, ...]:
@@ -358,6 +370,7 @@ def build(data: Mapping[str, Any], *, config_file: str | None = None, cwd: Path 
                                       else Settings.refresh_timeout)),
         retry_wait=float(run.get("retry_wait", Settings.retry_wait)),
         rate=parse_rate(run.get("rate"), embedded),
+        rate_window=parse_rate_window(run.get("rate")),
         rate_backoff=float(run.get("rate_backoff", Settings.rate_backoff)),
         report_dir=run.get("report_dir"),
         rules=split_rules(run.get("rules")),

@@ -24,6 +24,7 @@ DEFAULT_TIMEOUT = 10.0
 DEFAULT_REFRESH_TIMEOUT = 30.0  # a real target may recompute clusters asynchronously
 EMBEDDED_REFRESH_TIMEOUT = 3.0  # the reference refreshes synchronously
 DOCUMENTED_RATE = (600, 120, 10)  # the developer kit's reads, writes (per partner), auth per minute
+DEFAULT_RATE_WINDOW = 60.0  # the figures are per minute unless a test scales the window down
 DEFAULT_RATE_BACKOFF = 5.0  # the kit's guidance after a 429: wait 5-10 s
 DEFAULT_RETRY_WAIT = 60.0  # seconds pre-flight and discovery wait out a target that is briefly down
 
@@ -83,7 +84,10 @@ class Settings:
     timeout: float = DEFAULT_TIMEOUT
     refresh_timeout: float = DEFAULT_REFRESH_TIMEOUT
     retry_wait: float = DEFAULT_RETRY_WAIT
-    rate: tuple[int, int, int] | None = None  # reads, writes, auth per minute; None = unlimited
+    rate: tuple[int, int, int] | None = None  # reads, writes, auth per window; None = unlimited
+    rate_window: float = DEFAULT_RATE_WINDOW  # seconds the rate figures are counted over
+    # What pre-flight already sent inside the window: (kind, partner, seconds ago); set by the engine.
+    rate_spent: tuple[tuple[str, str | None, float], ...] = ()
     rate_backoff: float = DEFAULT_RATE_BACKOFF
     report_dir: str | None = None
     rules: tuple[str, ...] = ()
@@ -110,6 +114,14 @@ class Settings:
         return {"timeout": self.timeout, "headers": dict(self.headers), "ca_bundle": self.ca_bundle,
                 "backoff_base": self.rate_backoff, "backoff_cap": 2 * self.rate_backoff, "jitter": 0.3,
                 "max_429_retries": 4}
+
+    @property
+    def rate_label(self) -> str:
+        """The budget in force as ``reads=…,writes=…,auth=…[,window=…]`` (``off``: unlimited)."""
+        if not self.rate:
+            return "off"
+        text = f"reads={self.rate[0]},writes={self.rate[1]},auth={self.rate[2]}"
+        return text + (f",window={self.rate_window:g}" if self.rate_window != DEFAULT_RATE_WINDOW else "")
 
     @property
     def shard_label(self) -> str:
@@ -153,6 +165,8 @@ class Settings:
         values["shard"] = (int(shard[0]), int(shard[1])) if shard else None
         rate = values.get("rate")
         values["rate"] = (int(rate[0]), int(rate[1]), int(rate[2])) if rate else None
+        values["rate_spent"] = tuple((str(k), None if p is None else str(p), float(ago))
+                                     for k, p, ago in values.get("rate_spent") or ())
         values["personas"] = {
             name: PersonaSettings(
                 **{k: v for k, v in p.items() if k in PERSONA_FIELDS},

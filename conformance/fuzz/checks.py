@@ -39,7 +39,7 @@ from conformance.checks import (
     looks_paginated,
     page_problems,
 )
-from conformance.client import PARTNER_HEADER
+from conformance.client import PARTNER_HEADER, Throttled
 from conformance.errors import Finding
 from conformance.fuzz.context import FuzzCase, context_of
 from conformance.redact import REDACTOR
@@ -101,11 +101,17 @@ Check = Callable[[CheckContext, Response, FuzzCase], "bool | None"]
 
 
 def _as_failure(check: Check) -> Check:
-    """A :class:`Finding` from the judgement becomes a :class:`RuleFailure` of the checked case."""
+    """A :class:`Finding` from the judgement becomes a :class:`RuleFailure` of the checked case.
+
+    A 429 (the budget answered, not the API) and a replay throttled after its retries judge nothing."""
 
     def wrapper(ctx: CheckContext, response: Response, case: FuzzCase) -> bool | None:
+        if response.status_code == 429:
+            return True  # Schemathesis' "skipped": not a success, not a failure
         try:
             return check(ctx, response, case)
+        except Throttled:
+            return True
         except Finding as finding:
             raise RuleFailure(operation=case.operation.label, check=check.__name__, finding=finding) from None
 

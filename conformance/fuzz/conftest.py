@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 
 import pytest
 import schemathesis
@@ -40,6 +40,25 @@ def pytest_configure(config: pytest.Config) -> None:
     set_hypothesis_home_dir(home)
     config.add_cleanup(lambda: shutil.rmtree(home, ignore_errors=True))
     config.add_cleanup(lambda: set_hypothesis_home_dir(None))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A fuzz test whose every case the budget answered (429 after the retries) judged nothing: it is
+    reported *not run* with the reason, not passed (a passed fuzz test is SCH evidence)."""
+    report = yield
+    if call.when != "call" or not report.passed:
+        return report
+    props = dict(item.user_properties)
+    throttled = props.get("fd_throttled", 0)
+    if isinstance(throttled, int) and throttled > 0 and not props.get("fd_cases"):
+        report.outcome = "skipped"
+        where = item.reportinfo()
+        why = f"not run: every case throttled ({throttled} answered 429 after the retries)"
+        report.longrepr = (str(where[0]), (where[1] or 0) + 1, f"Skipped: {why}")
+    return report
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,7 @@ from typing import Any
 from schemathesis import APIOperation, Case
 
 from conformance.checks import Observed
-from conformance.client import Transport
+from conformance.client import Throttled, Transport
 
 #: A Schemathesis test case of an OpenAPI operation, as our checks and tests receive it.
 FuzzCase = Case[APIOperation[Any, Any, Any, Any]]
@@ -59,11 +59,15 @@ class FuzzContext:
 
 
 def transport_sender(transport: Transport) -> Sender:
-    """GET replays over the run's Transport (guarded, backed off and audited as ``replay``)."""
+    """GET replays over the run's Transport (guarded, backed off and audited as ``replay``); a replay
+    still answered 429 after the retries raises :class:`~conformance.client.Throttled` (no judgement)."""
 
     def send(url: str, headers: Mapping[str, str]) -> Observed:
         request = transport.build("GET", url, headers=headers)
-        return Observed.from_exchange(transport.send(request, origin="replay"))
+        exchange = transport.send(request, origin="replay")
+        if exchange.status == 429:
+            raise Throttled.of(exchange)
+        return Observed.from_exchange(exchange)
 
     return send
 

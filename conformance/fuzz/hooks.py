@@ -52,7 +52,7 @@ class Bootstrap:
         settings = load_settings()
         writes = mode_allows(settings.mode, "write")
         transport = Transport(**settings.transport_options(), allow_writes=writes,
-                              limiter=budget_for(settings.rate))
+                              limiter=budget_for(settings.rate, settings.rate_window))
         self.sessions = make_sessions(settings, transport)
         personas = {name: Persona(s.access_token, tuple(s.partners)) for name, s in self.sessions.items()}
         return FuzzContext(personas=personas, send=transport_sender(transport))

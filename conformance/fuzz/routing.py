@@ -8,6 +8,14 @@ whose sessions have :class:`TransportAdapter` mounted for ``http://`` and ``http
 prepared request becomes an ``httpx`` request sent by our Transport (read-only guard, 429 backoff,
 limiter, audit log), and its answer goes back to Schemathesis as a ``requests.Response``.
 Connection pooling, timeouts and TLS verification are the Transport's.
+
+Throttling: a request still answered 429 after the Transport's retries judged nothing. For the fuzz
+cases and Schemathesis' own auth probes (origin ``fuzz``) the adapter raises
+:class:`~conformance.client.Throttled` instead of handing the 429 back, so no check (ours or
+Schemathesis') ever judges it: the fuzz test counts the case as throttled, not judged, and the
+``ignored_auth`` wrapper treats a throttled probe as no evidence. The stateful engine (origin
+``stateful``) gets the 429 back (an exception inside the engine would end its scenario as an error);
+our checks pass over a 429 there.
 """
 
 from __future__ import annotations
@@ -26,7 +34,7 @@ from schemathesis.transport.requests import REQUESTS_TRANSPORT, ManagedCookiesSe
 from urllib3 import HTTPResponse
 from urllib3._collections import HTTPHeaderDict
 
-from conformance.client import Transport
+from conformance.client import Throttled, Transport
 from conformance.errors import TargetError
 
 if TYPE_CHECKING:
@@ -42,10 +50,11 @@ SCHEMES = ("http://", "https://")
 class TransportAdapter(BaseAdapter):
     """A ``requests`` adapter that hands every request to our Transport (tagged with ``origin``)."""
 
-    def __init__(self, transport: Transport, origin: str) -> None:
+    def __init__(self, transport: Transport, origin: str, *, raise_throttled: bool = False) -> None:
         super().__init__()
         self.transport = transport
         self.origin = origin
+        self.raise_throttled = raise_throttled
         self._build = HTTPAdapter()  # only its build_response: status, headers, cookies, encoding
 
     def send(  # noqa: PLR0917 - the requests adapter signature
@@ -69,6 +78,8 @@ class TransportAdapter(BaseAdapter):
             if isinstance(exc.__cause__, httpx.TimeoutException):
                 raise requests.exceptions.ReadTimeout(exc.one_line(), request=request) from exc
             raise requests.exceptions.ConnectionError(exc.one_line(), request=request) from exc
+        if exchange.status == 429 and self.raise_throttled:
+            raise Throttled.of(exchange)
         answer = exchange.response
         raw = HTTPResponse(
             body=io.BytesIO(b""),
@@ -147,7 +158,7 @@ def route(schema: S, transport: Transport, origin: str, **attributes: Any) -> S:
 
     The schema's class is swapped for a subclass made for this run, whose ``transport`` is ours;
     ``attributes`` become class attributes of it (the run's fuzz context, for our checks)."""
-    routed = RoutedTransport(TransportAdapter(transport, origin))
+    routed = RoutedTransport(TransportAdapter(transport, origin, raise_throttled=origin == "fuzz"))
     namespace: dict[str, Any] = {"transport": property(lambda self: routed), **attributes}
     schema.__class__ = type(f"Routed{type(schema).__name__}", (type(schema),), namespace)
     return schema

@@ -46,6 +46,8 @@ class FuzzRun:
     auth_enforced: dict[str, set[str]] = field(default_factory=dict)
     cases: Counter[str] = field(default_factory=Counter)
     phases: dict[str, Counter[str]] = field(default_factory=dict)
+    #: Per test: cases still answered 429 after the retries (not judged, not in ``cases``).
+    throttled: Counter[str] = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
         for host in HOSTS:

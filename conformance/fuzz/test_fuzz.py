@@ -8,6 +8,9 @@
 * Write operations run in write mode with their eid pinned to the sandbox event.
 * Failures become one Finding tagged with every rule hit (see :mod:`conformance.fuzz.failures`);
   AUTH/TEN/OBJ evidence from the CR host is HST-02's.
+* A case (or an ``ignored_auth`` probe) still answered 429 after the Transport's retries is not
+  judged: it is counted as throttled (``fd_throttled``), not as a case; an operation whose every case
+  was throttled is not run (:mod:`conformance.fuzz.conftest`).
 * Cost: ``ignored_auth`` probes once per operation (as in Schemathesis' own engine), our checks share
   one parsed response and render curl only for findings, tenancy replays are budgeted per operation
   (:mod:`conformance.fuzz.checks`).
@@ -23,7 +26,7 @@ from hypothesis import settings as hypothesis_settings
 from schemathesis import CheckContext, Response
 from schemathesis.specs.openapi.checks import ignored_auth
 
-from conformance.client import PARTNER_HEADER
+from conformance.client import PARTNER_HEADER, Throttled
 from conformance.config import Settings
 from conformance.fuzz import checks as _registered  # noqa: F401 - registers our Schemathesis checks
 from conformance.fuzz.context import FuzzCase, FuzzContext
@@ -63,7 +66,10 @@ def _ignored_auth_once(run: FuzzRun, host: str) -> Check:
     def ignored_auth_once(ctx: CheckContext, response: Response, case: FuzzCase) -> bool | None:
         if getattr(ctx, "auth_enforced_operations", None) is None:
             ctx.auth_enforced_operations = enforced
-        return ignored_auth(ctx, response, case)
+        try:
+            return ignored_auth(ctx, response, case)
+        except Throttled:  # a probe the budget answered says nothing about auth (AUTH-01, HST-02, SCH-03)
+            return True
 
     return ignored_auth_once
 
@@ -82,7 +88,6 @@ def test_operation(
     if case.method.upper() not in ("GET", "HEAD") and fd_settings.mode == "read-only":
         pytest.skip("not run: read-only mode fuzzes reads only")
     run = fuzz_run(request.config)
-    _record(request, run, label, case)
     headers: dict[str, str] = {}
     primary = fuzz_context.personas.get("primary")
     if _is_positive(case) and primary is not None and primary.partner:
@@ -107,15 +112,28 @@ def test_operation(
             excluded_checks=[ignored_auth],
             additional_checks=[_ignored_auth_once(run, host)],
         )
+    except Throttled:
+        _record(request, run, label, case, throttled=True)
+        return
     except (AssertionError, BaseExceptionGroup) as exc:  # FailureGroup / Failure / Finding
+        _record(request, run, label, case)
         raise as_finding(exc, operation=label, curl=case_curl(case, base_url), host=host) from None
+    _record(request, run, label, case)
 
 
-def _record(request: pytest.FixtureRequest, run: FuzzRun, label: str, case: FuzzCase) -> None:
-    """Per-item coverage for the results: operation label, cases so far, cases per phase."""
-    cases, phases = run.count(request.node.nodeid, _phase(case))
-    props = [
-        (k, v) for k, v in request.node.user_properties if k not in ("fd_operation", "fd_cases", "fd_phases")
-    ]
-    props += [("fd_operation", label), ("fd_cases", cases), ("fd_phases", phases)]
+PROPS = ("fd_operation", "fd_cases", "fd_phases", "fd_throttled")
+
+
+def _record(request: pytest.FixtureRequest, run: FuzzRun, label: str, case: FuzzCase, *,
+            throttled: bool = False) -> None:
+    """Per-item coverage for the results: operation label, judged cases so far, cases per phase, and
+    the cases the budget answered (429 after every retry), which are not judged."""
+    nodeid = request.node.nodeid
+    if throttled:
+        run.throttled[nodeid] += 1
+    else:
+        run.count(nodeid, _phase(case))
+    props = [(k, v) for k, v in request.node.user_properties if k not in PROPS]
+    props += [("fd_operation", label), ("fd_cases", run.cases[nodeid]),
+              ("fd_phases", dict(run.phases.get(nodeid, {}))), ("fd_throttled", run.throttled[nodeid])]
     request.node.user_properties[:] = props

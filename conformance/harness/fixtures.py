@@ -109,6 +109,7 @@ def fd_api(
 def fd_sandbox(request: pytest.FixtureRequest, fd_settings: Settings,
                fd_api: Callable[..., Api]) -> Iterator[dict[str, Any]]:
     """A simulation event of the run's own (write mode); cleaned up in hierarchy order at the end."""
+    from conformance.client import Throttled
     from conformance.harness.sandbox import Sandbox, SandboxUnavailable
     from conformance.rules import mode_allows
 
@@ -121,7 +122,7 @@ def fd_sandbox(request: pytest.FixtureRequest, fd_settings: Settings,
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
     try:
         info = sandbox.create()
-    except SandboxUnavailable as exc:
+    except (SandboxUnavailable, Throttled) as exc:  # what was created so far is undone all the same
         sandbox.cleanup()
         sandbox.write_log(report_dir, worker)
         pytest.skip(f"not run: no sandbox event: {exc}")

@@ -9,6 +9,11 @@ Probes travel like findings: the hook below moves the probes recorded while a te
 report's ``user_properties`` (``fd_probes``), so the controller (also under pytest-xdist) builds rule
 statuses from them (:func:`conformance.report.judge`). The ledger lives in ``config.stash``
 under its own key, independent of the plugin's run state. Cheap to import: stdlib and pytest only.
+
+Throttling (a 429 that outlasted the Transport's retries, :class:`conformance.client.Throttled`) is
+evidence of nothing: a control it hits is not cached and counts as not sent (its probes are
+unexercised, ``throttled (429 after N attempts)``), and a test it stops is skipped with that reason,
+never failed (the hook wrappers below).
 """
 
 from __future__ import annotations
@@ -85,8 +90,13 @@ class Ledger:
         key = (persona, "main" if host == "media" else host, operation)
         held = self._controls.get(key)
         if held is None:
+            from conformance.client import Throttled
+
             self.control_requests += 1
-            exchange = send()
+            try:
+                exchange = send()
+            except Throttled as exc:  # not cached: the next probe behind it tries again
+                return Control(False, 429, f"control {exc.reason}")
             status = int(getattr(exchange, "status", 0))
             ok = accept(status)
             who = persona.split(":", maxsplit=1)[0]
@@ -132,6 +142,27 @@ def probes_from(payload: Any) -> list[Probe]:
             except TypeError:
                 continue
     return out
+
+
+def _skip_throttled() -> Generator[None, object, object]:
+    from conformance.client import Throttled
+
+    try:
+        return (yield)
+    except Throttled as exc:
+        pytest.skip(f"not run: {exc}")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Generator[None, object, object]:
+    """A fixture stopped by throttling (discovery, a sandbox, a sign-in) skips the test, with the reason."""
+    return (yield from _skip_throttled())
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
+    """A test stopped by throttling is skipped with the reason: the budget answered, not the API."""
+    return (yield from _skip_throttled())
 
 
 @pytest.hookimpl(wrapper=True)

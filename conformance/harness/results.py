@@ -3,7 +3,8 @@
 Everything a report needs travels in ``report.user_properties`` (set where the test ran):
 ``fd_rules`` (rule ids the test gives evidence for), ``fd_unmet`` (rule id → why it could not),
 ``fd_findings`` (redacted finding dicts), and for fuzz items ``fd_operation`` (``"HOST METHOD path"``),
-``fd_cases`` and optionally ``fd_phases`` (phase → cases).
+``fd_cases`` and optionally ``fd_phases`` (phase → cases) and ``fd_throttled`` (cases answered 429
+after the retries, not judged).
 
 Probes of the ledger arrive as ``fd_probes`` (:mod:`conformance.harness.ledger`). Rule status
 (:func:`conformance.report.judge`): *failed* if any finding or judged probe fails it; *passed*
@@ -55,6 +56,7 @@ class TestRecord:
     cases: int = 0
     phases: dict[str, int] = field(default_factory=dict)
     probes: list[Probe] = field(default_factory=list)
+    throttled: int = 0  # fuzz cases answered 429 after the retries (not judged, not in ``cases``)
 
 
 def spec_hashes() -> dict[str, str]:
@@ -119,6 +121,8 @@ class Collector:
             record.operation = str(props["fd_operation"])
         if isinstance(props.get("fd_cases"), int):
             record.cases = max(record.cases, int(props["fd_cases"]))
+        if isinstance(props.get("fd_throttled"), int):
+            record.throttled = max(record.throttled, int(props["fd_throttled"]))
         if isinstance(props.get("fd_phases"), dict):
             record.phases = {str(k): int(v) for k, v in props["fd_phases"].items()}
         record.duration += duration

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from conformance.client import Api, Exchange
+from conformance.client import Api, Exchange, Throttled
 from conformance.errors import TargetError
 
 LOG = logging.getLogger("conformance.sandbox")
@@ -116,9 +116,10 @@ class Sandbox:
     def _step(self, what: str, call: Callable[[], Exchange]) -> Exchange | None:
         try:
             exchange = call()
-        except TargetError as exc:
-            self.cleaned.append(f"{what}: failed ({exc.message})")
-            LOG.warning("sandbox cleanup: %s failed: %s", what, exc.message)
+        except (TargetError, Throttled) as exc:
+            why = exc.message if isinstance(exc, TargetError) else str(exc)
+            self.cleaned.append(f"{what}: failed ({why})")
+            LOG.warning("sandbox cleanup: %s failed: %s", what, why)
             return None
         outcome = "done" if 200 <= exchange.status < 300 else f"answered {exchange.status}"
         self.cleaned.append(f"{what}: {outcome}")

@@ -93,9 +93,13 @@ def transport_of(config: pytest.Config) -> Transport:
         from conformance.rules import mode_allows
 
         settings = settings_of(config)
+        # xdist workers send side by side: each keeps to its share of the one budget
+        workers = int(getattr(config, "workerinput", {}).get("workercount", 1)) if is_worker(config) else 1
+        budget = budget_for(settings.rate, settings.rate_window, share=workers)
+        if budget is not None:
+            budget.seed(settings.rate_spent)  # what pre-flight sent still counts
         state.transport = Transport(**settings.transport_options(),
-                                    allow_writes=mode_allows(settings.mode, "write"),
-                                    limiter=budget_for(settings.rate))
+                                    allow_writes=mode_allows(settings.mode, "write"), limiter=budget)
     return state.transport
 
 
@@ -174,10 +178,17 @@ def rate_of(config: pytest.Config) -> dict[str, Any]:
         return {}
     transport = state.transport
     limiter = getattr(transport, "limiter", None)
+    from conformance.client import THROTTLED_REASON
+
+    records = state.collector.records.values() if state.collector is not None else []
+    throttled_probes = sum(1 for r in records for p in r.probes
+                           if p.outcome == "unexercised" and THROTTLED_REASON in p.reason)
     return {
-        "budget": f"reads={rate[0]},writes={rate[1]},auth={rate[2]}" if rate else "off",
+        "budget": state.settings.rate_label,
         "throttled": throttled,
         "retries": transport.retries if transport is not None else 0,
         "backoff_seconds": round(transport.backoff_waited, 3) if transport is not None else 0.0,
         "paced_seconds": round(float(getattr(limiter, "waited", 0.0)), 3),
+        "unjudged_cases": sum(r.throttled for r in records),
+        "unexercised_probes": throttled_probes,
     }

@@ -13,6 +13,7 @@ on by default at a gentle level and deterministic for a seed:
 ``refresh``      after an integration first reads an event's clusters, that event's clusters are
                  refreshed: the next read shows a larger ``tc_run_id``.
 ``window=S``     the budget window in seconds (default 60): a test-only time scale, with ``tokens``.
+``latency=S``    every answer is held S seconds (default off), like a client far from the API.
 
 ``--faults`` syntax: a comma list of ``name``, ``name=value`` or ``-name`` (off), or ``none``/``all``.
 Injected answers happen before the application, so a faulted request changed nothing.
@@ -20,6 +21,7 @@ Injected answers happen before the application, so a faulted request changed not
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 import threading
@@ -37,7 +39,7 @@ from conformance.reference.recording import FAULT_KEY
 
 UNAUTHENTICATED = frozenset({"/api/v3/status/", "/api/v3/auth", "/api/v3/auth/refresh_token"})
 AUTH_PATHS = frozenset({"/api/v3/auth", "/api/v3/auth/refresh_token"})
-NAMES = ("tokens", "budgets", "bursts", "transient", "refresh", "window")
+NAMES = ("tokens", "budgets", "bursts", "transient", "refresh", "window", "latency")
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class Conditions:
     burst_span: int = 15
     transient: float = 0.02
     refresh: bool = True
+    latency: float = 0.0
     seed: int = 0
 
     @classmethod
@@ -99,6 +102,7 @@ class Conditions:
             },
             "transient": {"on": self.transient > 0, "probability_503": self.transient},
             "refresh": {"on": self.refresh},
+            "latency": {"on": self.latency > 0, "seconds": self.latency},
             "seed": self.seed,
         }
 
@@ -110,6 +114,8 @@ def _apply(out: Conditions, name: str, off: bool, value: str) -> Conditions:
         return replace(out, window=float(value or 60))
     if name == "transient":
         return replace(out, transient=0.0 if off else float(value or 0.02))
+    if name == "latency":
+        return replace(out, latency=0.0 if off else float(value or 0.08))
     return replace(out, **{name: not off})
 
 
@@ -210,6 +216,12 @@ class FaultsApp:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if self.sandbox.conditions.latency > 0:
+            # Before the answer, not in a thread: concurrent requests wait side by side, as on a network.
+            await asyncio.sleep(self.sandbox.conditions.latency)
+        await self._faulted(scope, receive, send)
+
+    async def _faulted(self, scope: Scope, receive: Receive, send: Send) -> None:
         c = self.sandbox.conditions
         path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1").split("?", 1)[0]
         method = scope["method"].upper()

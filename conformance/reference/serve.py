@@ -2,7 +2,8 @@
 
 Prints the base URLs and the personas' credentials (this is a local development server on loopback;
 the passwords are the fixture's, not secrets of any real system), optionally writes an
-``fdconf.toml`` pointing at the running stack.
+``fdconf.toml`` pointing at the running stack. ``limits`` (:func:`conformance.reference.limits.limits`)
+makes it behave like a deployment: a rate budget, latency per answer.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
-from typing import TextIO
+from typing import Any, TextIO
 
 from conformance.reference.stack import ReferenceStack
 
@@ -27,6 +28,13 @@ def describe(stack: ReferenceStack, out: TextIO) -> None:
     for name, persona in stack.personas.items():
         partners = ", ".join(persona["partners"]) or "(no partner)"
         out.write(f"  {name:<10} {persona['username']:<24} {persona['password']:<18} {partners}\n")
+    if stack.limits is not None:
+        c = stack.limits
+        if c.budgets:
+            out.write(f"rate limit: reads {c.reads_per_window}, writes {c.writes_per_window} per partner, "
+                      f"sign-ins {c.auth_per_window} per {c.window:g} s (429 without Retry-After)\n")
+        if c.latency:
+            out.write(f"latency: {c.latency * 1000:g} ms per answer\n")
     if stack.defects:
         table = stack.available_defects()
         out.write("defects ON:\n")
@@ -42,13 +50,14 @@ def serve(
     defects: Sequence[str] = (),
     write_config: Path | None = None,
     *,
+    limits: Any = None,
     out: TextIO | None = None,
     stop_event: threading.Event | None = None,
 ) -> None:
     """Start the stack, print how to reach it, block until Ctrl-C (or ``stop_event``), stop cleanly."""
     stream = out or sys.stdout
     done = stop_event or threading.Event()
-    stack = ReferenceStack(defects=defects, port_main=port_main, port_cr=port_cr).start()
+    stack = ReferenceStack(defects=defects, port_main=port_main, port_cr=port_cr, limits=limits).start()
     previous = None
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

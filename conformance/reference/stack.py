@@ -5,6 +5,9 @@ This is the one seam through which the suite (engine, CLI, tests) uses the refer
     with ReferenceStack(defects=["ten-list-leak-page2"]) as stack:
         httpx.get(stack.main_base + "/status/")
 
+    with ReferenceStack(rate_limit="documented", latency="80ms") as stack:  # like a deployment
+        ...
+
 Everything binds to 127.0.0.1; ports default to ephemeral ones (0) and are read back once bound.
 """
 
@@ -78,6 +81,10 @@ class ReferenceStack:
         port_main: int = 0,
         port_cr: int = 0,
         sandbox: Any = None,
+        *,
+        limits: Any = None,
+        rate_limit: str | None = None,
+        latency: str | float | None = None,
     ) -> None:
         unknown = [d for d in defects if d not in defect_registry.known()]
         if unknown:
@@ -96,6 +103,13 @@ class ReferenceStack:
         # Integration sandbox (conformance.reference.faults.Conditions): record and apply its faults.
         self.sandbox_conditions = sandbox
         self.recorder: Any = None
+        # A deployment's limits (conformance.reference.limits: a rate budget, latency), without recording;
+        # ``rate_limit``/``latency`` are `fdconf serve`'s --rate-limit/--latency (ValueError if bad).
+        if limits is None and (rate_limit is not None or latency):
+            from conformance.reference.limits import limits as parse_limits
+
+            limits = parse_limits(rate_limit, latency)
+        self.limits = limits
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self) -> ReferenceStack:
@@ -132,6 +146,11 @@ class ReferenceStack:
                 from conformance.reference.sandbox_apps import wrap_for_sandbox
 
                 self.recorder, apps = wrap_for_sandbox(apps, self._svc, self.sandbox_conditions)
+            elif self.limits is not None:
+                from conformance.reference.faults import FaultsApp, Sandbox
+
+                shared = Sandbox(self.limits, self._svc)  # one budget across both hosts, as the suite counts
+                apps = {host: FaultsApp(app, shared, host) for host, app in apps.items()}
             self._servers["main"] = _Server(apps["main"], self._ports[0], "main")
             self._servers["cr"] = _Server(apps["cr"], self._ports[1], "cr")
             for server in self._servers.values():
@@ -238,8 +257,7 @@ class ReferenceStack:
             "[run]",
             'mode = "publish"',
             "seed = 0",
-            "# the reference enforces no rate limit; a real deployment's config leaves `rate` out",
-            'rate = "off"',
+            *self._rate_lines(),
         ]
         for name in PERSONAS_IN_CONFIG:
             persona = self._personas[name]
@@ -251,6 +269,16 @@ class ReferenceStack:
                 f"expired_token = {_toml(persona['expired_token'])}",
             ]
         Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    def _rate_lines(self) -> list[str]:
+        from conformance.reference.limits import rate_setting
+
+        rate = rate_setting(self.limits)
+        if rate == "off":
+            return ["# the reference enforces no rate limit; a real deployment's config leaves `rate` out",
+                    'rate = "off"']
+        return ["# the budget this reference enforces (a real deployment's config leaves `rate` out:",
+                "# the developer kit's figures apply)", f"rate = {_toml(rate)}"]
 
     @staticmethod
     def available_defects() -> dict[str, tuple[str, str]]:

@@ -127,8 +127,9 @@ class RunResult:
     #: "crashed" | "deadline", "phase": ..., "reason": ..., "tests_done": n, "tests_total": n}``.
     completion: dict[str, Any] = field(default_factory=lambda: {"state": "complete"})
     # The suite's rate budget and what it cost: {"budget": "reads=600,writes=120,auth=10" | "off",
-    # "throttled": 429s met, "retries": retries after one, "backoff_seconds", "paced_seconds"}; empty
-    # when there was no budget and no 429.
+    # "throttled": 429s met, "retries": retries after one, "backoff_seconds", "paced_seconds",
+    # "unjudged_cases": fuzz cases and "unexercised_probes": probes that stayed 429}; empty when there
+    # was no budget and no 429.
     rate: dict[str, Any] = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
 

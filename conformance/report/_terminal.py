@@ -60,9 +60,13 @@ def _size(num: int) -> str:
 
 def rate_text(rate: dict[str, object]) -> str:
     """One line on the run's rate budget: the figures, the 429s met and retried, the time spent waiting."""
-    return (f"budget {rate.get('budget', 'off')}; {rate.get('throttled', 0)} answered 429, "
+    text = (f"budget {rate.get('budget', 'off')}; {rate.get('throttled', 0)} answered 429, "
             f"{rate.get('retries', 0)} retried, {rate.get('backoff_seconds', 0):.1f} s backing off, "
             f"{rate.get('paced_seconds', 0):.1f} s paced")
+    unjudged = [f"{rate[key]} {what}" for key, what in (("unjudged_cases", "fuzz cases"),
+                                                        ("unexercised_probes", "probes"))
+                if rate.get(key)]
+    return text + (f"; throttled, not judged: {', '.join(unjudged)}" if unjudged else "")
 
 
 def render_summary(  # noqa: PLR0915 - one table, one row per field

@@ -13,7 +13,9 @@ Evidence: every probe is recorded in the run's probe ledger (the ``fd_ledger`` f
 sweep's check, on the host it was sent to (same mapping: a CR probe of an AUTH/TEN/OBJ check is
 HST-02's check of the same id). A probe whose positive control failed is recorded *unexercised* with
 the control's reason and not sent; a judge may raise :class:`Unexercised` when the answer cannot
-judge the check. A sweep that judged nothing skips its test with the reasons.
+judge the check, and a probe whose request stays 429 after every retry
+(:class:`Throttled`) is unexercised with ``throttled (429 after N attempts)``. A sweep that judged
+nothing skips its test with the reasons.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import Any, Protocol
 import pytest
 
 from conformance.checks import rule_for_host
-from conformance.client import Api, Exchange
+from conformance.client import Api, Exchange, Throttled
 from conformance.errors import Finding
 from conformance.spec import Operation, example_body, fill_path, minimal_instance, spec_of
 
@@ -167,6 +169,9 @@ class Sweep:
             fn()
         except Unexercised as exc:
             self.unexercised(host, operation, str(exc), check=check)
+            return
+        except Throttled as exc:
+            self.unexercised(host, operation, exc.reason, check=check)
             return
         except Finding as finding:
             self.add(finding, host)

@@ -9,6 +9,7 @@ import pytest
 from scripted_server import ScriptedServer
 
 from conformance.client._http import OMIT, Api, Transport, WriteBlocked
+from conformance.client._throttled import Throttled
 from conformance.errors import TargetError, UsageError
 from conformance.redact import REDACTOR
 
@@ -104,9 +105,14 @@ def test_429_forever_gives_up_after_the_bound(
     transport = make_transport(
         timeout=1.0, sleep=sleeps.append, max_429_retries=3, backoff_base=1, backoff_cap=3
     )
-    assert Api(transport, scripted.base).get("/always").status == 429
-    assert sleeps == [1, 2, 3]
-    assert len(scripted.seen) == 4
+    with pytest.raises(Throttled) as raised:
+        Api(transport, scripted.base).get("/always")
+    assert raised.value.reason == "throttled (429 after 4 attempts)"
+    assert str(raised.value).endswith(f"GET {scripted.base}/always")
+    request = transport.build("GET", scripted.base + "/always")
+    assert transport.send(request).attempts == 4  # the Transport itself hands the answer back
+    assert sleeps == [1, 2, 3] * 2
+    assert len(scripted.seen) == 8
 
 
 def test_429_backoff_jitters_within_the_cap_and_is_counted(
@@ -116,7 +122,8 @@ def test_429_backoff_jitters_within_the_cap_and_is_counted(
     sleeps: list[float] = []
     transport = make_transport(timeout=1.0, sleep=sleeps.append, max_429_retries=4, backoff_base=5,
                                backoff_cap=10, jitter=0.3)
-    assert Api(transport, scripted.base).get("/always").status == 429
+    with pytest.raises(Throttled):
+        Api(transport, scripted.base).get("/always")
     assert len(sleeps) == 4
     assert 5 <= sleeps[0] <= 6.5
     assert sleeps[1:] == [10, 10, 10]

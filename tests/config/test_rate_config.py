@@ -45,3 +45,15 @@ def test_bad_rate_is_a_config_error_naming_the_key(tmp_path: Path, bad: str) -> 
     with pytest.raises(ConfigError) as err:
         load_settings(environ={"FD_BASE_URL": MAIN}, cwd=tmp_path, flags={"run.rate": bad})
     assert "rate" in str(err.value)
+
+
+def test_a_window_scales_the_figures_and_travels_with_the_settings(tmp_path: Path) -> None:
+    s = load_settings(environ={"FD_BASE_URL": MAIN}, cwd=tmp_path,
+                      flags={"run.rate": "reads=30,writes=10,auth=20,window=1.5"})
+    assert (s.rate, s.rate_window) == ((30, 10, 20), 1.5)
+    assert s.rate_label == "reads=30,writes=10,auth=20,window=1.5"
+    assert Settings.from_json(s.to_json()).rate_window == 1.5
+    default = load_settings(environ={"FD_BASE_URL": MAIN}, cwd=tmp_path)
+    assert (default.rate_window, default.rate_label) == (60.0, "reads=600,writes=120,auth=10")
+    with pytest.raises(ConfigError, match=r"run\.rate"):
+        load_settings(environ={"FD_BASE_URL": MAIN}, cwd=tmp_path, flags={"run.rate": "window=soon"})

@@ -92,3 +92,27 @@ def test_the_stateful_engine_sends_every_request_through_the_transport(
     assert server, "the stateful phase sent nothing"
     assert sorted(server) == sorted(audited)
     assert {e.origin for e in transport.audit} == {"stateful"}
+
+
+def test_a_fuzz_case_the_budget_refuses_raises_throttled_the_stateful_engine_gets_the_429(
+    start_stack: Any,
+) -> None:
+    from conformance.client import Throttled
+    from conformance.fuzz.checks import fd_error_envelope
+    from conformance.reference.limits import limits
+
+    stack = start_stack(limits=limits("reads=1,writes=1,auth=5,window=60"))
+    headers = {"Authorization": f"Bearer {_token(stack)}", "X-Preferred-Partner-Id": "partner-id-acme"}
+    with Transport(timeout=5.0, max_429_retries=1, backoff_base=0.01, backoff_cap=0.01) as transport:
+        fuzz = route(schemathesis.openapi.from_path(resources.main_spec()), transport, "fuzz")
+        case = fuzz["/partners/"]["GET"].Case()
+        assert case.call(base_url=stack.main_base, headers=headers).status_code == 200
+        with pytest.raises(Throttled, match=r"throttled \(429 after 2 attempts\)"):
+            case.call(base_url=stack.main_base, headers=headers)
+        stateful = route(schemathesis.openapi.from_path(resources.main_spec()), transport, "stateful")
+        late = stateful["/partners/"]["GET"].Case()
+        response = late.call(base_url=stack.main_base, headers=headers)
+        assert response.status_code == 429
+        # our checks pass over it (Schemathesis' "skipped"), whatever its body says
+        assert fd_error_envelope(None, response, late) is True  # type: ignore[arg-type]
+    assert [e.status for e in transport.audit] == [200, 429, 429, 429, 429]

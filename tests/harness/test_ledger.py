@@ -55,3 +55,34 @@ def test_probes_are_validated_and_drained() -> None:
     back = probes_from(probes_payload(probes, "t::x"))
     assert [p.test for p in back] == ["t::x", "t::x"]
     assert probes_from([{"rule_id": "x"}, "junk"]) == []
+
+
+def test_a_throttled_control_is_not_cached_and_a_throttled_probe_is_unexercised() -> None:
+    from conformance.client import Throttled
+    from conformance.scenarios.sweep import Sweep
+
+    ledger = Ledger()
+    calls: list[str] = []
+
+    def throttled() -> FakeExchange:
+        calls.append("sent")
+        raise Throttled("GET", "http://127.0.0.1:9/api/v3/events/evt_1?x=secret", 5)
+
+    control = ledger.control("other:-", "main", "GET /events/{eid}", throttled)
+    assert (control.ok, control.status) == (False, 429)
+    assert control.reason == "control throttled (429 after 5 attempts)"
+    later = ledger.control("other:-", "main", "GET /events/{eid}", lambda: FakeExchange(200))
+    assert later.ok  # the budget came back: the control was sent again
+    assert calls == ["sent"]
+
+    def probe() -> None:
+        throttled()
+
+    sweep = Sweep("OBJ-01", ledger, "foreign-eid-404")
+    sweep.judge(lambda: None, "main", operation="GET /events/")
+    sweep.judge(probe, "main", operation="GET /events/{eid}")
+    sweep.finish("foreign ids")  # one judged probe, nothing failed: no finding
+    assert [(p.operation, p.outcome, p.reason) for p in ledger.drain()] == [
+        ("GET /events/", "pass", ""),
+        ("GET /events/{eid}", "unexercised", "throttled (429 after 5 attempts)"),
+    ]
