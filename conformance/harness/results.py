@@ -24,6 +24,7 @@ from typing import Any
 from conformance import __version__
 from conformance.config import Settings
 from conformance.harness.evidence import from_payload, from_text, locate, skip_reason
+from conformance.harness.layout import layout_warnings
 from conformance.harness.ledger import PROBES_PROPERTY, probes_from
 from conformance.redact import REDACTOR
 from conformance.report import (
@@ -259,4 +260,5 @@ class Collector:
             shard=settings.shard_label,
             connection=connection_of(settings),
             errors=list(self.run_errors),
+            warnings=layout_warnings(settings),
         )

@@ -130,6 +130,8 @@ class RunResult:
     # "throttled": 429s met, "retries": retries after one, "backoff_seconds", "paced_seconds"}; empty
     # when there was no budget and no 429.
     rate: dict[str, Any] = field(default_factory=dict)
+    # One line per unusual part of the target's layout (e.g. a main not ending in /v3); never blocking.
+    warnings: list[str] = field(default_factory=list)
     schema_version: int = SCHEMA_VERSION
 
     @property
