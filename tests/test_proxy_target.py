@@ -100,3 +100,58 @@ def test_untrusted_certificate_is_one_line_naming_ca_bundle(
     assert "not trusted" in line
     assert "target.ca_bundle" in line
     assert PROXY_KEY not in line
+
+
+#: A few fuzzed operations: the main list reads without an eid (query parameters) and the CR reads
+#: ("creative" and "description" are main paths containing "cr").
+FEW_OPERATIONS = "test_operation and (events and not eid or cr and not creative and not description)"
+
+
+@pytest.fixture(scope="module")
+def prefixed(
+    proxied: tuple[ReferenceStack, TlsProxy, TlsProxy, Path], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[TlsProxy, TlsProxy, Path]]:
+    """The same reference behind a gateway that serves it under ``/proxy/fd`` (not the specs' servers)."""
+    stack, _, _, _ = proxied
+    folder = tmp_path_factory.mktemp("tls-prefix")
+    ca, cert, key = make_ca_and_server_cert(folder)
+    with (
+        TlsProxy(stack.main_base.removesuffix("/api/v3"), PROXY_KEY, cert, key, prefix="/proxy/fd") as main,
+        TlsProxy(stack.cr_base.removesuffix("/api"), PROXY_KEY, cert, key, prefix="/proxy/fd") as cr,
+    ):
+        yield main, cr, ca
+
+
+@pytest.mark.slow  # ~6 fuzzed operations through the gateway: ~10 s on an idle machine
+def test_fuzzing_through_a_prefix_finds_nothing_on_the_clean_reference(
+    proxied: tuple[ReferenceStack, TlsProxy, TlsProxy, Path], prefixed: tuple[TlsProxy, TlsProxy, Path],
+    tmp_path: Path,
+) -> None:
+    """The fuzz schemas take the target's bases, so Schemathesis matches what it sent under the prefix
+    (before, Schemathesis compared the sent path with ``/api/v3`` and, failing to match it, judged a
+    negative query case on what it generated, not on what was sent: a false ST201 on GET /events)."""
+    stack, _, _, _ = proxied
+    main, cr, ca = prefixed
+    config = tmp_path / "fdconf.toml"
+    stack.write_config(config)
+    with config.open("a", encoding="utf-8") as handle:
+        handle.write('\n[target.headers]\nX-Proxy-Key = "${PROXY_KEY}"\n')
+    flags = {
+        "target.main": main.base("/proxy/fd/api/v3"),
+        "target.cr": cr.base("/proxy/fd/api"),
+        "target.media": main.base("/proxy/fd/api"),
+        "run.mode": "read-only",
+        "run.seed": 4,
+        "run.max_examples": 2,
+        "run.rules": "SCH-01,SCH-02,SCH-03",
+        "run.report_dir": str(tmp_path / "r"),
+    }
+    outcome = engine.run(config=config, environ={"PROXY_KEY": PROXY_KEY, "FD_CA_BUNDLE": str(ca)}, flags=flags,
+                         cwd=tmp_path, echo=QUIET, extra_args=["-k", FEW_OPERATIONS])
+    assert outcome.result is not None
+    fuzzed = [op for op in outcome.result.operations if op.cases]
+    assert {op.host for op in fuzzed} == {"main", "cr"}
+    assert len(fuzzed) >= 3
+    findings = [f for r in outcome.result.rules for f in r.findings]
+    assert findings == [], [f.message for f in findings]
+    assert all(path.startswith("/proxy/fd/") for _, path, _ in main.seen + cr.seen)

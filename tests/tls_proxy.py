@@ -2,7 +2,8 @@
 
 It terminates HTTPS with a certificate signed by a throw-away CA (``ca.pem``), refuses any request
 without the right ``X-Proxy-Key`` (403, JSON), and forwards the rest to an upstream reference host,
-recording ``(method, path, had the key)`` for every request it saw.
+recording ``(method, path, had the key)`` for every request it saw. With a ``prefix`` it serves the
+upstream under that path prefix (``/proxy/fd/api/v3/…`` → ``/api/v3/…``), like a partner's gateway.
 """
 
 from __future__ import annotations
@@ -96,9 +97,10 @@ def make_ca_and_server_cert(folder: Path) -> tuple[Path, Path, Path]:
 class TlsProxy:
     """One HTTPS proxy in front of ``upstream`` (``http://127.0.0.1:P``), in a background thread."""
 
-    def __init__(self, upstream: str, key: str, cert: Path, private_key: Path) -> None:
+    def __init__(self, upstream: str, key: str, cert: Path, private_key: Path, prefix: str = "") -> None:
         self.upstream = upstream.rstrip("/")
         self.key = key
+        self.prefix = prefix.rstrip("/").encode()  # served under this path prefix, stripped upstream
         self.seen: list[tuple[str, str, bool]] = []
         app = Starlette(
             routes=[
@@ -147,6 +149,10 @@ class TlsProxy:
         raw = request.scope["raw_path"] + (
             b"?" + request.scope["query_string"] if request.scope["query_string"] else b""
         )
+        if self.prefix:
+            if not raw.startswith(self.prefix + b"/"):
+                return Response(b'{"message": "proxy.no_route"}', status_code=404, media_type="application/json")
+            raw = raw[len(self.prefix):]
         url = httpx.URL(self.upstream).copy_with(raw_path=raw)
         assert self._client is not None
         answer = await self._client.request(
