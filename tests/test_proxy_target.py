@@ -146,8 +146,9 @@ def test_fuzzing_through_a_prefix_finds_nothing_on_the_clean_reference(
         "run.rules": "SCH-01,SCH-02,SCH-03",
         "run.report_dir": str(tmp_path / "r"),
     }
-    outcome = engine.run(config=config, environ={"PROXY_KEY": PROXY_KEY, "FD_CA_BUNDLE": str(ca)}, flags=flags,
-                         cwd=tmp_path, echo=QUIET, extra_args=["-k", FEW_OPERATIONS])
+    environ = {"PROXY_KEY": PROXY_KEY, "FD_CA_BUNDLE": str(ca)}
+    outcome = engine.run(config=config, environ=environ, flags=flags, cwd=tmp_path, echo=QUIET,
+                         extra_args=["-k", FEW_OPERATIONS])
     assert outcome.result is not None
     fuzzed = [op for op in outcome.result.operations if op.cases]
     assert {op.host for op in fuzzed} == {"main", "cr"}

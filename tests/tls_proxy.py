@@ -151,7 +151,8 @@ class TlsProxy:
         )
         if self.prefix:
             if not raw.startswith(self.prefix + b"/"):
-                return Response(b'{"message": "proxy.no_route"}', status_code=404, media_type="application/json")
+                missing = b'{"message": "proxy.no_route"}'
+                return Response(missing, status_code=404, media_type="application/json")
             raw = raw[len(self.prefix):]
         url = httpx.URL(self.upstream).copy_with(raw_path=raw)
         assert self._client is not None

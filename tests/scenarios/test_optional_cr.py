@@ -8,7 +8,6 @@ with the reason; nothing reaches the CR host; the run is not CERTIFIED.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,7 +34,8 @@ def no_cr_run(reference_stack: Any, tmp_path_factory: pytest.TempPathFactory) ->
     config = folder / "fdconf.toml"
     reference_stack.write_config(config)
     lines = config.read_text(encoding="utf-8").splitlines()
-    config.write_text("\n".join(line for line in lines if not line.startswith("cr =")) + "\n", encoding="utf-8")
+    kept = [line for line in lines if not line.startswith("cr =")]
+    config.write_text("\n".join(kept) + "\n", encoding="utf-8")
     cr_before = sum(1 for entry in reference_stack.request_log if entry[0] == "cr")
     outcome = engine.run(
         config=config, environ={}, cwd=folder, echo=lambda _line: None, progress="off",
