@@ -103,94 +103,76 @@ def test_untrusted_certificate_is_one_line_naming_ca_bundle(
     assert PROXY_KEY not in line
 
 
-#: A few fuzzed operations: the main list reads without an eid (query parameters) and the CR reads
-#: ("creative" and "description" are main paths containing "cr").
-FEW_OPERATIONS = "test_operation and (events and not eid or cr and not creative and not description)"
+#: Every scenario of the selected rules; of the fuzz items, a few stateless ones: the main list reads
+#: without an eid (query parameters) and the CR reads ("creative" and "description" are main paths
+#: containing "cr").
+FEW_OPERATIONS = ("not test_operation and not test_stateful or test_operation and "
+                  "(events and not eid or cr and not creative and not description)")
 
 
 @pytest.fixture(scope="module")
-def prefixed(
+def gateway_run(
     proxied: tuple[ReferenceStack, TlsProxy, TlsProxy, Path], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[TlsProxy, TlsProxy, TlsProxy, Path]]:
-    """The same reference behind a gateway that serves it under ``/proxy/fd`` (not the specs' servers),
-    and one that serves the main API at ``/gw`` (no ``/v3`` at all)."""
+) -> tuple[engine.RunOutcome, list[str], TlsProxy, TlsProxy, Path]:
+    """One read-only run through a gateway shaped unlike the reference: the main API at ``/gw`` (no
+    ``/v3``, so no media base), the CR API under ``/proxy/fd/api``, no ``target.media``; HST-01,
+    ERR-01 and the SCH rules over a few fuzzed operations."""
     stack, _, _, _ = proxied
-    folder = tmp_path_factory.mktemp("tls-prefix")
+    folder = tmp_path_factory.mktemp("gateway")
     ca, cert, key = make_ca_and_server_cert(folder)
+    config = folder / "fdconf.toml"
+    stack.write_config(config)
+    text = "\n".join(line for line in config.read_text(encoding="utf-8").splitlines()
+                     if not line.startswith(("main =", "cr =", "media =")))
+    config.write_text(text + '\n[target.headers]\nX-Proxy-Key = "${PROXY_KEY}"\n', encoding="utf-8")
+    lines: list[str] = []
     with (
-        TlsProxy(stack.main_base.removesuffix("/api/v3"), PROXY_KEY, cert, key, prefix="/proxy/fd") as main,
-        TlsProxy(stack.cr_base.removesuffix("/api"), PROXY_KEY, cert, key, prefix="/proxy/fd") as cr,
         TlsProxy(stack.main_base.removesuffix("/api/v3"), PROXY_KEY, cert, key, prefix="/gw",
                  upstream_prefix="/api/v3") as gateway,
+        TlsProxy(stack.cr_base.removesuffix("/api"), PROXY_KEY, cert, key, prefix="/proxy/fd") as cr,
     ):
-        yield main, cr, gateway, ca
+        flags = {"target.main": gateway.base("/gw"), "target.cr": cr.base("/proxy/fd/api"),
+                 "run.mode": "read-only", "run.seed": 4, "run.max_examples": 2,
+                 "run.rules": "HST-01,ERR-01,SCH-01,SCH-02,SCH-03", "run.report_dir": str(folder / "r")}
+        environ = {"PROXY_KEY": PROXY_KEY, "FD_CA_BUNDLE": str(ca)}
+        outcome = engine.run(config=config, environ=environ, flags=flags, cwd=folder, echo=lines.append,
+                             extra_args=["-k", FEW_OPERATIONS])
+    return outcome, lines, gateway, cr, folder / "r"
 
 
-@pytest.mark.slow  # ~6 fuzzed operations through the gateway: ~10 s on an idle machine
+@pytest.mark.slow  # one run: two scenario rules and ~6 fuzzed operations through the gateway
 def test_fuzzing_through_a_prefix_finds_nothing_on_the_clean_reference(
-    proxied: tuple[ReferenceStack, TlsProxy, TlsProxy, Path],
-    prefixed: tuple[TlsProxy, TlsProxy, TlsProxy, Path],
-    tmp_path: Path,
+    gateway_run: tuple[engine.RunOutcome, list[str], TlsProxy, TlsProxy, Path],
 ) -> None:
     """The fuzz schemas take the target's bases, so Schemathesis matches what it sent under the prefix
     (before, Schemathesis compared the sent path with ``/api/v3`` and, failing to match it, judged a
     negative query case on what it generated, not on what was sent: a false ST201 on GET /events)."""
-    stack, _, _, _ = proxied
-    main, cr, _, ca = prefixed
-    config = tmp_path / "fdconf.toml"
-    stack.write_config(config)
-    with config.open("a", encoding="utf-8") as handle:
-        handle.write('\n[target.headers]\nX-Proxy-Key = "${PROXY_KEY}"\n')
-    flags = {
-        "target.main": main.base("/proxy/fd/api/v3"),
-        "target.cr": cr.base("/proxy/fd/api"),
-        "target.media": main.base("/proxy/fd/api"),
-        "run.mode": "read-only",
-        "run.seed": 4,
-        "run.max_examples": 2,
-        "run.rules": "SCH-01,SCH-02,SCH-03",
-        "run.report_dir": str(tmp_path / "r"),
-    }
-    environ = {"PROXY_KEY": PROXY_KEY, "FD_CA_BUNDLE": str(ca)}
-    outcome = engine.run(config=config, environ=environ, flags=flags, cwd=tmp_path, echo=QUIET,
-                         extra_args=["-k", FEW_OPERATIONS])
+    outcome, _, gateway, cr, _ = gateway_run
     assert outcome.result is not None
     fuzzed = [op for op in outcome.result.operations if op.cases]
     assert {op.host for op in fuzzed} == {"main", "cr"}
     assert len(fuzzed) >= 3
     findings = [f for r in outcome.result.rules for f in r.findings]
     assert findings == [], [f.message for f in findings]
-    assert all(path.startswith("/proxy/fd/") for _, path, _ in main.seen + cr.seen)
+    assert {r.id for r in outcome.result.rules if r.status == "passed"} >= {"SCH-01", "SCH-02", "SCH-03"}
+    assert not [path for _, path, _ in gateway.seen if not path.startswith("/gw/")]
+    assert not [path for _, path, _ in cr.seen if not path.startswith("/proxy/fd/")]
 
 
-
+@pytest.mark.slow  # the same run as above
 def test_a_main_without_v3_is_a_warning_and_its_media_checks_are_unexercised(
-    proxied: tuple[ReferenceStack, TlsProxy, TlsProxy, Path],
-    prefixed: tuple[TlsProxy, TlsProxy, TlsProxy, Path],
-    tmp_path: Path,
+    gateway_run: tuple[engine.RunOutcome, list[str], TlsProxy, TlsProxy, Path],
 ) -> None:
-    """The main API at ``/gw`` and no ``target.media``: one warning (console and results.json), no media
-    base derived from main, the media sub-checks unexercised (not failed), the rest judged."""
-    stack, _, _, _ = proxied
-    _, cr, gateway, ca = prefixed
-    config = tmp_path / "fdconf.toml"
-    stack.write_config(config)
-    text = "\n".join(line for line in config.read_text(encoding="utf-8").splitlines()
-                     if not line.startswith(("main =", "cr =", "media =")))
-    config.write_text(text + '\n[target.headers]\nX-Proxy-Key = "${PROXY_KEY}"\n', encoding="utf-8")
-    flags = {"target.main": gateway.base("/gw"), "target.cr": cr.base("/proxy/fd/api"),
-             "run.mode": "read-only", "run.seed": 4, "run.fuzz": False, "run.rules": "HST-01,ERR-01",
-             "run.report_dir": str(tmp_path / "r")}
-    lines: list[str] = []
-    environ = {"PROXY_KEY": PROXY_KEY, "FD_CA_BUNDLE": str(ca)}
-    outcome = engine.run(config=config, environ=environ, flags=flags, cwd=tmp_path, echo=lines.append)
+    """No ``target.media``: one warning (console and results.json), no media base derived from main,
+    the media sub-checks unexercised (not failed), the rest judged."""
+    outcome, lines, _, _, report = gateway_run
     assert outcome.result is not None
     assert outcome.settings.media is None
     warnings = [line for line in lines if line.startswith("fdconf: warning: ")]
     assert len(warnings) == 1
     assert "does not end in /v3" in warnings[0]
     assert outcome.result.warnings == [warnings[0].removeprefix("fdconf: warning: ")]
-    assert load_results(tmp_path / "r").warnings == outcome.result.warnings  # schema-valid, round-trips
+    assert load_results(report).warnings == outcome.result.warnings  # schema-valid, round-trips
     rules = {r.id: r for r in outcome.result.rules}
     assert rules["HST-01"].status == "partial"  # its media check has nothing else to judge it
     assert rules["ERR-01"].status == "passed"  # the other main-host errors judge its check
@@ -201,4 +183,3 @@ def test_a_main_without_v3_is_a_warning_and_its_media_checks_are_unexercised(
     assert NO_MEDIA in media.unexercised
     wrong_host = next(c for c in rules["HST-01"].checks if c.check == "wrong-host-404")
     assert wrong_host.judged > 0  # the rest of the rule still ran through the gateway
-    assert not [path for _, path, _ in gateway.seen if not path.startswith("/gw/")]
