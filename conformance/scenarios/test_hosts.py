@@ -43,7 +43,8 @@ def _wrong_host_probes(
         routes = [o for o in load(home) if o.base == "versioned" and not o.publishes]
         if no_cr:
             for op in routes:
-                if op.method != "HEAD" and (op.is_read or not reads_only):
+                shared = op.method in methods_at(away_ops, op.path)  # on both hosts: never probed
+                if op.method != "HEAD" and (op.is_read or not reads_only) and not shared:
                     sweep.unexercised(away, f"{op.label} on {away}", no_cr, check=_wrong_host_check(away))
             continue
         for op, path in targets(routes, values, reads_only=reads_only, placeholder=True, sweep=sweep):
