@@ -30,6 +30,7 @@ import pytest
 
 from conformance.auth import make_sessions
 from conformance.client import (
+    OMIT,
     TRANSIENT_STATUSES,
     Api,
     AuditEntry,
@@ -40,6 +41,7 @@ from conformance.client import (
 )
 from conformance.config import Settings, load_settings
 from conformance.errors import CredentialsError, TargetError, TargetUnavailable, UsageError
+from conformance.harness.layout import layout_warnings
 from conformance.harness.run_process import redact_outputs, run_in_child, sigterm_as_interrupt
 from conformance.harness.selection import resolve_rules_filter
 from conformance.report import RunResult, prepare_report_dir
@@ -133,7 +135,7 @@ def _preflight_once(settings: Settings, transport: Transport) -> dict[str, list[
         raise kind(f"GET {settings.main}/status/ answered {status.status}",
                    "the target is unhealthy; retry later (or raise run.retry_wait) or check the deployment")
     if settings.cr:
-        Api(transport, settings.cr).get("/events/")  # any HTTP answer proves the CR host is there
+        check_cr_base(settings.cr, transport)
     partners: dict[str, list[str]] = {}
     for name, session in make_sessions(settings, transport).items():
         session.sign_in()
@@ -145,6 +147,32 @@ def _preflight_once(settings: Settings, transport: Transport) -> dict[str, list[
                 raise CredentialsError(f"persona '{name}' (static token): GET /partners/ answered 401",
                                        f"put a valid AccessToken in [personas.{name}] token")
     return partners
+
+
+#: A CR read every CR API documents; the eid need not exist, since the token is checked first.
+CR_PROBE = "/events/fdconf-preflight"
+
+
+def check_cr_base(cr: str, transport: Transport) -> None:
+    """Prove ``target.cr`` is the CR API: an unauthenticated CR read answers 401 in the error envelope
+    (a JSON object with a ``message``; its finer points are ERR-01's). Anything else — a 200, an HTML
+    404 of a web server, a gateway page — is a wrong CR base: :class:`TargetError`, one line."""
+    answer = Api(transport, cr).get(CR_PROBE, token=OMIT)
+    if answer.status >= 500:
+        kind = TargetUnavailable if answer.status in TRANSIENT_STATUSES else TargetError
+        raise kind(f"GET {cr}{CR_PROBE} answered {answer.status}",
+                   "the CR host is unhealthy; retry later (or raise run.retry_wait) or check target.cr")
+    body = answer.json()
+    if answer.status == 401 and isinstance(body, dict) and isinstance(body.get("message"), str):
+        return
+    kind_of = answer.response.headers.get("content-type", "").split(";")[0] or "no content type"
+    shape = "the error envelope" if isinstance(body, dict) and "message" in body else kind_of
+    raise TargetError(
+        f"target.cr {cr} is not the CR API: GET {CR_PROBE} without a token answered "
+        f"{answer.status} ({shape}), not 401 with the error envelope",
+        "set target.cr (CR_BASE, --cr) to the CR API base, e.g. https://cr-host/api, or leave it out "
+        "to run without the CR host",
+    )
 
 
 def exit_code(pytest_exit: int, result: RunResult | None, errors: Sequence[str], *, strict: bool) -> int:
@@ -229,6 +257,8 @@ def run(
                 check_defects(settings.defects)
             settings = settings_for_stack(settings, reference)
         echo(_describe(settings))
+        for warning in layout_warnings(settings):
+            echo(f"fdconf: warning: {warning}")
         # read-only: nothing but sign-ins (which count against the auth budget like any other)
         budget = budget_for(settings.rate, settings.rate_window)
         with Transport(**settings.transport_options(), limiter=budget) as transport:

@@ -2,7 +2,9 @@
 
 It terminates HTTPS with a certificate signed by a throw-away CA (``ca.pem``), refuses any request
 without the right ``X-Proxy-Key`` (403, JSON), and forwards the rest to an upstream reference host,
-recording ``(method, path, had the key)`` for every request it saw.
+recording ``(method, path, had the key)`` for every request it saw. With a ``prefix`` it serves the
+upstream under that path prefix (``/proxy/fd/api/v3/…`` → ``/api/v3/…``), like a partner's gateway;
+with an ``upstream_prefix`` too it maps one layout onto another (``/gw/…`` → ``/api/v3/…``).
 """
 
 from __future__ import annotations
@@ -96,9 +98,14 @@ def make_ca_and_server_cert(folder: Path) -> tuple[Path, Path, Path]:
 class TlsProxy:
     """One HTTPS proxy in front of ``upstream`` (``http://127.0.0.1:P``), in a background thread."""
 
-    def __init__(self, upstream: str, key: str, cert: Path, private_key: Path) -> None:
+    def __init__(  # noqa: PLR0917 - the proxy's whole configuration
+        self, upstream: str, key: str, cert: Path, private_key: Path, prefix: str = "",
+        upstream_prefix: str = "",
+    ) -> None:
         self.upstream = upstream.rstrip("/")
         self.key = key
+        # served under ``prefix``, which becomes ``upstream_prefix`` upstream
+        self.prefix, self.upstream_prefix = prefix.rstrip("/").encode(), upstream_prefix.rstrip("/").encode()
         self.seen: list[tuple[str, str, bool]] = []
         app = Starlette(
             routes=[
@@ -147,6 +154,11 @@ class TlsProxy:
         raw = request.scope["raw_path"] + (
             b"?" + request.scope["query_string"] if request.scope["query_string"] else b""
         )
+        if self.prefix:
+            if not raw.startswith(self.prefix + b"/"):
+                missing = b'{"message": "proxy.no_route"}'
+                return Response(missing, status_code=404, media_type="application/json")
+            raw = self.upstream_prefix + raw[len(self.prefix):]
         url = httpx.URL(self.upstream).copy_with(raw_path=raw)
         assert self._client is not None
         answer = await self._client.request(

@@ -9,6 +9,9 @@
   GET operations only and no undocumented-method probing; boost-grade operations
   (``x-fd-publish``) only in publish mode against the embedded reference.
 * Seed and examples per operation come from the settings (``database=none``: reproducible).
+* Each schema's base URL is the target's (``target.main`` / ``target.cr``), so a target under another
+  prefix (a partner proxy) is matched like the reference; cases still pass their base per call
+  (``/media`` goes to the unversioned base).
 * Auth comes from a schema auth provider fed by the run's primary session, never from
   ``case.headers``, so Schemathesis' own missing/invalid-auth probes stay meaningful.
 """
@@ -39,6 +42,15 @@ def spec_path(host: str) -> Path:
     return Path(resources.main_spec() if host == "main" else resources.cr_spec())
 
 
+def target_base(host: str, settings: Settings) -> str | None:
+    """The configured base URL of ``host`` (``None`` when the run has none, e.g. no ``target.cr``).
+
+    Schemathesis reads the schema's base path from it to tell which request a case sent (e.g. to
+    judge a negative query against what was sent): without it, it falls back to the spec's first
+    server (``/api/v3``, ``/api``) and a target under another prefix gets false findings."""
+    return settings.cr if host == "cr" else settings.main
+
+
 def fuzz_schema(host: str, settings: Settings, transport: Transport, context: FuzzContext) -> OpenApiSchema:
     """``host``'s schema for the stateless phases (stateful runs through the engine)."""
     reads_only = settings.mode == "read-only"
@@ -47,9 +59,12 @@ def fuzz_schema(host: str, settings: Settings, transport: Transport, context: Fu
     )
     # target.headers and target.ca_bundle: our Transport sends and verifies with them; Schemathesis
     # knows them too, so its curl lines and its generation see the same request (as before routing).
-    config = schemathesis.Config.from_dict(
-        {"operations": entries, "headers": dict(settings.headers), "tls-verify": settings.ca_bundle or True}
-    )
+    raw: dict[str, Any] = {"operations": entries, "headers": dict(settings.headers),
+                           "tls-verify": settings.ca_bundle or True}
+    base = target_base(host, settings)
+    if base:
+        raw["base-url"] = base
+    config = schemathesis.Config.from_dict(raw)
     schema = schemathesis.openapi.from_path(spec_path(host), config=config)
     assert isinstance(schema, OpenApiSchema)
     schema.config.seed = settings.seed

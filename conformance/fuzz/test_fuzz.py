@@ -33,17 +33,20 @@ from conformance.fuzz.context import FuzzCase, FuzzContext
 from conformance.fuzz.failures import as_finding, case_curl
 from conformance.fuzz.run import FuzzRun, fuzz_run, per_operation
 from conformance.fuzz.schemas import DEFERRED
+from conformance.harness.layout import absent_hosts
 
 Check = Callable[[CheckContext, Response, FuzzCase], "bool | None"]
 
 
-def _base_for(case: FuzzCase, settings: Settings) -> tuple[str, str]:
-    """``(host label, base URL)`` of a case: main, media (x-fd-base: unversioned) or cr."""
+def _base_for(case: FuzzCase, settings: Settings) -> tuple[str, str, str]:
+    """``(host label, base URL, why it is absent)`` of a case: main, media (x-fd-base: unversioned)
+    or cr; the base is ``""`` (and the reason set) when the run has no such base."""
     raw = case.operation.definition.raw
     if raw.get("x-fd-base") == "unversioned":
-        return "main", str(settings.media)
+        return "main", settings.media or "", "" if settings.media else absent_hosts(settings)["media"]
     title = str(case.operation.schema.raw_schema.get("x-fd-host", "main"))
-    return title, str(settings.cr if title == "cr" else settings.main)
+    base = settings.cr if title == "cr" else settings.main
+    return title, base or "", "" if base else absent_hosts(settings).get(title, f"no target.{title}")
 
 
 def _is_positive(case: FuzzCase) -> bool:
@@ -83,8 +86,11 @@ def test_operation(
     fd_settings: Settings,
     fuzz_context: FuzzContext,
 ) -> None:
-    host, base_url = _base_for(case, fd_settings)
+    host, base_url, absent = _base_for(case, fd_settings)
     label = f"{host} {case.operation.label}"
+    if absent:  # CR fuzzing without target.cr: the coverage table lists the operation with the reason
+        request.node.user_properties.append(("fd_operation", label))
+        pytest.skip(f"not run: {absent}")
     if case.method.upper() not in ("GET", "HEAD") and fd_settings.mode == "read-only":
         pytest.skip("not run: read-only mode fuzzes reads only")
     run = fuzz_run(request.config)

@@ -98,7 +98,9 @@ def test_stateful_links(  # noqa: PLR0917 - pytest passes fixtures positionally
 ) -> None:
     base_url = fd_settings.main if host == "main" else fd_settings.cr
     if not base_url:
-        pytest.skip(f"not run: target.{host} is not configured")
+        from conformance.harness.layout import absent_hosts
+
+        pytest.skip(f"not run: {absent_hosts(fd_settings).get(host, f'target.{host} is not configured')}")
     failures: list[Failure] = []
     scenarios = 0
     with _in_memory(json.dumps(_wfc_document(fuzz_context)), tmp_path / "wfc-auth.json") as wfc:

@@ -115,6 +115,10 @@ def activate(config: pytest.Config) -> None:
         raise
     state.settings = settings
     state.active = True
+    from conformance.harness.layout import absent_hosts
+    from conformance.harness.ledger import ledger_of
+
+    ledger_of(config).absent_hosts = absent_hosts(settings)  # their probes are unexercised, not skipped
     if not is_worker(config):
         from conformance.harness.results import Collector
 

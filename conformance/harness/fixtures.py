@@ -98,7 +98,10 @@ def fd_api(
             pytest.skip(f"not run: persona '{persona}' is not configured")
         base = fd_settings.targets.get(host)
         if not base:
-            pytest.skip(f"not run: target.{host} is not configured")
+            from conformance.harness.layout import absent_hosts
+
+            why = absent_hosts(fd_settings).get(host) or f"target.{host} is not configured"
+            pytest.skip(f"not run: {why}")
         chosen = session.partner if partner is DEFAULT else partner
         return Api(fd_transport, base, token=session.access_token, partner=chosen, host=host, persona=persona)
 

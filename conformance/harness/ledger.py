@@ -57,6 +57,9 @@ class Ledger:
         self._pending: list[Probe] = []
         self._controls: dict[tuple[str, str, str], Control] = {}
         self.control_requests = 0
+        #: Host → why this run cannot send to it (no ``target.cr``, no media base); set when the run
+        #: activates (:func:`conformance.harness.layout.absent_hosts`).
+        self.absent_hosts: dict[str, str] = {}
 
     def _catalogue(self) -> Mapping[str, Rule]:
         if self._rules is None:
@@ -78,6 +81,9 @@ class Ledger:
         host = "main" if host == "media" else host
         self._pending.append(Probe(rule_id, check, host, operation, outcome, " ".join(reason.split())[:300]))
 
+    def absent(self, host: str) -> str:
+        """Why this run cannot probe ``host`` (``""`` when it can): its probes are unexercised."""
+        return self.absent_hosts.get(host, "")
 
     def control(self, persona: str, host: str, operation: str, send: Callable[[], Any], *,
                 accept: Callable[[int], bool] = succeeded, refused: str = "") -> Control:

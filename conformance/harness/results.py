@@ -25,6 +25,7 @@ from typing import Any
 from conformance import __version__
 from conformance.config import Settings
 from conformance.harness.evidence import from_payload, from_text, locate, skip_reason
+from conformance.harness.layout import layout_warnings
 from conformance.harness.ledger import PROBES_PROPERTY, probes_from
 from conformance.redact import REDACTOR
 from conformance.report import (
@@ -222,6 +223,8 @@ class Collector:
                 cov.status = "failed"
             elif record.outcome == "passed" and cov.status != "failed":
                 cov.status = "passed"
+            elif record.outcome == "skipped" and cov.status == "not_run" and not cov.reason:
+                cov.reason = record.skip.removeprefix("not run: ")
         return sorted(ops.values(), key=lambda c: (c.host, c.operation))
 
     def cases(self) -> dict[str, int]:
@@ -261,4 +264,5 @@ class Collector:
             shard=settings.shard_label,
             connection=connection_of(settings),
             errors=list(self.run_errors),
+            warnings=layout_warnings(settings),
         )

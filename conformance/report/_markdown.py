@@ -61,6 +61,8 @@ def _partial_and_errors(result: RunResult) -> list[str]:
     if result.errors:
         out += ["", "### Run errors (they block CERTIFIED)", "", "| kind | test | message |", "|---|---|---|"]
         out += [f"| {e.kind} | `{_cell(e.test)}` | {_cell(e.message)} |" for e in result.errors]
+    if result.warnings:
+        out += ["", "### Warnings (the target's layout)", "", *(f"- {_cell(w)}" for w in result.warnings)]
     return out
 
 

@@ -131,6 +131,8 @@ class RunResult:
     # "unjudged_cases": fuzz cases and "unexercised_probes": probes that stayed 429}; empty when there
     # was no budget and no 429.
     rate: dict[str, Any] = field(default_factory=dict)
+    # One line per unusual part of the target's layout (e.g. a main not ending in /v3); never blocking.
+    warnings: list[str] = field(default_factory=list)
     schema_version: int = SCHEMA_VERSION
 
     @property

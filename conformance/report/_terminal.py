@@ -131,6 +131,8 @@ def render_summary(  # noqa: PLR0915 - one table, one row per field
         totals.add_row("errors", Text(f"{len(result.errors)} run errors (they block CERTIFIED): "
                                       + "; ".join(f"{e.kind} {e.test}" for e in result.errors[:3]),
                                       style="bold red"))
+    for line in result.warnings:
+        totals.add_row("warning", Text(line, style="yellow", overflow="fold"))
     ops_run = sum(1 for op in result.operations if op.status != "not_run")
     totals.add_row("cases", f"{total_cases} generated over {ops_run} fuzzed operations")
     totals.add_row("time", format_duration(result.duration)

@@ -14,8 +14,10 @@ sweep's check, on the host it was sent to (same mapping: a CR probe of an AUTH/T
 HST-02's check of the same id). A probe whose positive control failed is recorded *unexercised* with
 the control's reason and not sent; a judge may raise :class:`Unexercised` when the answer cannot
 judge the check, and a probe whose request stays 429 after every retry
-(:class:`Throttled`) is unexercised with ``throttled (429 after N attempts)``. A sweep that judged
-nothing skips its test with the reasons.
+(:class:`Throttled`) is unexercised with ``throttled (429 after N attempts)``. A probe of a host the
+run cannot reach (:meth:`ProbeLedger.absent`: no ``target.cr``, no media base) is recorded
+unexercised with that reason and not sent. A sweep that judged nothing skips its test with the
+reasons.
 """
 
 from __future__ import annotations
@@ -60,6 +62,8 @@ class ProbeLedger(Protocol):
 
     def control(self, persona: str, host: str, operation: str, send: Callable[[], Any], *,
                 accept: Callable[[int], bool] = ..., refused: str = "") -> ControlResult: ...
+
+    def absent(self, host: str) -> str: ...
 
 
 def record(ledger: ProbeLedger, rule_id: str, check: str, *, host: str, operation: str, outcome: str,
@@ -161,6 +165,10 @@ class Sweep:
         """Run one probe's judge and record its outcome (``control``: unexercised unless it succeeded)."""
         check = check or self.check
         operation = operation or f"probe {self.visited + 1}"
+        absent = self.ledger.absent(host)
+        if absent:  # a host this run cannot reach (no target.cr, no media base): nothing is sent
+            self.unexercised(host, operation, absent, check=check)
+            return
         if control is not None and not control.ok:
             self.unexercised(host, operation, control.reason, check=check)
             return
@@ -223,10 +231,17 @@ def targets(
     sweep: Sweep | None = None,
     keep: Callable[[Operation], bool] = lambda op: True,
 ) -> list[tuple[Operation, str]]:
-    """``(operation, concrete path)`` pairs to probe; unfillable or filtered operations are skipped."""
+    """``(operation, concrete path)`` pairs to probe; unfillable or filtered operations are skipped.
+
+    With a ``sweep``, operations on a host the run cannot reach are recorded unexercised with the
+    reason (no ``target.cr``, no media base) and left out, so the rest of the sweep still runs."""
     out = []
     for op in ops:
         if not keep(op) or (reads_only and not op.is_read) or op.method == "HEAD":
+            continue
+        absent = sweep.ledger.absent(host_of(op)) if sweep is not None else ""
+        if sweep is not None and absent:
+            sweep.unexercised(host_of(op), op.label, absent)
             continue
         filled = dict(values)
         if placeholder:

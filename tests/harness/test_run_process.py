@@ -47,7 +47,8 @@ def _group_alive(pgid: int) -> bool:
 def _started(stack: Any, seen_before: int) -> bool:
     """Whether the run is past pre-flight and sign-ins: the phase under test is sending."""
     for _host, method, path in stack.request_log[seen_before:]:
-        if method == "GET" and path not in ("/api/v3/status/", "/api/events/", "/api/v3/partners/"):
+        preflight = ("/api/v3/status/", "/api/events/", "/api/events/fdconf-preflight", "/api/v3/partners/")
+        if method == "GET" and path not in preflight:
             return True
     return False
 

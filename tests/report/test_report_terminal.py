@@ -73,3 +73,21 @@ def test_progress_without_timer_draws_only_when_told() -> None:
     assert "1✓" in line
     assert len(line.replace("\x1b[2K", "")) <= 80  # the test name is cut, the bar and counts stay
     progress.stop()
+
+
+def test_layout_warnings_are_shown_and_written_but_do_not_block(tmp_path: Path) -> None:
+    from conformance.report import load_results
+    from conformance.report._markdown import render_markdown
+
+    result = all_passed("r")
+    certified = result.verdict
+    assert certified == "CERTIFIED"
+    result.warnings = ["target.main https://gw/fd does not end in /v3 (the documented base is …)"]
+    assert result.verdict == certified  # a warning is information, never a verdict
+    paths = write_all(result, tmp_path)
+    con = console()
+    render_summary(result, con, report_dir=tmp_path, artifacts=paths)
+    assert "does not end in /v3" in con.export_text()
+    assert "### Warnings (the target's layout)" in render_markdown(result)
+    assert load_results(tmp_path).warnings == result.warnings
+    assert all_passed("r").to_dict()["warnings"] == []  # the documented layout warns of nothing
