@@ -3,7 +3,7 @@
 Everything a report needs travels in ``report.user_properties`` (set where the test ran):
 ``fd_rules`` (rule ids the test gives evidence for), ``fd_unmet`` (rule id → why it could not),
 ``fd_findings`` (redacted finding dicts), and for fuzz items ``fd_operation`` (``"HOST METHOD path"``),
-``fd_cases`` and optionally ``fd_phases`` (phase → cases).
+``fd_cases`` and optionally ``fd_phases`` (phase → cases) and ``fd_answers`` (status class → answers).
 
 Probes of the ledger arrive as ``fd_probes`` (:mod:`conformance.harness.ledger`). Rule status
 (:func:`conformance.report.judge`): *failed* if any finding or judged probe fails it; *passed*
@@ -54,6 +54,7 @@ class TestRecord:
     operation: str = ""
     cases: int = 0
     phases: dict[str, int] = field(default_factory=dict)
+    answers: dict[str, int] = field(default_factory=dict)
     probes: list[Probe] = field(default_factory=list)
 
 
@@ -121,6 +122,8 @@ class Collector:
             record.cases = max(record.cases, int(props["fd_cases"]))
         if isinstance(props.get("fd_phases"), dict):
             record.phases = {str(k): int(v) for k, v in props["fd_phases"].items()}
+        if isinstance(props.get("fd_answers"), dict):
+            record.answers = {str(k): int(v) for k, v in props["fd_answers"].items()}
         record.duration += duration
         record.probes.extend(probes_from(props.get(PROBES_PROPERTY)))
         findings = from_payload(props.get("fd_findings"))
@@ -212,6 +215,8 @@ class Collector:
             host, _, operation = record.operation.partition(" ")
             cov = ops.setdefault((host, operation), OperationCoverage(host=host, operation=operation))
             cov.cases += record.cases
+            for cls, count in record.answers.items():
+                cov.answers[cls] = cov.answers.get(cls, 0) + count
             cov.duration = round(cov.duration + record.duration, 3)
             if record.outcome == "failed":
                 cov.failures += 1

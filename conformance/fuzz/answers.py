@@ -1,0 +1,94 @@
+"""What each fuzzed operation answered, and the SCH evidence that makes.
+
+A fuzz test's outcome alone proves little: an operation whose every case is a 404 (ids generated at
+random, a route missing for the owner) "passes" having validated only error bodies. So each
+operation's answers are tallied by status class (shown in the coverage of every report) and, when
+its test ends, become probes of the SCH checks in the ledger (:mod:`conformance.harness.ledger`):
+
+* SCH-01 ``fuzz-no-5xx``: the operation answered, never with a 5xx;
+* SCH-02 ``answers-conform``: its answers were validated against the spec;
+  ``success-conforms``: at least one 2xx answer was validated (else unexercised: "never answered 2xx");
+* SCH-03 ``valid-accepted``: a positive case was answered 2xx; ``invalid-rejected``: a negative case
+  was answered 4xx (operations without negative cases are not attempted).
+
+Operations a check exempts in ``specs/rules.yaml`` (``exempt:``) are not attempted for it. Pure: the
+recording is the caller's.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from conformance.rules import Rule
+
+Outcome = Literal["pass", "fail", "unexercised"]  # a probe's outcome (the ledger's)
+#: A probe to record: ``(rule, check, outcome, reason)``.
+AnswerProbe = tuple[str, str, Outcome, str]
+
+
+def status_class(status: int) -> str:
+    """``"2xx"`` for 201, ``"4xx"`` for 404 ...; ``"5xx"`` for anything out of range."""
+    return f"{status // 100}xx" if 100 <= status < 600 else "5xx"
+
+
+@dataclass
+class Answers:
+    """The answers one fuzz test got: per status class, and the ones that judge acceptance."""
+
+    classes: Counter[str] = field(default_factory=Counter)
+    positive_2xx: int = 0
+    negative: int = 0
+    negative_4xx: int = 0
+
+    def add(self, status: int, *, positive: bool) -> None:
+        cls = status_class(status)
+        self.classes[cls] += 1
+        if positive:
+            self.positive_2xx += cls == "2xx"
+        else:
+            self.negative += 1
+            self.negative_4xx += cls == "4xx"
+
+    @property
+    def total(self) -> int:
+        return sum(self.classes.values())
+
+    def as_dict(self) -> dict[str, int]:
+        """The status classes for the coverage; 2xx, 4xx and 5xx always present."""
+        out = {"2xx": 0, "4xx": 0, "5xx": 0}
+        out.update(self.classes)
+        return dict(sorted(out.items()))
+
+
+def _judged(ok: bool, reason: str) -> tuple[Outcome, str]:
+    return ("pass", "") if ok else ("unexercised", reason)
+
+
+def answer_probes(operation: str, answers: Answers, rules: Mapping[str, Rule]) -> list[AnswerProbe]:
+    """The SCH probes of one fuzzed operation (``METHOD /path``) from what it answered."""
+    fives = answers.classes.get("5xx", 0)
+    answered = answers.total > 0
+    silent = "no case was answered"
+    out: list[AnswerProbe] = []
+
+    def add(rule: str, check: str, verdict: tuple[Outcome, str]) -> None:
+        spec = rules.get(rule)
+        known = spec.check(check) if spec is not None else None
+        if known is not None and operation not in known.exempt:
+            out.append((rule, check, *verdict))
+
+    if not answered:
+        add("SCH-01", "fuzz-no-5xx", ("unexercised", silent))
+    elif fives:
+        add("SCH-01", "fuzz-no-5xx", ("fail", f"{operation}: {fives} of {answers.total} answers were 5xx"))
+    else:
+        add("SCH-01", "fuzz-no-5xx", ("pass", ""))
+    add("SCH-02", "answers-conform", _judged(answered, silent))
+    add("SCH-02", "success-conforms", _judged(answers.classes.get("2xx", 0) > 0, "never answered 2xx"))
+    add("SCH-03", "valid-accepted", _judged(answers.positive_2xx > 0, "no valid case answered 2xx"))
+    if answers.negative:
+        add("SCH-03", "invalid-rejected", _judged(answers.negative_4xx > 0, "no invalid case answered 4xx"))
+    return out
