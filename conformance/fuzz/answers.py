@@ -7,9 +7,13 @@ its test ends, become probes of the SCH checks in the ledger (:mod:`conformance.
 
 * SCH-01 ``fuzz-no-5xx``: the operation answered, never with a 5xx;
 * SCH-02 ``answers-conform``: its answers were validated against the spec;
-  ``success-conforms``: at least one 2xx answer was validated (else unexercised: "never answered 2xx");
-* SCH-03 ``valid-accepted``: a positive case was answered 2xx; ``invalid-rejected``: a negative case
-  was answered 4xx (operations without negative cases are not attempted).
+  ``success-conforms`` (reads): at least one 2xx answer was validated (else unexercised: "never
+  answered 2xx");
+* SCH-03 ``valid-accepted`` (reads): a positive case was answered 2xx; ``invalid-rejected``: a
+  negative case was answered 4xx (operations without negative cases are not attempted).
+
+Writes are not asked to succeed here: generated bodies rarely meet their semantic constraints and
+only the sandbox eid is pinned; their successful paths are the scenarios' (WAV, RUN, CID).
 
 Operations a check exempts in ``specs/rules.yaml`` (``exempt:``) are not attempted for it. Pure: the
 recording is the caller's.
@@ -25,6 +29,8 @@ from typing import Literal
 from conformance.rules import Rule
 
 Outcome = Literal["pass", "fail", "unexercised"]  # a probe's outcome (the ledger's)
+#: Operations whose success the fuzz phase must show (writes: see ``specs/README.md``, Decision 44).
+READS = ("GET", "HEAD")
 #: A probe to record: ``(rule, check, outcome, reason)``.
 AnswerProbe = tuple[str, str, Outcome, str]
 
@@ -87,8 +93,9 @@ def answer_probes(operation: str, answers: Answers, rules: Mapping[str, Rule]) -
     else:
         add("SCH-01", "fuzz-no-5xx", ("pass", ""))
     add("SCH-02", "answers-conform", _judged(answered, silent))
-    add("SCH-02", "success-conforms", _judged(answers.classes.get("2xx", 0) > 0, "never answered 2xx"))
-    add("SCH-03", "valid-accepted", _judged(answers.positive_2xx > 0, "no valid case answered 2xx"))
+    if operation.split(" ", 1)[0] in READS:
+        add("SCH-02", "success-conforms", _judged(answers.classes.get("2xx", 0) > 0, "never answered 2xx"))
+        add("SCH-03", "valid-accepted", _judged(answers.positive_2xx > 0, "no valid case answered 2xx"))
     if answers.negative:
         add("SCH-03", "invalid-rejected", _judged(answers.negative_4xx > 0, "no invalid case answered 4xx"))
     return out

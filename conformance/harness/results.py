@@ -223,6 +223,8 @@ class Collector:
                 cov.status = "failed"
             elif record.outcome == "passed" and cov.status != "failed":
                 cov.status = "passed"
+            elif record.outcome == "skipped" and cov.status == "not_run" and not cov.reason:
+                cov.reason = record.skip.removeprefix("not run: ")
         return sorted(ops.values(), key=lambda c: (c.host, c.operation))
 
     def cases(self) -> dict[str, int]:
