@@ -5,7 +5,9 @@ random, a route missing for the owner) "passes" having validated only error bodi
 operation's answers are tallied by status class (shown in the coverage of every report) and, when
 its test ends, become probes of the SCH checks in the ledger (:mod:`conformance.harness.ledger`):
 
-* SCH-01 ``fuzz-no-5xx``: the operation answered, never with a 5xx;
+* SCH-01 ``fuzz-no-5xx``: the operation answered, never with a 5xx; ``reached-no-5xx`` (reads): so
+  did a read whose cases reached the application (at least one 2xx: a gateway refusing every case
+  proves nothing about the handlers);
 * SCH-02 ``answers-conform``: its answers were validated against the spec;
   ``success-conforms`` (reads): at least one 2xx answer was validated (else unexercised: "never
   answered 2xx");
@@ -73,18 +75,24 @@ def _judged(ok: bool, reason: str) -> tuple[Outcome, str]:
     return ("pass", "") if ok else ("unexercised", reason)
 
 
-def answer_probes(operation: str, answers: Answers, rules: Mapping[str, Rule]) -> list[AnswerProbe]:
-    """The SCH probes of one fuzzed operation (``METHOD /path``) from what it answered."""
+def answer_probes(operation: str, answers: Answers, rules: Mapping[str, Rule], *,
+                  addressable: bool = True) -> list[AnswerProbe]:
+    """The SCH probes of one fuzzed operation (``METHOD /path``) from what it answered.
+
+    ``addressable``: its positive cases carried real ids for every path parameter. A read that is not
+    (the target listed no object of some id kind) is not attempted for the success checks: a 2xx it
+    got anyway still counts, its absence does not."""
     fives = answers.classes.get("5xx", 0)
     answered = answers.total > 0
     silent = "no case was answered"
     out: list[AnswerProbe] = []
 
-    def add(rule: str, check: str, verdict: tuple[Outcome, str]) -> None:
+    def add(rule: str, check: str, verdict: tuple[Outcome, str], *, attempted: bool = True) -> None:
         spec = rules.get(rule)
         known = spec.check(check) if spec is not None else None
-        if known is not None and operation not in known.exempt:
-            out.append((rule, check, *verdict))
+        if known is None or operation in known.exempt or (verdict[0] == "unexercised" and not attempted):
+            return
+        out.append((rule, check, *verdict))
 
     if not answered:
         add("SCH-01", "fuzz-no-5xx", ("unexercised", silent))
@@ -94,8 +102,13 @@ def answer_probes(operation: str, answers: Answers, rules: Mapping[str, Rule]) -
         add("SCH-01", "fuzz-no-5xx", ("pass", ""))
     add("SCH-02", "answers-conform", _judged(answered, silent))
     if operation.split(" ", 1)[0] in READS:
-        add("SCH-02", "success-conforms", _judged(answers.classes.get("2xx", 0) > 0, "never answered 2xx"))
-        add("SCH-03", "valid-accepted", _judged(answers.positive_2xx > 0, "no valid case answered 2xx"))
+        ok = answers.classes.get("2xx", 0) > 0
+        reached: tuple[Outcome, str] = ("fail", f"{operation}: 5xx answers") if fives else ("pass", "")
+        missed: tuple[Outcome, str] = ("unexercised", "no case reached the application (no 2xx)")
+        add("SCH-01", "reached-no-5xx", reached if ok else missed, attempted=addressable)
+        add("SCH-02", "success-conforms", _judged(ok, "never answered 2xx"), attempted=addressable)
+        add("SCH-03", "valid-accepted", _judged(answers.positive_2xx > 0, "no valid case answered 2xx"),
+            attempted=addressable)
     if answers.negative:
         add("SCH-03", "invalid-rejected", _judged(answers.negative_4xx > 0, "no invalid case answered 4xx"))
     return out

@@ -64,7 +64,8 @@ def _judge_answers(item: pytest.Item) -> None:
     host, operation = where
     answers = run.answers.get(item.nodeid, Answers())
     ledger = ledger_of(item.config)
-    for rule, check, outcome, reason in answer_probes(operation, answers, catalogue()):
+    probes = answer_probes(operation, answers, catalogue(), addressable=item.nodeid not in run.unaddressable)
+    for rule, check, outcome, reason in probes:
         ledger.record(rule, check, host=host, operation=operation, outcome=outcome, reason=reason)
     props = [(k, v) for k, v in item.user_properties if k != "fd_answers"]
     item.user_properties[:] = [*props, ("fd_answers", answers.as_dict())]

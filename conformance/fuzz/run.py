@@ -50,6 +50,8 @@ class FuzzRun:
     #: Per test: what its cases were answered (status classes, acceptance), and its ``(host, operation)``.
     answers: dict[str, Answers] = field(default_factory=dict)
     operations: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: Tests of reads whose path needs an id kind the target listed none of (see ``fuzz.objects``).
+    unaddressable: set[str] = field(default_factory=set)
     #: Path values discovered from the target for positive cases (``eid``, ``tc``, ...), once per run.
     path_values: dict[str, object] | None = None
 

@@ -4,9 +4,10 @@ Per rule: *failed* if it failed in any shard; otherwise, from the checks (schema
 when every applicable check has a judged probe on every host in some shard, *partial* when only some
 do, *not run* when none (a check's judged count is the largest of any shard: shards may probe the
 same operation, so counts are never inflated by adding them up; the fuzz checks with threshold
-``every`` add up, as each fuzzed operation is one test in exactly one shard). Results without checks (version 1)
-combine by status: passed somewhere and failed nowhere is passed. Tests, durations, findings and run
-errors add up. The set must be complete: every shard ``1/N`` … ``N/N`` exactly once.
+``every`` add up, as each fuzzed operation is one test in exactly one shard). Results without
+checks (version 1) combine by status: passed somewhere and failed nowhere is passed. Tests,
+durations, findings and run errors add up. The set must be complete: every shard ``1/N`` …
+``N/N`` exactly once.
 Per operation (host + operation): cases, failures and answers are summed, status combined the same way.
 The merged result has no ``shard``; its times span the earliest start to the latest finish.
 """
