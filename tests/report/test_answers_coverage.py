@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from conformance.report import RunResult
-from conformance.report._load import schema_errors
 from conformance.report._certificate import render_certificate
+from conformance.report._load import schema_errors
 from conformance.report._markdown import render_markdown
 
 from .builders import sample_result
