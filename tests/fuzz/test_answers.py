@@ -9,7 +9,7 @@ import schemathesis
 import yaml
 
 from conformance import resources
-from conformance.fuzz.answers import Answers, answer_probes, status_class
+from conformance.fuzz.answers import AnswerProbe, Answers, answer_probes, status_class
 from conformance.fuzz.objects import pin_real_objects
 from conformance.rules import catalogue
 
@@ -25,7 +25,7 @@ def _answers(*statuses: int, negative: tuple[int, ...] = ()) -> Answers:
     return out
 
 
-def _by_check(probes: list[tuple[str, str, str, str]]) -> dict[str, str]:
+def _by_check(probes: list[AnswerProbe]) -> dict[str, str]:
     return {check: outcome for _rule, check, outcome, _reason in probes}
 
 
