@@ -13,11 +13,16 @@ from conformance.resources import rules_file
 
 MODES = ("read-only", "write", "publish")
 JUDGED_BY = ("ledger", "tests")
+THRESHOLDS = ("any", "every")
 
 
 @dataclass(frozen=True)
 class Check:
-    """One check a rule is made of: judged per probe (``ledger``) or by the rule's tests (``tests``)."""
+    """One check a rule is made of: judged per probe (``ledger``) or by the rule's tests (``tests``).
+
+    ``threshold``: ``any`` (at least one judged operation per host) or ``every`` (every operation
+    attempted on a host judged; one left unexercised keeps the rule partial). ``exempt``: operations
+    (``METHOD /path``) the recording code does not attempt for this check (why: in ``rules.yaml``)."""
 
     id: str
     what: str
@@ -25,6 +30,8 @@ class Check:
     mode: str
     personas: tuple[str, ...] = ()
     judged_by: str = "ledger"
+    threshold: str = "any"
+    exempt: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -61,6 +68,8 @@ def _checks(item: dict[str, object], rule_mode: str) -> tuple[Check, ...]:
             mode=str(c.get("mode", rule_mode)),
             personas=tuple(c.get("personas", ())),
             judged_by=str(c.get("judged_by", "ledger")),
+            threshold=str(c.get("threshold", "any")),
+            exempt=tuple(str(op) for op in c.get("exempt", ())),
         )
         for c in raw
     )
@@ -110,6 +119,9 @@ def _validate_checks(rule: Rule, source: Path) -> None:
                 f"{check.judged_by!r}",
                 f"use a mode of {MODES} and judged_by one of {JUDGED_BY}",
             )
+        if check.threshold not in THRESHOLDS:
+            raise SpecError(f"check {rule.id}/{check.id} in {source} has threshold {check.threshold!r}",
+                            f"use one of {THRESHOLDS}")
         if not set(check.hosts) <= {"main", "cr"} or not check.hosts:
             raise SpecError(f"check {rule.id}/{check.id} in {source} has hosts {check.hosts}", "use main, cr")
 

@@ -5,7 +5,8 @@ Each defect gets a run limited to its rule's family (fuzzing only for SCH, few e
 through :func:`conformance.engine.run` with its own reference stack (half a second to start). The
 clean reference is run in every mode and must pass every rule that mode allows, with zero findings,
 every check judged on every host it applies to. Each starvation condition gets one run without
-fuzzing: the rules it starves must not pass and the run must not be CERTIFIED.
+fuzzing (the SCH ones: a small read-only fuzz sample): the rules it starves must not pass and the
+run must not be CERTIFIED.
 """
 
 from __future__ import annotations
@@ -37,8 +38,15 @@ JUDGED_FLOORS = {
     ("HST-01", "wrong-host-404", "cr"): 30,
     ("HST-02", "bad-token-401", "cr"): 1,
     ("CID-03", "ids-cid-safe", "main"): 50,
+    ("SCH-01", "reached-no-5xx", "main"): 40,
+    ("SCH-02", "success-conforms", "main"): 40,
+    ("SCH-03", "valid-accepted", "main"): 40,
+    ("SCH-02", "success-conforms", "cr"): 1,
 }
 QUIET: Callable[[str], None] = lambda _line: None  # noqa: E731
+#: The fuzz sample of the SCH starvation runs: main GET /events/{eid}/clusters and the CR host's
+#: operations (GET /events/{eid} alone in read-only mode); the clean reference answers both 2xx.
+FUZZ_SAMPLE = ("-k", "clusters or [cr]")
 # Defects that necessarily break a second rule of the same family: a foreign event that can be read
 # (200) is also distinguishable from a never-existing one (404), which is what OBJ-04 forbids.
 ALSO_FAILS: dict[str, set[str]] = {"obj-foreign-eid-readable": {"OBJ-04"}}
@@ -53,10 +61,10 @@ def _failed(result: RunResult | None) -> dict[str, str]:
     }
 
 
-def _run(tmp_path: Path, flags: dict[str, Any]) -> engine.RunOutcome:
+def _run(tmp_path: Path, flags: dict[str, Any], extra: tuple[str, ...] = ()) -> engine.RunOutcome:
     """One embedded run at the self-tests' budget (5 examples, seed 1), reports under ``tmp_path``."""
     budget = {"run.max_examples": 5, "run.seed": 1, "run.report_dir": str(tmp_path / "r")}
-    return engine.run(flags={**budget, **flags}, environ={}, cwd=tmp_path, echo=QUIET)
+    return engine.run(flags={**budget, **flags}, environ={}, cwd=tmp_path, echo=QUIET, extra_args=extra)
 
 
 @pytest.mark.parametrize(
@@ -116,7 +124,12 @@ def test_clean_reference_passes_every_rule_of_the_mode(mode: str, tmp_path: Path
 @pytest.mark.parametrize("condition", sorted(STARVATION))
 def test_starvation_leaves_its_rules_partial_or_not_run(condition: str, tmp_path: Path) -> None:
     starves, what = STARVATION[condition]
-    outcome = _run(tmp_path, {"run.defects": [condition], "run.fuzz": False})
+    fuzzed = any(r.startswith("SCH") for r in starves)
+    if fuzzed:  # the SCH rules need the fuzz phase: one eid read per host, one example, reads only
+        flags = {"run.rules": "SCH", "run.fuzz": True, "run.mode": "read-only", "run.max_examples": 1}
+        outcome = _run(tmp_path, {"run.defects": [condition], **flags}, FUZZ_SAMPLE)
+    else:
+        outcome = _run(tmp_path, {"run.defects": [condition], "run.fuzz": False})
     result = outcome.result
     assert result is not None
     assert result.verdict == "NOT CERTIFIED"
@@ -129,3 +142,9 @@ def test_starvation_leaves_its_rules_partial_or_not_run(condition: str, tmp_path
         assert any(c.judged == 0 for c in due) or not due, (condition, rule_id, due)
         if rule.status == "partial":
             assert any(c.judged for c in due), (condition, rule_id)
+    if fuzzed:
+        # the sample was fuzzed and answered on both hosts (so the condition, not the selection, starved
+        # the success checks), and its coverage shows that no read answered 2xx
+        answered = {c.host: c.judged for c in by_id["SCH-02"].checks if c.check == "answers-conform"}
+        assert answered == {"main": 1, "cr": 1}, (condition, answered)
+        assert all(op.answers.get("2xx", 0) == 0 for op in result.operations if op.answers), result.operations

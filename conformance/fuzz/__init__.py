@@ -7,5 +7,7 @@
 - :mod:`.schemas` / :mod:`.run`: the run's schemas, built per session from the settings, and the
   fuzz part of the run's state;
 - :mod:`.failures`: Schemathesis failures → rule ids; :mod:`.contract`: mode safety per operation;
+- :mod:`.objects`: ids discovered from the target for positive cases; :mod:`.answers`: each
+  operation's answers (2xx / 4xx / 5xx) and the SCH probes they make;
 - ``test_fuzz.py`` (examples, coverage, fuzzing per operation), ``test_stateful.py`` (OpenAPI links).
 """

@@ -3,7 +3,7 @@
 A :class:`FuzzRun` is created the first time a session collects the fuzz tests: the two hosts'
 schemas (built from the resolved settings, sending through the run's Transport), the context our
 checks read, the operations whose auth enforcement Schemathesis' ``ignored_auth`` has confirmed,
-and the case and phase counters per test. Nothing of it lives in a module global.
+the case and phase counters and the answers per test. Nothing of it lives in a module global.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from conformance.client import Transport
 from conformance.config import Settings
+from conformance.fuzz.answers import Answers
 from conformance.fuzz.context import FuzzContext
 from conformance.fuzz.schemas import fuzz_schema
 from conformance.harness.state import run_of, settings_of, transport_of
@@ -48,6 +49,13 @@ class FuzzRun:
     phases: dict[str, Counter[str]] = field(default_factory=dict)
     #: Per test: cases still answered 429 after the retries (not judged, not in ``cases``).
     throttled: Counter[str] = field(default_factory=Counter)
+    #: Per test: what its cases were answered (status classes, acceptance), and its ``(host, operation)``.
+    answers: dict[str, Answers] = field(default_factory=dict)
+    operations: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: Tests of reads whose path needs an id kind the target listed none of (see ``fuzz.objects``).
+    unaddressable: set[str] = field(default_factory=set)
+    #: Path values discovered from the target for positive cases (``eid``, ``tc``, ...), once per run.
+    path_values: dict[str, object] | None = None
 
     def __post_init__(self) -> None:
         for host in HOSTS:

@@ -5,7 +5,10 @@
   ``ignored_auth`` probes included, leaves through the run's Transport.
 * Positive cases are scoped to the primary persona's partner (its header replaces a generated one);
   negative cases keep whatever Schemathesis generated.
-* Write operations run in write mode with their eid pinned to the sandbox event.
+* Positive cases of reads carry ids of the primary persona's own objects (:mod:`conformance.fuzz.objects`);
+  write operations run in write mode with their eid pinned to the sandbox event.
+* Every answer is tallied by status class; when an operation's cases are done, the tally becomes its
+  SCH probes (:mod:`conformance.fuzz.answers`, recorded by ``conftest.py``).
 * Failures become one Finding tagged with every rule hit (see :mod:`conformance.fuzz.failures`);
   AUTH/TEN/OBJ evidence from the CR host is HST-02's.
 * A case (or an ``ignored_auth`` probe) still answered 429 after the Transport's retries is not
@@ -29,8 +32,10 @@ from schemathesis.specs.openapi.checks import ignored_auth
 from conformance.client import PARTNER_HEADER, Throttled
 from conformance.config import Settings
 from conformance.fuzz import checks as _registered  # noqa: F401 - registers our Schemathesis checks
+from conformance.fuzz.answers import Answers
 from conformance.fuzz.context import FuzzCase, FuzzContext
 from conformance.fuzz.failures import as_finding, case_curl
+from conformance.fuzz.objects import pin_real_objects
 from conformance.fuzz.run import FuzzRun, fuzz_run, per_operation
 from conformance.fuzz.schemas import DEFERRED
 from conformance.harness.layout import absent_hosts
@@ -77,6 +82,16 @@ def _ignored_auth_once(run: FuzzRun, host: str) -> Check:
     return ignored_auth_once
 
 
+def _tally(answers: Answers) -> Check:
+    """Not a judgement: counts each answer (status class, positive or not) for the SCH evidence."""
+
+    def fd_answer_tally(ctx: CheckContext, response: Response, case: FuzzCase) -> bool | None:
+        answers.add(response.status_code, positive=_is_positive(case))
+        return None
+
+    return fd_answer_tally
+
+
 @pytest.mark.fd_rule("SCH-01", "SCH-02", "SCH-03")
 @per_operation
 @hypothesis_settings(suppress_health_check=list(HealthCheck), deadline=None)
@@ -94,6 +109,8 @@ def test_operation(
     if case.method.upper() not in ("GET", "HEAD") and fd_settings.mode == "read-only":
         pytest.skip("not run: read-only mode fuzzes reads only")
     run = fuzz_run(request.config)
+    run.operations[request.node.nodeid] = (host, case.operation.label)
+    answers = run.answers.setdefault(request.node.nodeid, Answers())
     headers: dict[str, str] = {}
     primary = fuzz_context.personas.get("primary")
     if _is_positive(case) and primary is not None and primary.partner:
@@ -104,6 +121,10 @@ def test_operation(
     writes = case.method.upper() not in ("GET", "HEAD")
     if writes and "eid" in (case.path_parameters or {}) and _is_positive(case):
         case.path_parameters["eid"] = request.getfixturevalue("fd_sandbox")["eid"]
+    elif _is_positive(case):
+        values = request.getfixturevalue("fuzz_path_values") if case.path_parameters else {}
+        if not pin_real_objects(case, values):
+            run.unaddressable.add(request.node.nodeid)
     if _is_positive(case) and "partner_product" in (case.query or {}):
         # a positive case should reach the save itself, not only the documented 422 for a product
         # the partner does not have (which stays acceptable: see conformance.spec)
@@ -116,7 +137,7 @@ def test_operation(
             base_url=base_url,
             headers=headers,
             excluded_checks=[ignored_auth],
-            additional_checks=[_ignored_auth_once(run, host)],
+            additional_checks=[_ignored_auth_once(run, host), _tally(answers)],
         )
     except Throttled:
         _record(request, run, label, case, throttled=True)

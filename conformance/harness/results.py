@@ -3,8 +3,8 @@
 Everything a report needs travels in ``report.user_properties`` (set where the test ran):
 ``fd_rules`` (rule ids the test gives evidence for), ``fd_unmet`` (rule id → why it could not),
 ``fd_findings`` (redacted finding dicts), and for fuzz items ``fd_operation`` (``"HOST METHOD path"``),
-``fd_cases`` and optionally ``fd_phases`` (phase → cases) and ``fd_throttled`` (cases answered 429
-after the retries, not judged).
+``fd_cases`` and optionally ``fd_phases`` (phase → cases), ``fd_answers`` (status class → answers)
+and ``fd_throttled`` (cases answered 429 after the retries, not judged).
 
 Probes of the ledger arrive as ``fd_probes`` (:mod:`conformance.harness.ledger`). Rule status
 (:func:`conformance.report.judge`): *failed* if any finding or judged probe fails it; *passed*
@@ -56,6 +56,7 @@ class TestRecord:
     operation: str = ""
     cases: int = 0
     phases: dict[str, int] = field(default_factory=dict)
+    answers: dict[str, int] = field(default_factory=dict)
     probes: list[Probe] = field(default_factory=list)
     throttled: int = 0  # fuzz cases answered 429 after the retries (not judged, not in ``cases``)
 
@@ -126,6 +127,8 @@ class Collector:
             record.throttled = max(record.throttled, int(props["fd_throttled"]))
         if isinstance(props.get("fd_phases"), dict):
             record.phases = {str(k): int(v) for k, v in props["fd_phases"].items()}
+        if isinstance(props.get("fd_answers"), dict):
+            record.answers = {str(k): int(v) for k, v in props["fd_answers"].items()}
         record.duration += duration
         record.probes.extend(probes_from(props.get(PROBES_PROPERTY)))
         findings = from_payload(props.get("fd_findings"))
@@ -217,6 +220,8 @@ class Collector:
             host, _, operation = record.operation.partition(" ")
             cov = ops.setdefault((host, operation), OperationCoverage(host=host, operation=operation))
             cov.cases += record.cases
+            for cls, count in record.answers.items():
+                cov.answers[cls] = cov.answers.get(cls, 0) + count
             cov.duration = round(cov.duration + record.duration, 3)
             if record.outcome == "failed":
                 cov.failures += 1

@@ -119,7 +119,7 @@ class Dispatcher:
             reply = await run_in_threadpool(route.handler, ctx)
             return self.render(reply, method)
         except ApiError as error:
-            return self.render(error, method)
+            return self.render(self.svc.hooks.errors.answer_error(error), method)
         except Exception:
             LOG.exception("reference handler crashed on %s %s", method, path)
             return self.render(ApiError(500, "error.internal.server_error", "INTERNAL_ERROR"), method)

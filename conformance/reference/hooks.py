@@ -212,6 +212,10 @@ class ErrorPolicy:
     def before_handler(self, ctx: Ctx) -> None:
         """Clean: nothing. Defects use it to fail in ways a real server might."""
 
+    def answer_error(self, error: ApiError) -> Reply | ApiError:
+        """How a raised error is answered. Clean: as itself (the error envelope)."""
+        return error
+
 
 @dataclass
 class Hooks:

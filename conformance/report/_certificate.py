@@ -15,6 +15,7 @@ from string import Template
 from conformance.report._explain import explain_rule
 from conformance.report._grouping import (
     STATUS_LABEL,
+    answered_2xx,
     check_lines,
     connection_text,
     first_line,
@@ -26,7 +27,7 @@ from conformance.report._grouping import (
     reproduce_hint,
     rules_by_level,
 )
-from conformance.report._model import FindingRecord, RuleResult, RunResult
+from conformance.report._model import FindingRecord, OperationCoverage, RuleResult, RunResult
 from conformance.report._waivers import ledger_lines, waived_label
 from conformance.rules import catalogue
 
@@ -181,6 +182,18 @@ def _rule_rows(result: RunResult) -> str:
     return "\n".join(rows)
 
 
+def _answer_cells(op: OperationCoverage) -> str:
+    """2xx / 4xx / 5xx answer counts; a fuzzed read that never answered 2xx is marked (SCH-02/03)."""
+    if not op.answers:
+        return '<td class="num">-</td>' * 3
+    cells = []
+    for cls in ("2xx", "4xx", "5xx"):
+        n = op.answers.get(cls, 0)
+        bad = (cls == "2xx" and n == 0) or (cls == "5xx" and n > 0)
+        cells.append(f'<td class="num{" bad" if bad else ""}">{n}</td>')
+    return "".join(cells)
+
+
 def _coverage(result: RunResult) -> str:
     hosts = operations_by_host(result)
     if not hosts:
@@ -190,13 +203,14 @@ def _coverage(result: RunResult) -> str:
         ran = sum(1 for o in ops if o.status != "not_run")
         cases = sum(o.cases for o in ops)
         url = result.targets.get(host, "")
+        ok, answered = answered_2xx(ops)
         out.append(
             f'<h3>{_e(host)} <span class="sev">{_e(url)} · {ran} of {len(ops)} operations fuzzed · '
-            f"{cases} cases</span></h3>"
+            f"{cases} cases · {ok} of {answered} answered 2xx</span></h3>"
         )
         out.append(
-            '<table class="coverage"><thead><tr><th>Operation</th><th>Cases</th><th>Failures</th>'
-            "<th>Status</th><th>Time</th></tr></thead><tbody>"
+            '<table class="coverage"><thead><tr><th>Operation</th><th>Cases</th><th>2xx</th><th>4xx</th>'
+            "<th>5xx</th><th>Failures</th><th>Status</th><th>Time</th></tr></thead><tbody>"
         )
         for op in ops:
             detail = ""
@@ -207,6 +221,7 @@ def _coverage(result: RunResult) -> str:
                 detail = "".join(_finding_html(f) for f in findings[:MAX_FINDINGS])
             out.append(
                 f'<tr><td><code>{_e(op.operation)}</code>{detail}</td><td class="num">{op.cases}</td>'
+                f"{_answer_cells(op)}"
                 f'<td class="num">{op.failures}</td>'
                 f'<td><span class="badge {op.status}">{_e(STATUS_LABEL[op.status])}</span></td>'
                 f'<td class="num">{_e(format_duration(op.duration))}</td></tr>'

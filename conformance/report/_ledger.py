@@ -4,7 +4,8 @@ Every probe a scenario makes is one :class:`Probe`: the rule and check it is evi
 was sent to, the operation, and its outcome — judged ``pass``, judged ``fail``, or ``unexercised``
 with the reason (the positive control failed, no foreign event, boost never succeeded ...).
 :func:`judge` turns a rule's probes into its status: *failed* on any judged failure, *passed* when
-every check that applies has at least one judged probe on every host it applies to, *partial* when
+every check that applies has at least one judged probe on every host it applies to (a check with
+threshold ``every``: each operation attempted there), *partial* when
 something was judged but not all of that, *not run* when nothing was. Pure: no I/O, no pytest.
 """
 
@@ -51,6 +52,14 @@ class CheckTally:
     operations: int = 0  # operations probed or attempted (judged or not)
     unexercised: dict[str, int] = field(default_factory=dict)  # reason -> operations left unjudged
     by_tests: bool = False  # judged by the rule's tests' outcome (no probes)
+    every: bool = False  # threshold "every": each operation attempted must be judged
+
+    @property
+    def complete(self) -> bool:
+        """Judged enough for the rule to pass: one operation, or (``every``) each one attempted."""
+        if self.every:
+            return self.judged > 0 and self.judged >= self.operations
+        return self.judged > 0
 
     def line(self, rule_id: str) -> str:
         """``OBJ-01 foreign-eid-404: 4 of 21 operations judged on main (owner gets 404 x17)``."""
@@ -83,7 +92,8 @@ def tally(check: Check, host: str, probes: Iterable[Probe], *, applies: bool = T
         held = worst.get(probe.operation)
         if held is None or rank[probe.outcome] > rank[held.outcome]:
             worst[probe.operation] = probe
-    out = CheckTally(check=check.id, host=host, applies=applies, operations=len(worst))
+    out = CheckTally(check=check.id, host=host, applies=applies, operations=len(worst),
+                     every=check.threshold == "every")
     reasons: Counter[str] = Counter()
     for probe in worst.values():
         if probe.outcome == "unexercised":
@@ -121,7 +131,7 @@ def judge(
         first = next((p.reason for p in probes if p.outcome == "fail" and p.reason), "")
         return RuleVerdict("failed", first, tallies)
     due = [t for t in tallies if t.applies]
-    missing = [t for t in due if t.judged == 0]
+    missing = [t for t in due if not t.complete]
     if due and not missing:
         return RuleVerdict("passed", "", tallies)
     if not any(t.judged for t in due):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from conformance.report._grouping import (
     STATUS_LABEL,
     TOKEN_VAR,
+    answered_2xx,
     check_lines,
     connection_text,
     first_line,
@@ -153,17 +154,26 @@ def render_markdown(result: RunResult) -> str:
             for r in rules
         ]
     out += ["", "</details>"]
-    hosts = operations_by_host(result)
-    if hosts:
-        out += [
-            "",
-            "### Operation coverage",
-            "",
-            "| host | operations fuzzed | failed | cases |",
-            "|---|---:|---:|---:|",
-        ]
-        for host, ops in hosts:
-            ran = sum(1 for o in ops if o.status != "not_run")
-            bad = sum(1 for o in ops if o.status == "failed" or o.failures)
-            out.append(f"| {host} | {ran} / {len(ops)} | {bad} | {sum(o.cases for o in ops)} |")
+    out += _coverage_lines(result)
     return "\n".join(out) + "\n"
+
+
+def _coverage_lines(result: RunResult) -> list[str]:
+    """Per host: operations fuzzed, failed, cases, and how many fuzzed operations answered 2xx."""
+    hosts = operations_by_host(result)
+    if not hosts:
+        return []
+    out = [
+        "",
+        "### Operation coverage",
+        "",
+        "| host | operations fuzzed | failed | cases | answered 2xx |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for host, ops in hosts:
+        ran = sum(1 for o in ops if o.status != "not_run")
+        bad = sum(1 for o in ops if o.status == "failed" or o.failures)
+        ok, answered = answered_2xx(ops)
+        cases = sum(o.cases for o in ops)
+        out.append(f"| {host} | {ran} / {len(ops)} | {bad} | {cases} | {ok} / {answered} |")
+    return out

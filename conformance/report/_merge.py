@@ -3,10 +3,12 @@
 Per rule: *failed* if it failed in any shard; otherwise, from the checks (schema version 2), *passed*
 when every applicable check has a judged probe on every host in some shard, *partial* when only some
 do, *not run* when none (a check's judged count is the largest of any shard: shards may probe the
-same operation, so counts are never inflated by adding them up). Results without checks (version 1)
-combine by status: passed somewhere and failed nowhere is passed. Tests, durations, findings and run
-errors add up. The set must be complete: every shard ``1/N`` … ``N/N`` exactly once.
-Per operation (host + operation): cases and failures are summed, status combined the same way.
+same operation, so counts are never inflated by adding them up; the fuzz checks with threshold
+``every`` add up, as each fuzzed operation is one test in exactly one shard). Results without
+checks (version 1) combine by status: passed somewhere and failed nowhere is passed. Tests,
+durations, findings and run errors add up. The set must be complete: every shard ``1/N`` …
+``N/N`` exactly once.
+Per operation (host + operation): cases, failures and answers are summed, status combined the same way.
 The merged result has no ``shard``; its times span the earliest start to the latest finish.
 """
 
@@ -46,6 +48,12 @@ def _merge_checks(parts: list[RuleResult]) -> list[CheckResult]:
                 merged[(c.check, c.host)] = dataclasses.replace(c, unexercised=dict(c.unexercised))
                 continue
             held.applies = held.applies or c.applies
+            if c.every:  # fuzz checks: each operation is one test, in exactly one shard
+                held.judged, held.failed = held.judged + c.judged, held.failed + c.failed
+                held.operations += c.operations
+                for why, n in c.unexercised.items():
+                    held.unexercised[why] = held.unexercised.get(why, 0) + n
+                continue
             held.judged, held.failed = max(held.judged, c.judged), max(held.failed, c.failed)
             held.operations = max(held.operations, c.operations)
             if c.judged >= held.judged:
@@ -53,11 +61,15 @@ def _merge_checks(parts: list[RuleResult]) -> list[CheckResult]:
     return list(merged.values())
 
 
+def _complete(c: CheckResult) -> bool:
+    return c.judged > 0 and (not c.every or c.judged >= c.operations)
+
+
 def _status_from_checks(checks: list[CheckResult], failed: bool) -> RuleStatus:
     due = [c for c in checks if c.applies]
     if failed or any(c.failed for c in due):
         return "failed"
-    if due and all(c.judged for c in due):
+    if due and all(_complete(c) for c in due):
         return "passed"
     return "partial" if any(c.judged for c in due) else "not_run"
 
@@ -74,7 +86,7 @@ def _merge_rule(parts: list[RuleResult]) -> RuleResult:
     waiver = failed[0].waiver if failed and all(p.waiver for p in failed) else None
     reason = _join_reasons([p.reason for p in relevant])
     if status == "partial" and not reason:
-        missing = [f"{c.check} on {c.host}" for c in checks if c.applies and not c.judged]
+        missing = [f"{c.check} on {c.host}" for c in checks if c.applies and not _complete(c)]
         reason = "not judged in any shard: " + ", ".join(missing)
     return dataclasses.replace(
         parts[0],
@@ -116,12 +128,21 @@ def _check_shard_set(results: list[RunResult]) -> None:
         )
 
 
+def _sum_answers(parts: list[OperationCoverage]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for part in parts:
+        for cls, count in part.answers.items():
+            out[cls] = out.get(cls, 0) + count
+    return dict(sorted(out.items()))
+
+
 def _merge_operation(parts: list[OperationCoverage]) -> OperationCoverage:
     status = _combine([p.status for p in parts])
     return dataclasses.replace(
         parts[0],
         status=status,
         cases=sum(p.cases for p in parts),
+        answers=_sum_answers(parts),
         failures=sum(p.failures for p in parts),
         duration=sum(p.duration for p in parts),
         reason=_join_reasons([p.reason for p in parts if p.status == status]),

@@ -13,7 +13,8 @@ RuleStatus = Literal["passed", "failed", "partial", "not_run"]
 Verdict = Literal["CERTIFIED", "NOT CERTIFIED", "INCOMPLETE"]
 #: 2: rule status ``partial``, per-check judged counts (``RuleResult.checks``), run ``errors``.
 #: 3: ``completion`` (how the run ended: complete | interrupted | crashed | deadline, and how far it got).
-SCHEMA_VERSION = 3
+#: 4: per-operation fuzz ``answers`` by status class; a check's ``every`` threshold.
+SCHEMA_VERSION = 4
 COMPLETION_STATES: tuple[str, ...] = ("complete", "interrupted", "crashed", "deadline")
 STATUSES: tuple[str, ...] = ("passed", "failed", "partial", "not_run")
 
@@ -30,6 +31,7 @@ class CheckResult:
     operations: int = 0  # operations probed or attempted
     unexercised: dict[str, int] = field(default_factory=dict)  # reason -> operations
     by_tests: bool = False  # judged by the rule's tests' outcome, not by recorded probes
+    every: bool = False  # threshold "every": each operation attempted must be judged (fuzz SCH checks)
 
 
 @dataclass
@@ -92,6 +94,8 @@ class OperationCoverage:
     status: RuleStatus = "not_run"
     duration: float = 0.0  # seconds spent fuzzing it (setup, cases and teardown of its tests)
     reason: str = ""  # why not run (mode, excluded, no persona ...)
+    #: Fuzz answers by status class (``{"2xx": 41, "4xx": 12, "5xx": 0}``); empty for stateful rows.
+    answers: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass

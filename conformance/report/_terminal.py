@@ -36,6 +36,7 @@ from rich.text import Text
 
 from conformance.report._grouping import (
     STATUS_LABEL,
+    answered_2xx,
     first_line,
     format_duration,
     judged_text,
@@ -134,7 +135,9 @@ def render_summary(  # noqa: PLR0915 - one table, one row per field
     for line in result.warnings:
         totals.add_row("warning", Text(line, style="yellow", overflow="fold"))
     ops_run = sum(1 for op in result.operations if op.status != "not_run")
-    totals.add_row("cases", f"{total_cases} generated over {ops_run} fuzzed operations")
+    ok, answered = answered_2xx(result.operations)
+    reached = f" ({ok} of {answered} answered 2xx)" if answered else ""
+    totals.add_row("cases", f"{total_cases} generated over {ops_run} fuzzed operations{reached}")
     totals.add_row("time", format_duration(result.duration)
                    + (f"; rate {rate_text(result.rate)}" if result.rate else ""))
     totals.add_row(

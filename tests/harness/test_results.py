@@ -212,3 +212,26 @@ def test_personas_show_every_known_partner() -> None:
         {"name": "other", "partner": ""},
     ]
     assert Settings.from_json(settings.to_json()) == settings  # xdist workers see the same
+
+
+def test_fuzz_answers_reach_the_coverage_and_sch_is_judged_per_operation() -> None:
+    c = collector()
+    answered = [
+        {"rule_id": "SCH-02", "check": check, "host": "main", "operation": op, "outcome": outcome,
+         "reason": "" if outcome == "pass" else "never answered 2xx", "test": "t"}
+        for op, outcome in (("GET /events/", "pass"), ("GET /events/{eid}", "unexercised"))
+        for check in ("answers-conform", "success-conforms")
+        if not (check == "answers-conform" and outcome != "pass")
+    ]
+    c.add("f1", "call", "passed", user_properties=[
+        ("fd_rules", ["SCH-02"]), ("fd_operation", "main GET /events/"), ("fd_cases", 4),
+        ("fd_answers", {"2xx": 3, "4xx": 1, "5xx": 0}), ("fd_probes", answered),
+    ])
+    result = c.build()
+    ops = {(o.host, o.operation): o for o in result.operations}
+    assert ops[("main", "GET /events/")].answers == {"2xx": 3, "4xx": 1, "5xx": 0}
+    rule = next(r for r in result.rules if r.id == "SCH-02")
+    # the fuzz test passed, but one read never answered 2xx and the CR host was never fuzzed
+    assert rule.status == "partial"
+    assert "success-conforms: 1 of 2 judged on main (never answered 2xx x1)" in rule.reason
+    assert "not exercised on cr" in rule.reason

@@ -249,6 +249,12 @@ def _(stack: ReferenceStack) -> bool:
     )
 
 
+@probe("err-validation-bare")
+def _(stack: ReferenceStack) -> bool:
+    answer = _as(stack, "primary").main("GET", "/events/", params={"limit": 0})
+    return answer.status_code == 400 and "error_code" not in answer.json()
+
+
 @probe("pag-pages-floor")
 def _(stack: ReferenceStack) -> bool:
     body = _as(stack, "primary").main("GET", "/events/").json()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from conformance.report._ledger import Probe, judge, judged_counts, tally
-from conformance.rules import catalogue
+from conformance.rules import Check, catalogue
 
 RULES = catalogue()
 
@@ -61,7 +63,9 @@ def test_checks_of_a_higher_mode_do_not_apply() -> None:
 
 
 def test_checks_judged_by_tests_follow_the_tests_outcome() -> None:
-    rule = RULES["SCH-01"]
+    # no catalogue rule is judged so any more (the format keeps it): a rule made of one such check
+    check = Check("fuzz-passed", "the fuzz tests passed", ("main",), "read-only", judged_by="tests")
+    rule = dataclasses.replace(RULES["SCH-01"], checks=(check,))
     assert judge(rule, [], mode="read-only", failed=False, tests_passed=True).status == "passed"
     assert judge(rule, [], mode="read-only", failed=False, tests_passed=False).status == "not_run"
     assert judge(rule, [], mode="read-only", failed=True, tests_passed=True).status == "failed"
@@ -73,3 +77,21 @@ def test_an_unselected_rule_is_not_run() -> None:
     assert judge(rule, probes, mode="read-only", failed=False, tests_passed=True).status == "passed"
     unselected = judge(rule, probes, mode="read-only", failed=False, tests_passed=True, selected=False)
     assert unselected.status == "not_run"
+
+
+def test_threshold_every_needs_each_attempted_operation_judged() -> None:
+    rule = RULES["SCH-02"]  # answers-conform and success-conforms, both `every`, on main and cr
+    answered = [
+        probe("SCH-02", check, op, host=host)
+        for check in ("answers-conform", "success-conforms")
+        for host, op in (("main", "GET /a"), ("main", "GET /b"), ("cr", "GET /c"))
+    ]
+    assert judge(rule, answered, mode="read-only", failed=False, tests_passed=True).status == "passed"
+    never = probe("SCH-02", "success-conforms", "GET /d", "unexercised", reason="never answered 2xx")
+    missed = [*answered, never]
+    verdict = judge(rule, missed, mode="read-only", failed=False, tests_passed=True)
+    assert verdict.status == "partial"
+    assert verdict.reason == "SCH-02 success-conforms: 2 of 3 judged on main (never answered 2xx x1)"
+    tallies = {(t.check, t.host): t for t in verdict.tallies}
+    assert tallies[("success-conforms", "main")].every
+    assert not tallies[("success-conforms", "main")].complete

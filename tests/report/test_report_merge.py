@@ -138,3 +138,25 @@ def test_one_interrupted_shard_leaves_the_merged_run_incomplete() -> None:
     assert merged.verdict == "INCOMPLETE"
     assert merged.completion["shard"] == "2/2"
     assert merged.completion["phase"] == "fuzzing"
+
+
+def test_fuzz_checks_and_answers_add_up_across_shards() -> None:
+    one, two = shard(1, {"SCH-02": "passed"}), shard(2, {"SCH-02": "partial"})
+    first = next(r for r in one.rules if r.id == "SCH-02")
+    second = next(r for r in two.rules if r.id == "SCH-02")
+    # each fuzzed operation is one test, in exactly one shard: judged counts of `every` checks add up
+    first.checks = [CheckResult("success-conforms", "main", judged=30, operations=30, every=True)]
+    second.checks = [CheckResult("success-conforms", "main", judged=14, operations=15, every=True,
+                                 unexercised={"never answered 2xx": 1})]
+    merged_run = merge_results([one, two])
+    merged = next(r for r in merged_run.rules if r.id == "SCH-02")
+    assert (merged.checks[0].judged, merged.checks[0].operations) == (44, 45)
+    assert merged.checks[0].unexercised == {"never answered 2xx": 1}
+    assert merged.status == "partial"
+    second.checks[0].judged = 15
+    second.checks[0].unexercised = {}
+    assert next(r for r in merge_results([one, two]).rules if r.id == "SCH-02").status == "passed"
+    one.operations[0].answers = {"2xx": 2, "4xx": 1}
+    two.operations[0].answers = {"2xx": 1, "5xx": 1}
+    op = next(o for o in merge_results([one, two]).operations if o.operation == one.operations[0].operation)
+    assert op.answers == {"2xx": 3, "4xx": 1, "5xx": 1}

@@ -120,3 +120,32 @@ class NoSandboxEvents(h.ErrorPolicy):
         if ctx.host == "cr" and ctx.route.method == "POST" and ctx.route.template == "/events/":
             raise ApiError(403, "error.auth.not_authorized", "NOT_AUTHORIZED")
         super().before_handler(ctx)
+
+
+@starvation
+class OwnerEventReadsMissing(h.ErrorPolicy):
+    """The primary tenant gets 404 on every read below one of its own events (``GET /events/{eid}/…``,
+    per-campaign reads, both hosts), although its event list shows them: routes missing for the owner,
+    so no fuzz case of those reads reaches a real object."""
+
+    name, starves = "starve-owner-event-reads-404", ("SCH-01", "SCH-02", "SCH-03")
+
+    def before_handler(self, ctx: Ctx) -> None:
+        if ctx.partner == PRIMARY_TENANT and ctx.route.method == "GET" and "eid" in ctx.params:
+            raise not_found("event")
+        super().before_handler(ctx)
+
+
+@starvation
+class TestToolRefused(h.ErrorPolicy):
+    """A gateway in front of the API refuses every authenticated request of a test tool (User-Agent
+    ``schemathesis/…``) with 403 before the application sees it: the fuzz phase judges only the
+    gateway's refusals."""
+
+    name, starves = "starve-test-tool-refused", ("SCH-01", "SCH-02", "SCH-03")
+
+    def before_handler(self, ctx: Ctx) -> None:
+        agent = ctx.headers.get("user-agent", "")
+        if agent.startswith("schemathesis/") and ctx.headers.get("authorization"):
+            raise ApiError(403, "error.auth.not_authorized", "NOT_AUTHORIZED")
+        super().before_handler(ctx)

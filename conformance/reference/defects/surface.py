@@ -100,6 +100,18 @@ class PlainText404(h.ErrorPolicy):
 
 
 @defect
+class BareValidationError(h.ErrorPolicy):
+    """Validation errors (400 error.request.invalid) answer a bare `{"detail": …}` without the envelope."""
+
+    name, rule = "err-validation-bare", "ERR-01"
+
+    def answer_error(self, error: ApiError) -> Reply | ApiError:
+        if error.status == 400 and error.message == "error.request.invalid":
+            return Reply(400, {"detail": "invalid request"})
+        return super().answer_error(error)
+
+
+@defect
 class PagesFloor(h.ListPolicy):
     """`pages` is floor(total / limit): the last partial page is not counted."""
 
