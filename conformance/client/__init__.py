@@ -5,6 +5,7 @@ audit log, 429 backoff, the ``Limiter`` seam), ``Api`` (a persona's view of a ho
 The modules behind this surface are private; import from ``conformance.client``.
 """
 
+from conformance.client._abandon import DEFAULT_ABANDON_AFTER, TimeoutTally
 from conformance.client._budget import DOCUMENTED, RateBudget, RateFigures, budget_for
 from conformance.client._curl import CREDENTIALS, TOKEN_VAR, Credential, curl_line, runnable
 from conformance.client._http import (
@@ -22,6 +23,7 @@ from conformance.client._patience import TRANSIENT_STATUSES, Patience, is_transi
 
 __all__ = [
     "CREDENTIALS",
+    "DEFAULT_ABANDON_AFTER",
     "DOCUMENTED",
     "OMIT",
     "PARTNER_HEADER",
@@ -35,6 +37,7 @@ __all__ = [
     "Patience",
     "RateBudget",
     "RateFigures",
+    "TimeoutTally",
     "Transport",
     "WriteBlocked",
     "budget_for",

@@ -25,6 +25,7 @@ DEFAULT_REFRESH_TIMEOUT = 30.0  # a real target may recompute clusters asynchron
 EMBEDDED_REFRESH_TIMEOUT = 3.0  # the reference refreshes synchronously
 DOCUMENTED_RATE = (600, 120, 10)  # the developer kit's reads, writes (per partner), auth per minute
 DEFAULT_RATE_BACKOFF = 5.0  # the kit's guidance after a 429: wait 5-10 s
+DEFAULT_ABANDON_AFTER = 3  # timeouts in a row after which an operation is abandoned (0 = never)
 DEFAULT_RETRY_WAIT = 60.0  # seconds pre-flight and discovery wait out a target that is briefly down
 
 
@@ -83,6 +84,8 @@ class Settings:
     timeout: float = DEFAULT_TIMEOUT
     refresh_timeout: float = DEFAULT_REFRESH_TIMEOUT
     retry_wait: float = DEFAULT_RETRY_WAIT
+    deadline: float | None = None  # seconds the whole run may take (run.deadline); None = unbounded
+    abandon_after: int = DEFAULT_ABANDON_AFTER  # timeouts in a row before an operation is given up on
     rate: tuple[int, int, int] | None = None  # reads, writes, auth per minute; None = unlimited
     rate_backoff: float = DEFAULT_RATE_BACKOFF
     report_dir: str | None = None
@@ -109,7 +112,7 @@ class Settings:
         # at most 5 attempts (FD's advice: never beyond 5).
         return {"timeout": self.timeout, "headers": dict(self.headers), "ca_bundle": self.ca_bundle,
                 "backoff_base": self.rate_backoff, "backoff_cap": 2 * self.rate_backoff, "jitter": 0.3,
-                "max_429_retries": 4}
+                "max_429_retries": 4, "abandon_after": self.abandon_after, "gone_after": self.retry_wait}
 
     @property
     def shard_label(self) -> str:

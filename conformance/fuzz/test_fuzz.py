@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+import requests
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from schemathesis import CheckContext, Response
@@ -25,6 +26,7 @@ from schemathesis.specs.openapi.checks import ignored_auth
 
 from conformance.client import PARTNER_HEADER
 from conformance.config import Settings
+from conformance.errors import RequestTimedOut
 from conformance.fuzz import checks as _registered  # noqa: F401 - registers our Schemathesis checks
 from conformance.fuzz.context import FuzzCase, FuzzContext
 from conformance.fuzz.failures import as_finding, case_curl
@@ -109,6 +111,13 @@ def test_operation(
         )
     except (AssertionError, BaseExceptionGroup) as exc:  # FailureGroup / Failure / Finding
         raise as_finding(exc, operation=label, curl=case_curl(case, base_url), host=host) from None
+    except requests.exceptions.Timeout as exc:
+        # No answer is no evidence: the operation's remaining cases are not run (never a finding);
+        # after run.abandon_after timeouts in a row it is not even sent any more.
+        timed_out = exc.__cause__
+        if isinstance(timed_out, RequestTimedOut):
+            pytest.skip(f"not run: {timed_out.reason}")
+        raise
 
 
 def _record(request: pytest.FixtureRequest, run: FuzzRun, label: str, case: FuzzCase) -> None:

@@ -8,7 +8,8 @@ the answer, so controls cost at most one request per operation and persona (per 
 Probes travel like findings: the hook below moves the probes recorded while a test ran into its
 report's ``user_properties`` (``fd_probes``), so the controller (also under pytest-xdist) builds rule
 statuses from them (:func:`conformance.report.judge`). The ledger lives in ``config.stash``
-under its own key, independent of the plugin's run state. Cheap to import: stdlib and pytest only.
+under its own key, independent of the plugin's run state. Cheap to import: stdlib, pytest and the
+error classes only.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 import pytest
+
+from conformance.errors import RequestTimedOut
 
 if TYPE_CHECKING:
     from conformance.report import Outcome, Probe
@@ -80,13 +83,19 @@ class Ledger:
 
         ``send`` returns an :class:`~conformance.client.Exchange`; ``accept`` judges its status
         (2xx by default). ``refused`` names the failure in the unexercised reason
-        (default ``"<persona> gets <status>"``).
+        (default ``"<persona> gets <status>"``). A control that timed out (or whose operation was
+        abandoned) failed with the timeout as its reason.
         """
         key = (persona, "main" if host == "media" else host, operation)
         held = self._controls.get(key)
         if held is None:
             self.control_requests += 1
-            exchange = send()
+            try:
+                exchange = send()
+            except RequestTimedOut as exc:  # no answer proves nothing: the probes behind it are unexercised
+                held = Control(False, 0, exc.reason)
+                self._controls[key] = held
+                return held
             status = int(getattr(exchange, "status", 0))
             ok = accept(status)
             who = persona.split(":", maxsplit=1)[0]

@@ -92,10 +92,13 @@ def transport_of(config: pytest.Config) -> Transport:
         from conformance.client import Transport, budget_for
         from conformance.rules import mode_allows
 
+        from conformance.spec import url_templates
+
         settings = settings_of(config)
         state.transport = Transport(**settings.transport_options(),
                                     allow_writes=mode_allows(settings.mode, "write"),
-                                    limiter=budget_for(settings.rate))
+                                    limiter=budget_for(settings.rate),
+                                    operations=url_templates(settings.targets))
     return state.transport
 
 

@@ -5,6 +5,9 @@ This is the one seam through which the suite (engine, CLI, tests) uses the refer
     with ReferenceStack(defects=["ten-list-leak-page2"]) as stack:
         httpx.get(stack.main_base + "/status/")
 
+``hang=["main GET /events/{eid}/statistics"]`` makes operations never answer in time (a client's
+timeouts are tested with it; see :mod:`conformance.reference.hang`).
+
 Everything binds to 127.0.0.1; ports default to ephemeral ones (0) and are read back once bound.
 """
 
@@ -78,6 +81,8 @@ class ReferenceStack:
         port_main: int = 0,
         port_cr: int = 0,
         sandbox: Any = None,
+        hang: Sequence[str] = (),
+        hang_seconds: float | None = None,
     ) -> None:
         unknown = [d for d in defects if d not in defect_registry.known()]
         if unknown:
@@ -96,6 +101,12 @@ class ReferenceStack:
         # Integration sandbox (conformance.reference.faults.Conditions): record and apply its faults.
         self.sandbox_conditions = sandbox
         self.recorder: Any = None
+        # Operations that never answer in time (conformance.reference.hang): ``host METHOD /template``.
+        from conformance.reference.hang import DEFAULT_HANG_SECONDS, parse_hang
+
+        self.hanging = parse_hang(hang)
+        self.hang_seconds = DEFAULT_HANG_SECONDS if hang_seconds is None else hang_seconds
+        self.hang_apps: dict[str, Any] = {}
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self) -> ReferenceStack:
@@ -132,6 +143,12 @@ class ReferenceStack:
                 from conformance.reference.sandbox_apps import wrap_for_sandbox
 
                 self.recorder, apps = wrap_for_sandbox(apps, self._svc, self.sandbox_conditions)
+            if any(self.hanging.values()):
+                from conformance.reference.hang import HangApp
+
+                self.hang_apps = {host: HangApp(app, self.hanging.get(host, []), self.hang_seconds)
+                                  for host, app in apps.items()}
+                apps = dict(self.hang_apps)
             self._servers["main"] = _Server(apps["main"], self._ports[0], "main")
             self._servers["cr"] = _Server(apps["cr"], self._ports[1], "cr")
             for server in self._servers.values():

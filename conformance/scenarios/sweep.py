@@ -13,7 +13,8 @@ Evidence: every probe is recorded in the run's probe ledger (the ``fd_ledger`` f
 sweep's check, on the host it was sent to (same mapping: a CR probe of an AUTH/TEN/OBJ check is
 HST-02's check of the same id). A probe whose positive control failed is recorded *unexercised* with
 the control's reason and not sent; a judge may raise :class:`Unexercised` when the answer cannot
-judge the check. A sweep that judged nothing skips its test with the reasons.
+judge the check. A probe that timed out (or whose operation was abandoned after timing out
+``run.abandon_after`` times) is unexercised with that reason. A sweep that judged nothing skips its test with the reasons.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import pytest
 
 from conformance.checks import rule_for_host
 from conformance.client import Api, Exchange
-from conformance.errors import Finding
+from conformance.errors import Finding, RequestTimedOut
 from conformance.spec import Operation, example_body, fill_path, minimal_instance, spec_of
 
 PLACEHOLDER = "fdconf-probe"
@@ -167,6 +168,9 @@ class Sweep:
             fn()
         except Unexercised as exc:
             self.unexercised(host, operation, str(exc), check=check)
+            return
+        except RequestTimedOut as exc:  # no answer judges nothing, and is never a finding
+            self.unexercised(host, operation, exc.reason, check=check)
             return
         except Finding as finding:
             self.add(finding, host)

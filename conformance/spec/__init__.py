@@ -22,6 +22,7 @@ from conformance.spec._index import (
     resolve_ref,
     spec_of,
     template_matches,
+    url_templates,
 )
 from conformance.spec._schemathesis_config import (
     POSITIVE_STATUSES,
@@ -47,4 +48,5 @@ __all__ = [
     "semantic_422_ids",
     "spec_of",
     "template_matches",
+    "url_templates",
 ]
