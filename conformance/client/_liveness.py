@@ -59,4 +59,4 @@ class Liveness:
                     "check the target is running; the rules that had not run yet are not run",
                 )
                 raise self.gone
-        return min(left, self._cap, self._first * (2**attempt))
+        return float(min(left, self._cap, self._first * 2.0**attempt))

@@ -32,6 +32,7 @@ from conformance.fuzz.context import FuzzCase, FuzzContext
 from conformance.fuzz.failures import as_finding, case_curl
 from conformance.fuzz.run import FuzzRun, fuzz_run, per_operation
 from conformance.fuzz.schemas import DEFERRED
+from conformance.harness.ledger import record_unanswered
 
 Check = Callable[[CheckContext, Response, FuzzCase], "bool | None"]
 
@@ -116,6 +117,7 @@ def test_operation(
         # after run.abandon_after timeouts in a row it is not even sent any more.
         timed_out = exc.__cause__
         if isinstance(timed_out, RequestTimedOut):
+            record_unanswered(request.node, timed_out, host)
             pytest.skip(f"not run: {timed_out.reason}")
         raise
 

@@ -14,7 +14,7 @@ error classes only.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Callable, Generator, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +41,7 @@ class Control:
     status: int
     reason: str  # why the negative probes behind it are unexercised ("" when ok)
     exchange: Any = None  # the Exchange, for probes that compare against it (TEN-02)
+    unanswered: bool = False  # the control timed out: the target, not the data, left it unproven
 
 
 def succeeded(status: int) -> bool:
@@ -64,8 +65,9 @@ class Ledger:
         return self._rules
 
     def record(self, rule_id: str, check: str, *, host: str, operation: str, outcome: Outcome,
-               reason: str = "") -> None:
-        """One probe. ``host`` is where it was sent (``media`` counts as ``main``)."""
+               reason: str = "", unanswered: bool = False) -> None:
+        """One probe. ``host`` is where it was sent (``media`` counts as ``main``); ``unanswered``: an
+        unexercised probe whose request got no answer (timed out or abandoned)."""
         from conformance.report import OUTCOMES, Probe
 
         rule = self._catalogue().get(rule_id)
@@ -74,7 +76,17 @@ class Ledger:
         if outcome not in OUTCOMES:
             raise UnknownCheck(f"probe outcome {outcome!r} is not one of {OUTCOMES}")
         host = "main" if host == "media" else host
-        self._pending.append(Probe(rule_id, check, host, operation, outcome, " ".join(reason.split())[:300]))
+        self._pending.append(Probe(rule_id, check, host, operation, outcome, " ".join(reason.split())[:300],
+                                   unanswered=unanswered))
+
+    def unanswered(self, rule_ids: Iterable[str], *, host: str, operation: str, reason: str) -> None:
+        """A test stopped by a request that got no answer: one unanswered probe per rule it gives
+        evidence for (under the rule's first check), so none of them can pass on the rest."""
+        for rule_id in rule_ids:
+            rule = self._catalogue().get(rule_id)
+            if rule is not None and rule.checks:
+                self.record(rule_id, rule.checks[0].id, host=host, operation=operation,
+                            outcome="unexercised", reason=reason, unanswered=True)
 
 
     def control(self, persona: str, host: str, operation: str, send: Callable[[], Any], *,
@@ -93,7 +105,7 @@ class Ledger:
             try:
                 exchange = send()
             except RequestTimedOut as exc:  # no answer proves nothing: the probes behind it are unexercised
-                held = Control(False, 0, exc.reason)
+                held = Control(False, 0, exc.reason, unanswered=True)
                 self._controls[key] = held
                 return held
             status = int(getattr(exchange, "status", 0))
@@ -110,6 +122,13 @@ class Ledger:
 
 
 LEDGER: pytest.StashKey[Ledger] = pytest.StashKey()
+
+
+def record_unanswered(item: pytest.Item, exc: RequestTimedOut, host: str = "main") -> None:
+    """``item`` was stopped by a request that got no answer: unanswered probes for its rules."""
+    rules = [str(a) for marker in item.iter_markers("fd_rule") for a in marker.args]
+    ledger_of(item.config).unanswered(rules, host=host, operation=exc.operation or item.name,
+                                      reason=exc.reason)
 
 
 def ledger_of(config: pytest.Config) -> Ledger:

@@ -91,7 +91,6 @@ def transport_of(config: pytest.Config) -> Transport:
     if state.transport is None:
         from conformance.client import Transport, budget_for
         from conformance.rules import mode_allows
-
         from conformance.spec import url_templates
 
         settings = settings_of(config)

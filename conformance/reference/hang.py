@@ -4,7 +4,8 @@
 a request to a listed operation (``host METHOD /path-template``, the template relative to the
 host's API base) is held for ``hang_seconds`` (default 120, far past any client timeout) before a
 504 in the error envelope, as a gateway in front of a stuck backend would do. Everything else is
-served as usual. Holding is an ``asyncio`` sleep: other requests on the host are not slowed down.
+served as usual. Holding is an ``asyncio`` sleep: other requests on the host are not slowed down;
+stopping the stack releases the held requests first, so the servers stop at once.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import threading
+import time
 from collections.abc import Iterable
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -44,11 +47,18 @@ class HangApp:
         self.hanging = hanging
         self.seconds = seconds
         self.held = 0  # requests held so far (for tests)
+        self._released = threading.Event()  # set when the stack stops: held requests get their 504 now
+
+    def release(self) -> None:
+        """Answer every held request now (and any later one at once): the stack is stopping."""
+        self._released.set()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and self._hangs(scope["method"].upper(), scope["path"]):
             self.held += 1
-            await asyncio.sleep(self.seconds)
+            until = time.monotonic() + self.seconds
+            while not self._released.is_set() and time.monotonic() < until:
+                await asyncio.sleep(0.05)
             body = json.dumps({"message": "error.gateway.timeout", "error_code": "GATEWAY_TIMEOUT"}).encode()
             await send({"type": "http.response.start", "status": 504,
                         "headers": [(b"content-type", b"application/json"),

@@ -81,6 +81,7 @@ class ReferenceStack:
         port_main: int = 0,
         port_cr: int = 0,
         sandbox: Any = None,
+        *,
         hang: Sequence[str] = (),
         hang_seconds: float | None = None,
     ) -> None:
@@ -165,6 +166,8 @@ class ReferenceStack:
 
     def stop(self) -> None:
         """Stop both hosts (concurrently), then the emulator; safe to call twice."""
+        for hanging in self.hang_apps.values():
+            hanging.release()
         for server in self._servers.values():
             server.signal_stop()
         for server in self._servers.values():

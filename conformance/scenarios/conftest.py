@@ -17,6 +17,7 @@ from conformance.auth import Session
 from conformance.client import Api, Patience, is_transient
 from conformance.config import Settings
 from conformance.errors import RequestTimedOut, TargetError
+from conformance.harness.ledger import record_unanswered
 from conformance.scenarios.discovery import (
     MAX_PROBED_EVENTS,
     EventFacts,
@@ -80,6 +81,7 @@ def _not_run_when_down(item: pytest.Item) -> Generator[None, None, None]:
     try:
         yield
     except RequestTimedOut as exc:  # a probe or control the scenario did not handle itself
+        record_unanswered(item, exc)
         pytest.skip(f"not run: {exc.reason}")
     except (Unavailable, TargetError) as exc:
         if not is_transient(exc):

@@ -86,7 +86,9 @@ def test_a_restart_within_the_wait_is_survived(host: _Host, make_transport: Call
     assert transport.liveness.gone is None
 
 
-def test_a_host_that_never_answered_fails_at_once(host: _Host, make_transport: Callable[..., Transport]) -> None:
+def test_a_host_that_never_answered_fails_at_once(
+    host: _Host, make_transport: Callable[..., Transport]
+) -> None:
     host.stop()
     transport = make_transport(gone_after=30)
     started = time.monotonic()
