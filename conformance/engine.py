@@ -34,7 +34,7 @@ import pytest
 from conformance.auth import make_sessions
 from conformance.client import TRANSIENT_STATUSES, Api, AuditEntry, Patience, Transport, budget_for
 from conformance.config import Settings, load_settings
-from conformance.errors import CredentialsError, TargetError, TargetGone, TargetUnavailable, UsageError
+from conformance.errors import CredentialsError, TargetError, TargetUnavailable, UsageError
 from conformance.harness.run_process import redact_outputs, run_in_child, sigterm_as_interrupt
 from conformance.harness.selection import resolve_rules_filter
 from conformance.report import RunResult, prepare_report_dir
@@ -158,7 +158,7 @@ def exit_code(pytest_exit: int, result: RunResult | None, errors: Sequence[str],
     failed = bool(blocking) or bool(errors) or tests_failed
     if failed or (strict and result.verdict != "CERTIFIED"):
         return EXIT_FINDINGS
-    if counts["passed"] == 0:
+    if counts["passed"] == 0 and not counts.get("partial"):
         return EXIT_USAGE  # nothing could run: personas, mode or selection leave no rule to check
     return EXIT_OK
 
@@ -240,7 +240,8 @@ def run(
     if cut.get("state") == "deadline":
         echo(f"fdconf: {cut.get('reason')}: the run stopped early and is INCOMPLETE (reports written)")
     elif cut.get("state") == "target-gone":
-        gone = TargetGone(str(cut.get("reason")), "check the target is running, then run again")
+        # the usage-error family's line, as for a target unreachable at pre-flight
+        gone = TargetError(str(cut.get("reason")), "check the target is running, then run again")
         print(gone.one_line(), file=sys.stderr)
     elif code == EXIT_INTERRUPTED:
         echo("fdconf: interrupted (Ctrl-C or SIGTERM)")
@@ -248,7 +249,8 @@ def run(
         echo("fdconf: no test matched the selection (--rules / --shard); nothing was checked")
     elif rc == pytest.ExitCode.INTERNAL_ERROR and child.errors:
         echo(f"fdconf: {child.errors[0]}")
-    elif code == EXIT_USAGE and child.result is not None and not child.result.counts()["passed"]:
+    elif code == EXIT_USAGE and child.result is not None and not child.result.counts()["passed"] \
+            and not child.result.counts().get("partial"):
         echo("fdconf: no rule could run (reasons above): configure personas, or change --mode / --rules")
     echo(f"fdconf: seed {settings.seed}, reports in {report_dir}, exit {code}")
     return RunOutcome(code, settings, child.result, report_dir, rc, child.errors,
