@@ -57,8 +57,10 @@ def test_a_bad_deadline_is_one_config_error_naming_it(value: str, tmp_path: Path
     with pytest.raises(ConfigError) as bad:
         load_settings(flags={"run.deadline": value}, environ={}, cwd=tmp_path)
     line = bad.value.one_line()
-    assert "run.deadline (--deadline)" in line and repr(value) in line
-    assert "15m" in line and "\n" not in line
+    assert "run.deadline (--deadline)" in line
+    assert repr(value) in line
+    assert "15m" in line
+    assert "\n" not in line
 
 
 @pytest.mark.parametrize(("value", "seconds"), [("90s", 90.0), ("15m", 900.0), ("1h30m", 5400.0),
@@ -68,7 +70,7 @@ def test_deadline_durations(value: Any, seconds: float, tmp_path: Path) -> None:
     assert settings.deadline == seconds
 
 
-class DyingGateway(OutageProxy):
+class DyingGateway(OutageProxy):  # type: ignore[misc]  # tests/ helpers are untyped to mypy
     """Forwards to the reference, then stops listening after ``after`` requests (connections refused)."""
 
     def __init__(self, upstream: str, after: int) -> None:
@@ -118,7 +120,8 @@ def test_a_target_that_dies_mid_run_ends_in_one_target_error(
     (line,) = errors
     assert f"http://127.0.0.1:{dying.port}/api/v3/" in line  # names the last request
     assert re.search(r"last request: (GET|HEAD|POST|PUT|DELETE) http://", line), line
-    assert "Bearer" not in line and "password" not in line.lower()
+    assert "Bearer" not in line
+    assert "password" not in line.lower()
     statuses = {r.id: r.status for r in result.rules}
     assert "failed" not in statuses.values(), statuses  # a dead target is no finding
     assert not result.errors, result.errors
