@@ -117,7 +117,7 @@ def test_operation(
         # after run.abandon_after timeouts in a row it is not even sent any more.
         timed_out = exc.__cause__
         if isinstance(timed_out, RequestTimedOut):
-            record_unanswered(request.node, timed_out, host)
+            record_unanswered(request.node, timed_out, host, operation=label)
             pytest.skip(f"not run: {timed_out.reason}")
         raise
 

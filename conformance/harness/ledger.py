@@ -124,10 +124,12 @@ class Ledger:
 LEDGER: pytest.StashKey[Ledger] = pytest.StashKey()
 
 
-def record_unanswered(item: pytest.Item, exc: RequestTimedOut, host: str = "main") -> None:
-    """``item`` was stopped by a request that got no answer: unanswered probes for its rules."""
+def record_unanswered(item: pytest.Item, exc: RequestTimedOut, host: str = "main",
+                      operation: str = "") -> None:
+    """``item`` was stopped by a request that got no answer: unanswered probes for its rules, under
+    ``operation`` (default: the request's ``METHOD /path-template``)."""
     rules = [str(a) for marker in item.iter_markers("fd_rule") for a in marker.args]
-    ledger_of(item.config).unanswered(rules, host=host, operation=exc.operation or item.name,
+    ledger_of(item.config).unanswered(rules, host=host, operation=operation or exc.operation or item.name,
                                       reason=exc.reason)
 
 
