@@ -68,7 +68,8 @@ class OperationAbandoned(RequestTimedOut):
 
     @property
     def reason(self) -> str:
-        return f"timed out {self.count} times: {self.operation} abandoned"
+        times = "once" if self.count == 1 else f"{self.count} times"
+        return f"timed out {times}: {self.operation} abandoned"
 
 
 class TargetGone(TargetError):
