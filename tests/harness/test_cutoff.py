@@ -94,6 +94,7 @@ def dying(reference_stack: Any) -> Iterator[DyingGateway]:
     gateway.stop()
 
 
+@pytest.mark.slow
 def test_a_target_that_dies_mid_run_ends_in_one_target_error(
     reference_stack: Any, dying: DyingGateway, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
