@@ -129,3 +129,17 @@ def test_a_target_that_dies_mid_run_ends_in_one_target_error(
     refused = [r for r in result.rules for f in r.findings if "refused" in f.message.lower()]
     assert not refused
     assert result.completion["tests_done"] < result.completion["tests_total"]  # the rest not run
+
+
+def test_a_bad_deadline_on_the_command_line_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "conformance", "run", "--deadline", "soon"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120, check=False,
+                          env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+    assert done.returncode == 2, done.stdout + done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("ConfigError: run.deadline (--deadline): 'soon' is not a duration")
+    assert "Traceback" not in done.stderr
