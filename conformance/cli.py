@@ -68,9 +68,16 @@ def cli() -> None:
               "example once) nor the coverage phase (its fixed boundary and negative cases, about 55 per "
               "operation on the bundled specs), so a run sends more cases than N x operations.")
 @click.option("--timeout", type=float, help="Timeout of every request, in seconds.")
+@click.option("--deadline", metavar="DURATION",
+              help="How long the whole run may take, e.g. 15m, 90s, 1h30m (a bare number is seconds). When "
+              "it passes, the run stops like Ctrl-C: reports are written, the verdict is INCOMPLETE, exit 1.")
+@click.option("--abandon-after", type=int, metavar="N",
+              help="Stop sending to an operation after N timeouts in a row (what it was to judge is not "
+              "run: \"timed out N times\"); default 3, 0 = never.")
 @click.option("--retry-wait", type=float, metavar="SECONDS",
               help="How long pre-flight and discovery keep retrying (with backoff) while the target answers "
-              "502/503/504 or refuses connections; default 60, 0 = give up at once.")
+              "502/503/504 or refuses connections, and how long a target that answered may refuse "
+              "connections mid-run before the run ends (exit 2); default 60, 0 = give up at once.")
 @click.option("--rate", metavar="FIGURES", help="The suite's own rate budget, requests per minute: "
               "reads=600,writes=120,auth=10 (reads and writes per partner, sign-ins plus refreshes; figures "
               "left out keep the kit's) or off. Default: the kit's figures; unlimited on the embedded "

@@ -11,7 +11,9 @@ starts they unwind this process (the reference it started is stopped); during th
 passed on to the child, which tears its session down (the write-mode sandbox is cleaned up) first.
 
 Exit codes: 0 every rule that ran passed; 1 findings (a rule failed, or a test broke in a way no rule
-can carry); 2 usage, configuration or target error (one line + hint, no traceback).
+can carry), or the run was cut short by its deadline (``--deadline``: INCOMPLETE, reports written);
+2 usage, configuration or target error (one line + hint, no traceback), also when the target stopped
+answering mid-run (one TargetError naming the last request; the rest is not run).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import contextlib
 import importlib.metadata
 import importlib.util
 import sys
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -176,7 +179,15 @@ def check_cr_base(cr: str, transport: Transport) -> None:
 
 
 def exit_code(pytest_exit: int, result: RunResult | None, errors: Sequence[str], *, strict: bool) -> int:
-    """Map pytest's exit status and the run's result to 0 / 1 / 2 (130 when interrupted)."""
+    """Map pytest's exit status and the run's result to 0 / 1 / 2 (130 when interrupted).
+
+    A run cut short by its own deadline is 1 (not certified: the gate did not pass, nobody
+    interrupted it); one whose target stopped answering is 2 (a target error, as at pre-flight)."""
+    cut = result.completion.get("state") if result is not None else None
+    if cut == "deadline":
+        return EXIT_FINDINGS
+    if cut == "target-gone":
+        return EXIT_USAGE
     if pytest_exit == pytest.ExitCode.INTERRUPTED:
         return EXIT_INTERRUPTED
     if pytest_exit in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.NO_TESTS_COLLECTED,
@@ -190,7 +201,7 @@ def exit_code(pytest_exit: int, result: RunResult | None, errors: Sequence[str],
     failed = bool(blocking) or bool(errors) or tests_failed
     if failed or (strict and result.verdict != "CERTIFIED"):
         return EXIT_FINDINGS
-    if counts["passed"] == 0:
+    if counts["passed"] == 0 and not counts.get("partial"):
         return EXIT_USAGE  # nothing could run: personas, mode or selection leave no rule to check
     return EXIT_OK
 
@@ -234,6 +245,7 @@ def run(
     """
     where = cwd or Path.cwd()
     settings = load_settings(config=config, flags=flags, environ=environ, cwd=where)
+    deadline_at = time.time() + settings.deadline if settings.deadline else None  # run-wide: from now
     if settings.rules:
         resolve_rules_filter(settings.rules, catalogue())  # unknown ids fail before anything starts
     if settings.waivers:
@@ -267,22 +279,35 @@ def run(
             settings = settings.with_changes(rate_spent=tuple(budget.history()))
         args = pytest_args(settings, report_dir, extra_args, progress=progress)
         stack.callback(redact_outputs, args)
-        child = run_in_child(settings, args)
+        child = run_in_child(settings, args, deadline_at=deadline_at)
     rc = child.pytest_exit
     if child.interrupted:
         rc = int(pytest.ExitCode.INTERRUPTED)
     code = exit_code(rc, child.result, child.errors, strict=strict)
-    if code == EXIT_INTERRUPTED:
+    _explain_end(code, rc, child, echo)
+    echo(f"fdconf: seed {settings.seed}, reports in {report_dir}, exit {code}")
+    return RunOutcome(code, settings, child.result, report_dir, rc, child.errors,
+                      audit=[*transport.audit, *child.audit])
+
+
+def _explain_end(code: int, rc: int, child: Any, echo: Echo) -> None:
+    """One closing line saying why a run ended the way it did (nothing for an ordinary end)."""
+    cut = child.result.completion if child.result is not None else {}
+    if cut.get("state") == "deadline":
+        echo(f"fdconf: {cut.get('reason')}: the run stopped early and is INCOMPLETE (reports written)")
+    elif cut.get("state") == "target-gone":
+        # the usage-error family's line, as for a target unreachable at pre-flight
+        gone = TargetError(str(cut.get("reason")), "check the target is running, then run again")
+        print(gone.one_line(), file=sys.stderr)
+    elif code == EXIT_INTERRUPTED:
         echo("fdconf: interrupted (Ctrl-C or SIGTERM)")
     elif rc == pytest.ExitCode.NO_TESTS_COLLECTED:
         echo("fdconf: no test matched the selection (--rules / --shard); nothing was checked")
     elif rc == pytest.ExitCode.INTERNAL_ERROR and child.errors:
         echo(f"fdconf: {child.errors[0]}")
-    elif code == EXIT_USAGE and child.result is not None and not child.result.counts()["passed"]:
+    elif code == EXIT_USAGE and child.result is not None and not child.result.counts()["passed"] \
+            and not child.result.counts().get("partial"):
         echo("fdconf: no rule could run (reasons above): configure personas, or change --mode / --rules")
-    echo(f"fdconf: seed {settings.seed}, reports in {report_dir}, exit {code}")
-    return RunOutcome(code, settings, child.result, report_dir, rc, child.errors,
-                      audit=[*transport.audit, *child.audit])
 
 
 def main_run(**kwargs: Any) -> int:

@@ -46,6 +46,37 @@ class TargetUnavailable(TargetError):
     """The target answered as if it were down for a moment (502, 503, 504): worth retrying for a while."""
 
 
+class RequestTimedOut(TargetError):
+    """A request got no answer within ``run.timeout``; ``operation`` is ``METHOD /path-template``.
+
+    Not a finding and not an outage: whatever the request was to judge stays *unexercised* with
+    :attr:`reason`. ``count`` is how many timeouts in a row the operation has had."""
+
+    def __init__(self, message: str, hint: str = "", *, operation: str = "", count: int = 1) -> None:
+        super().__init__(message, hint)
+        self.operation = operation
+        self.count = count
+
+    @property
+    def reason(self) -> str:
+        return f"{self.operation} timed out ({self.count} in a row)"
+
+
+class OperationAbandoned(RequestTimedOut):
+    """An operation timed out ``count`` times in a row (``run.abandon_after``): this request was not
+    sent, and no further one to that operation will be."""
+
+    @property
+    def reason(self) -> str:
+        times = "once" if self.count == 1 else f"{self.count} times"
+        return f"timed out {times}: {self.operation} abandoned"
+
+
+class TargetGone(TargetError):
+    """The target answered earlier in the run, then refused every connection for ``run.retry_wait``:
+    it stopped. The run ends with this one error; what had not run yet is *not run*."""
+
+
 class CredentialsError(UsageError):
     """A persona's credentials were rejected or cannot be used."""
 

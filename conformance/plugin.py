@@ -49,7 +49,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "fd_rule(*ids): catalogue rule ids this test gives evidence for")
     config.addinivalue_line("markers", "fd_needs(mode=None, personas=()): needs beyond the rule catalogue")
-    from conformance.harness import fixtures  # cheap: stdlib + pytest; the suite loads inside fixtures
+    from conformance.harness import (  # cheap: stdlib + pytest; the suite loads inside fixtures
+        cutoff,
+        fixtures,
+    )
+
+    cutoff.reset()  # a cause is one session's (an interpreter may run several)
     from conformance.harness.activation import activate, wants_run
     from conformance.harness.state import run_of
 
@@ -94,6 +99,9 @@ def pytest_runtest_makereport(
         from conformance.harness.collection import annotate
 
         annotate(item, call, report)
+        from conformance.harness.cutoff import stop_if_target_gone
+
+        stop_if_target_gone(item, report)
     return report
 
 

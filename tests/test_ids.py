@@ -12,7 +12,7 @@ from conformance.ids import PARTNER_RE
 
 
 def test_partner_pattern_is_the_specs_partner_id() -> None:
-    # The CR spec types no partner id in paths or bodies (its header has no pattern: Decision 41).
+    # The CR spec types no partner id in paths or bodies (its header has no pattern: Decision 43).
     doc = yaml.safe_load(Path(resources.main_spec()).read_text(encoding="utf-8"))
     assert PARTNER_RE.pattern == doc["components"]["schemas"]["PartnerId"]["pattern"]
 

@@ -6,6 +6,7 @@ retries of a briefly-down target.
 The modules behind this surface are private; import from ``conformance.client``.
 """
 
+from conformance.client._abandon import DEFAULT_ABANDON_AFTER, TimeoutTally
 from conformance.client._budget import DOCUMENTED, RateBudget, RateFigures, budget_for
 from conformance.client._curl import CREDENTIALS, TOKEN_VAR, Credential, curl_line, runnable
 from conformance.client._http import (
@@ -24,6 +25,7 @@ from conformance.client._throttled import THROTTLED_REASON, Throttled
 
 __all__ = [
     "CREDENTIALS",
+    "DEFAULT_ABANDON_AFTER",
     "DOCUMENTED",
     "OMIT",
     "PARTNER_HEADER",
@@ -39,6 +41,7 @@ __all__ = [
     "RateBudget",
     "RateFigures",
     "Throttled",
+    "TimeoutTally",
     "Transport",
     "WriteBlocked",
     "budget_for",

@@ -16,15 +16,17 @@ import random
 import ssl
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import httpx
 
+from conformance.client._abandon import DEFAULT_ABANDON_AFTER, TimeoutTally
 from conformance.client._curl import curl_line
+from conformance.client._liveness import Liveness
 from conformance.client._throttled import Throttled
-from conformance.errors import Finding, TargetError, UsageError
+from conformance.errors import Finding, RequestTimedOut, TargetError, UsageError
 from conformance.redact import REDACTOR
 
 PARTNER_HEADER = "X-Preferred-Partner-Id"
@@ -142,6 +144,11 @@ class Transport:
     process, so a bug in a scenario or a fuzz case can never write to a production target.
     :attr:`audit` lists every request that did leave (one entry per attempt, 429 retries included);
     :attr:`blocked` every one the guard refused. ``limiter`` is consulted before every attempt.
+
+    Bounded time on a bad target: an operation that timed out ``abandon_after`` times in a row is
+    no longer sent (:class:`~conformance.client._abandon.TimeoutTally`; ``operations`` are the URL
+    path templates it counts by), and a host that answered, then refused connections for
+    ``gone_after`` seconds, ends the run (:class:`~conformance.client._liveness.Liveness`).
     """
 
     def __init__(
@@ -157,6 +164,9 @@ class Transport:
         headers: Mapping[str, str] | None = None,
         ca_bundle: str | None = None,
         limiter: Limiter | None = None,
+        abandon_after: int = DEFAULT_ABANDON_AFTER,
+        operations: Sequence[str] = (),
+        gone_after: float = 60.0,
     ) -> None:
         # ``headers``: sent on every request (a proxy's own key); ``ca_bundle``: a private CA's PEM.
         verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=ca_bundle) if ca_bundle else True
@@ -177,6 +187,8 @@ class Transport:
         self.throttled = 0
         self.retries = 0
         self.backoff_waited = 0.0
+        self.timeouts = TimeoutTally(abandon_after, operations)
+        self.liveness = Liveness(gone_after)
 
     @property
     def sent(self) -> list[tuple[str, str]]:
@@ -231,22 +243,34 @@ class Transport:
             self.audit.append(entry)
 
     def send(self, request: httpx.Request, *, origin: str = "suite") -> Exchange:
-        """Send ``request`` (guard, limiter, 429 backoff); every attempt is recorded in :attr:`audit`."""
+        """Send ``request`` (guard, limiter, 429 backoff); every attempt is recorded in :attr:`audit`.
+
+        Raises :class:`~conformance.errors.RequestTimedOut` on a timeout,
+        :class:`~conformance.errors.OperationAbandoned` (nothing sent) for an abandoned operation and
+        :class:`~conformance.errors.TargetGone` once the target has stopped answering."""
         self.check_allowed(request)
+        operation = self.timeouts.operation(request)
+        self.timeouts.check(operation)
+        self.liveness.check()
         for attempt in range(self._max_429 + 1):
             if self.limiter is not None:
                 self.limiter.acquire(request.method, str(request.url), origin,
                                      partner=request.headers.get(PARTNER_HEADER))
             started = time.perf_counter()
             try:
-                response = self._client.send(request)
-                response.read()
+                response = self._send_live(request)
             except httpx.TimeoutException as exc:
                 self._record(request, origin, 0)
-                raise TargetError(
-                    f"{request.method} {request.url.copy_with(query=None)} timed out ({exc})",
+                count = self.timeouts.timed_out(operation)
+                raise RequestTimedOut(
+                    f"{request.method} {REDACTOR.text(str(request.url.copy_with(query=None)))} timed out "
+                    f"({exc or type(exc).__name__}; {count} in a row for {operation})",
                     "check the target is up, or raise run.timeout",
+                    operation=operation, count=count,
                 ) from exc
+            except TargetError:
+                self._record(request, origin, 0)
+                raise
             except (httpx.ConnectError, httpx.UnsupportedProtocol) as exc:
                 self._record(request, origin, 0)
                 origin_url = f"{request.url.scheme}://{request.url.netloc.decode()}"
@@ -266,6 +290,7 @@ class Transport:
                     f"{type(exc).__name__}: {exc or 'connection closed'}",
                     "the target closed the connection or sent a malformed response",
                 ) from exc
+            self.timeouts.answered(operation)
             elapsed = time.perf_counter() - started
             self._record(request, origin, response.status_code)
             if response.status_code == 429:
@@ -280,6 +305,28 @@ class Transport:
                 self.backoff_waited += delay
             self._sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _send_live(self, request: httpx.Request) -> httpx.Response:
+        """One attempt, with refused connections to a host that answered before waited out
+        (:class:`Liveness`); :class:`~conformance.errors.TargetGone` when it does not come back."""
+        origin_url = f"{request.url.scheme}://{request.url.netloc.decode()}"
+        tries = 0
+        while True:
+            try:
+                response = self._client.send(request)
+                response.read()
+            except httpx.ConnectError as exc:
+                if "CERTIFICATE_VERIFY_FAILED" in str(exc):
+                    raise
+                what = f"{request.method} {REDACTOR.text(str(request.url.copy_with(query=None)))}"
+                delay = self.liveness.refused(origin_url, what, tries)
+                if delay is None:
+                    raise
+                tries += 1
+                self._sleep(delay)
+                continue
+            self.liveness.answered(origin_url)
+            return response
 
 
 class Api:

@@ -15,7 +15,7 @@ from typing import TypeVar
 
 import httpx
 
-from conformance.errors import TargetError, TargetUnavailable
+from conformance.errors import TargetError, TargetGone, TargetUnavailable
 
 T = TypeVar("T")
 TRANSIENT_STATUSES = frozenset({502, 503, 504})
@@ -26,7 +26,10 @@ def is_transient(exc: BaseException) -> bool:
     (:class:`TargetUnavailable`, or any exception with a ``transient`` flag set), a refused connection,
     or one dropped before the answer. A TLS or URL mistake is not transient, and neither is a timeout:
     an endpoint that hangs is a fact about the target, and waiting it out again would only multiply
-    the run's time by the request timeout."""
+    the run's time by the request timeout. A target that stopped (:class:`TargetGone`) was already
+    waited out."""
+    if isinstance(exc, TargetGone):
+        return False
     if isinstance(exc, TargetUnavailable) or getattr(exc, "transient", False) is True:
         return True
     if not isinstance(exc, TargetError):

@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from conformance.config._duration import parse_duration
 from conformance.config._validate import nearest, problems, raise_problems, validate
 from conformance.config._waivers import Waiver, normalise_dates, parse_waivers, read_waivers_file
 from conformance.config.settings import (
@@ -356,6 +357,8 @@ def build(data: Mapping[str, Any], *, config_file: str | None = None, cwd: Path 
     derived = main.rstrip("/").removesuffix("/v3") if main and main.rstrip("/").endswith("/v3") else None
     media = target.get("media") or derived
     shard = _collect(found, parse_shard, run["shard"]) if run.get("shard") else None
+    deadline = _collect(found, parse_duration, run["deadline"], "run.deadline (--deadline)") \
+        if run.get("deadline") is not None else None
     raise_problems(found, source)
     return Settings(
         main=main.rstrip("/") if main else None,
@@ -372,6 +375,8 @@ def build(data: Mapping[str, Any], *, config_file: str | None = None, cwd: Path 
         refresh_timeout=float(run.get("refresh_timeout", EMBEDDED_REFRESH_TIMEOUT if embedded
                                       else Settings.refresh_timeout)),
         retry_wait=float(run.get("retry_wait", Settings.retry_wait)),
+        deadline=deadline,
+        abandon_after=int(run.get("abandon_after", Settings.abandon_after)),
         rate=parse_rate(run.get("rate"), embedded),
         rate_window=parse_rate_window(run.get("rate")),
         rate_backoff=float(run.get("rate_backoff", Settings.rate_backoff)),

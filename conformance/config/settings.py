@@ -26,6 +26,7 @@ EMBEDDED_REFRESH_TIMEOUT = 3.0  # the reference refreshes synchronously
 DOCUMENTED_RATE = (600, 120, 10)  # the developer kit's reads, writes (per partner), auth per minute
 DEFAULT_RATE_WINDOW = 60.0  # the figures are per minute unless a test scales the window down
 DEFAULT_RATE_BACKOFF = 5.0  # the kit's guidance after a 429: wait 5-10 s
+DEFAULT_ABANDON_AFTER = 3  # timeouts in a row after which an operation is abandoned (0 = never)
 DEFAULT_RETRY_WAIT = 60.0  # seconds pre-flight and discovery wait out a target that is briefly down
 
 
@@ -88,6 +89,8 @@ class Settings:
     rate_window: float = DEFAULT_RATE_WINDOW  # seconds the rate figures are counted over
     # What pre-flight already sent inside the window: (kind, partner, seconds ago); set by the engine.
     rate_spent: tuple[tuple[str, str | None, float], ...] = ()
+    deadline: float | None = None  # seconds the whole run may take (run.deadline); None = unbounded
+    abandon_after: int = DEFAULT_ABANDON_AFTER  # timeouts in a row before an operation is given up on
     rate_backoff: float = DEFAULT_RATE_BACKOFF
     report_dir: str | None = None
     rules: tuple[str, ...] = ()
@@ -113,7 +116,7 @@ class Settings:
         # at most 5 attempts (FD's advice: never beyond 5).
         return {"timeout": self.timeout, "headers": dict(self.headers), "ca_bundle": self.ca_bundle,
                 "backoff_base": self.rate_backoff, "backoff_cap": 2 * self.rate_backoff, "jitter": 0.3,
-                "max_429_retries": 4}
+                "max_429_retries": 4, "abandon_after": self.abandon_after, "gone_after": self.retry_wait}
 
     @property
     def rate_label(self) -> str:

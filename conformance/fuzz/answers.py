@@ -31,7 +31,7 @@ from typing import Literal
 from conformance.rules import Rule
 
 Outcome = Literal["pass", "fail", "unexercised"]  # a probe's outcome (the ledger's)
-#: Operations whose success the fuzz phase must show (writes: see ``specs/README.md``, Decision 48).
+#: Operations whose success the fuzz phase must show (writes: see ``specs/README.md``, Decision 52).
 READS = ("GET", "HEAD")
 #: A probe to record: ``(rule, check, outcome, reason)``.
 AnswerProbe = tuple[str, str, Outcome, str]

@@ -35,7 +35,7 @@ from urllib3 import HTTPResponse
 from urllib3._collections import HTTPHeaderDict
 
 from conformance.client import Throttled, Transport
-from conformance.errors import TargetError
+from conformance.errors import RequestTimedOut, TargetError
 
 if TYPE_CHECKING:
     from schemathesis.core.transport import Response
@@ -74,8 +74,9 @@ class TransportAdapter(BaseAdapter):
         try:
             exchange = self.transport.send(outgoing, origin=self.origin)
         except TargetError as exc:
-            # Schemathesis classifies network trouble by the requests exception types.
-            if isinstance(exc.__cause__, httpx.TimeoutException):
+            # Schemathesis classifies network trouble by the requests exception types; the suite's own
+            # error stays the cause, for the test to tell a timeout (unexercised) from a finding.
+            if isinstance(exc, RequestTimedOut) or isinstance(exc.__cause__, httpx.TimeoutException):
                 raise requests.exceptions.ReadTimeout(exc.one_line(), request=request) from exc
             raise requests.exceptions.ConnectionError(exc.one_line(), request=request) from exc
         if exchange.status == 429 and self.raise_throttled:

@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+import requests
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from schemathesis import CheckContext, Response
@@ -31,6 +32,7 @@ from schemathesis.specs.openapi.checks import ignored_auth
 
 from conformance.client import PARTNER_HEADER, Throttled
 from conformance.config import Settings
+from conformance.errors import RequestTimedOut
 from conformance.fuzz import checks as _registered  # noqa: F401 - registers our Schemathesis checks
 from conformance.fuzz.answers import Answers
 from conformance.fuzz.context import FuzzCase, FuzzContext
@@ -39,6 +41,7 @@ from conformance.fuzz.objects import pin_real_objects
 from conformance.fuzz.run import FuzzRun, fuzz_run, per_operation
 from conformance.fuzz.schemas import DEFERRED
 from conformance.harness.layout import absent_hosts
+from conformance.harness.ledger import record_unanswered
 
 Check = Callable[[CheckContext, Response, FuzzCase], "bool | None"]
 
@@ -145,6 +148,14 @@ def test_operation(
     except (AssertionError, BaseExceptionGroup) as exc:  # FailureGroup / Failure / Finding
         _record(request, run, label, case)
         raise as_finding(exc, operation=label, curl=case_curl(case, base_url), host=host) from None
+    except requests.exceptions.Timeout as exc:
+        # No answer is no evidence: the operation's remaining cases are not run (never a finding);
+        # after run.abandon_after timeouts in a row it is not even sent any more.
+        timed_out = exc.__cause__
+        if isinstance(timed_out, RequestTimedOut):
+            record_unanswered(request.node, timed_out, host, operation=label)
+            pytest.skip(f"not run: {timed_out.reason}")
+        raise
     _record(request, run, label, case)
 
 

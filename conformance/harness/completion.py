@@ -1,4 +1,5 @@
-"""How far a run got: the ``completion`` record of a run that was cut short (interrupt, crash).
+"""How far a run got: the ``completion`` record of a run that was cut short (interrupt, deadline,
+a target that stopped answering).
 
 A run interrupted by Ctrl-C or SIGTERM still writes every report from what it saw, but what it saw
 is not the whole catalogue's evidence: its verdict is INCOMPLETE, never CERTIFIED, and each report
@@ -25,14 +26,16 @@ def phase_of(nodeid: str) -> str:
 
 
 def completion_of(exitstatus: int | pytest.ExitCode, done: Sequence[str], total: int,
-                  running: str = "") -> dict[str, Any]:
+                  running: str = "", cut: dict[str, str] | None = None) -> dict[str, Any]:
     """The ``completion`` record for a session that ended with ``exitstatus``.
 
     ``done``: node ids of the tests that reported, in order; ``total``: tests collected; ``running``:
     the test that had started last. Before the first test starts the run was still in discovery;
-    once every test reported, in cleanup.
+    once every test reported, in cleanup. ``cut``: why the run was cut short on purpose
+    (:func:`conformance.harness.cutoff.cut_reason`: the deadline, a target that stopped); it names
+    the state and the reason, whatever the exit status.
     """
-    if exitstatus != pytest.ExitCode.INTERRUPTED:
+    if exitstatus != pytest.ExitCode.INTERRUPTED and not cut:
         return {"state": "complete"}
     last = running or (done[-1] if done else "")
     if total and len(done) >= total:
@@ -41,8 +44,10 @@ def completion_of(exitstatus: int | pytest.ExitCode, done: Sequence[str], total:
         phase = "discovery"
     else:
         phase = phase_of(last)
-    out: dict[str, Any] = {"state": "interrupted", "phase": phase,
-                           "reason": "interrupted (Ctrl-C or SIGTERM)",
+    state, reason = ("interrupted", "interrupted (Ctrl-C or SIGTERM)")
+    if cut:
+        state, reason = cut["state"], cut["reason"]
+    out: dict[str, Any] = {"state": state, "phase": phase, "reason": reason,
                            "tests_done": len(done), "tests_total": total}
     if last:
         out["last_test"] = last

@@ -8,7 +8,8 @@ the answer, so controls cost at most one request per operation and persona (per 
 Probes travel like findings: the hook below moves the probes recorded while a test ran into its
 report's ``user_properties`` (``fd_probes``), so the controller (also under pytest-xdist) builds rule
 statuses from them (:func:`conformance.report.judge`). The ledger lives in ``config.stash``
-under its own key, independent of the plugin's run state. Cheap to import: stdlib and pytest only.
+under its own key, independent of the plugin's run state. Cheap to import: stdlib, pytest and the
+error classes only.
 
 Throttling (a 429 that outlasted the Transport's retries, :class:`conformance.client.Throttled`) is
 evidence of nothing: a control it hits is not cached and counts as not sent (its probes are
@@ -18,11 +19,13 @@ never failed (the hook wrappers below).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Callable, Generator, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 import pytest
+
+from conformance.errors import RequestTimedOut
 
 if TYPE_CHECKING:
     from conformance.report import Outcome, Probe
@@ -43,6 +46,7 @@ class Control:
     status: int
     reason: str  # why the negative probes behind it are unexercised ("" when ok)
     exchange: Any = None  # the Exchange, for probes that compare against it (TEN-02)
+    unanswered: bool = False  # the control timed out: the target, not the data, left it unproven
 
 
 def succeeded(status: int) -> bool:
@@ -69,8 +73,9 @@ class Ledger:
         return self._rules
 
     def record(self, rule_id: str, check: str, *, host: str, operation: str, outcome: Outcome,
-               reason: str = "") -> None:
-        """One probe. ``host`` is where it was sent (``media`` counts as ``main``)."""
+               reason: str = "", unanswered: bool = False) -> None:
+        """One probe. ``host`` is where it was sent (``media`` counts as ``main``); ``unanswered``: an
+        unexercised probe whose request got no answer (timed out or abandoned)."""
         from conformance.report import OUTCOMES, Probe
 
         rule = self._catalogue().get(rule_id)
@@ -79,7 +84,17 @@ class Ledger:
         if outcome not in OUTCOMES:
             raise UnknownCheck(f"probe outcome {outcome!r} is not one of {OUTCOMES}")
         host = "main" if host == "media" else host
-        self._pending.append(Probe(rule_id, check, host, operation, outcome, " ".join(reason.split())[:300]))
+        self._pending.append(Probe(rule_id, check, host, operation, outcome, " ".join(reason.split())[:300],
+                                   unanswered=unanswered))
+
+    def unanswered(self, rule_ids: Iterable[str], *, host: str, operation: str, reason: str) -> None:
+        """A test stopped by a request that got no answer: one unanswered probe per rule it gives
+        evidence for (under the rule's first check), so none of them can pass on the rest."""
+        for rule_id in rule_ids:
+            rule = self._catalogue().get(rule_id)
+            if rule is not None and rule.checks:
+                self.record(rule_id, rule.checks[0].id, host=host, operation=operation,
+                            outcome="unexercised", reason=reason, unanswered=True)
 
     def absent(self, host: str) -> str:
         """Why this run cannot probe ``host`` (``""`` when it can): its probes are unexercised."""
@@ -91,7 +106,8 @@ class Ledger:
 
         ``send`` returns an :class:`~conformance.client.Exchange`; ``accept`` judges its status
         (2xx by default). ``refused`` names the failure in the unexercised reason
-        (default ``"<persona> gets <status>"``).
+        (default ``"<persona> gets <status>"``). A control that timed out (or whose operation was
+        abandoned) failed with the timeout as its reason.
         """
         key = (persona, "main" if host == "media" else host, operation)
         held = self._controls.get(key)
@@ -103,6 +119,10 @@ class Ledger:
                 exchange = send()
             except Throttled as exc:  # not cached: the next probe behind it tries again
                 return Control(False, 429, f"control {exc.reason}")
+            except RequestTimedOut as exc:  # no answer proves nothing: the probes behind it are unexercised
+                held = Control(False, 0, exc.reason, unanswered=True)
+                self._controls[key] = held
+                return held
             status = int(getattr(exchange, "status", 0))
             ok = accept(status)
             who = persona.split(":", maxsplit=1)[0]
@@ -117,6 +137,15 @@ class Ledger:
 
 
 LEDGER: pytest.StashKey[Ledger] = pytest.StashKey()
+
+
+def record_unanswered(item: pytest.Item, exc: RequestTimedOut, host: str = "main",
+                      operation: str = "") -> None:
+    """``item`` was stopped by a request that got no answer: unanswered probes for its rules, under
+    ``operation`` (default: the request's ``METHOD /path-template``)."""
+    rules = [str(a) for marker in item.iter_markers("fd_rule") for a in marker.args]
+    ledger_of(item.config).unanswered(rules, host=host, operation=operation or exc.operation or item.name,
+                                      reason=exc.reason)
 
 
 def ledger_of(config: pytest.Config) -> Ledger:

@@ -2,9 +2,11 @@
 
 Started by :class:`conformance.harness.run_process.RunProcess`. Protocol:
 
-* stdin, first line: ``{"settings": {...}, "args": [...], "whole_catalogue": bool}`` — the resolved
-  settings (secrets included: they travel over the pipe, never through a file) and pytest's
-  arguments. stdin then stays open: when it closes (the parent is gone) the run is interrupted.
+* stdin, first line: ``{"settings": {...}, "args": [...], "whole_catalogue": bool, "deadline_at":
+  float | null}`` — the resolved settings (secrets included: they travel over the pipe, never
+  through a file), pytest's arguments and when ``run.deadline`` passes (epoch seconds; counted from
+  the start of ``fdconf run``, see :mod:`conformance.harness.cutoff`). stdin then stays open:
+  when it closes (the parent is gone) the run is interrupted.
 * ``RESULT_FD`` (a pipe the parent passed): one JSON line when the session is over,
   ``{"pytest_exit": int, "result": RunResult dict | null, "errors": [...], "audit": [...]}``.
 * SIGINT and SIGTERM interrupt the session like Ctrl-C: pytest tears the session fixtures down (the
@@ -26,6 +28,7 @@ import pytest
 
 from conformance.config import Settings
 from conformance.harness.activation import GivenSettings
+from conformance.harness.cutoff import Deadline
 from conformance.harness.run_process import redact_outputs
 from conformance.harness.state import audit_of, run_errors, run_result
 
@@ -66,8 +69,11 @@ def main(argv: Sequence[str]) -> int:
     threading.Thread(target=_watch_parent, daemon=True, name="fdconf-parent-watch").start()
     outcome = _Outcome()
     given = GivenSettings(settings, whole_catalogue=bool(message.get("whole_catalogue", True)))
+    plugins: list[object] = [given, outcome]
+    if message.get("deadline_at") is not None and settings.deadline:
+        plugins.append(Deadline(float(message["deadline_at"]), settings.deadline))
     try:
-        code = int(pytest.main(list(message["args"]), plugins=[given, outcome]))
+        code = int(pytest.main(list(message["args"]), plugins=plugins))
     except KeyboardInterrupt:  # before pytest's session took over (while it started up)
         code = int(pytest.ExitCode.INTERRUPTED)
     try:

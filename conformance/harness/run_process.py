@@ -99,8 +99,11 @@ def sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def run_in_child(settings: Settings, args: Sequence[str], *, whole_catalogue: bool = True) -> ChildOutcome:
-    """Run ``pytest.main(args)`` with ``settings`` in a child process; wait for it and read its outcome."""
+def run_in_child(settings: Settings, args: Sequence[str], *, whole_catalogue: bool = True,
+                 deadline_at: float | None = None) -> ChildOutcome:
+    """Run ``pytest.main(args)`` with ``settings`` in a child process; wait for it and read its outcome.
+
+    ``deadline_at`` (epoch seconds): when ``settings.deadline`` passes; the child interrupts itself then."""
     read_fd, write_fd = os.pipe()
     try:
         proc = subprocess.Popen(
@@ -113,7 +116,8 @@ def run_in_child(settings: Settings, args: Sequence[str], *, whole_catalogue: bo
         raise
     finally:
         os.close(write_fd)
-    message = {"settings": settings.to_dict(), "args": list(args), "whole_catalogue": whole_catalogue}
+    message = {"settings": settings.to_dict(), "args": list(args), "whole_catalogue": whole_catalogue,
+               "deadline_at": deadline_at}
     with _relaying(proc) as relay, os.fdopen(read_fd, "r", encoding="utf-8") as results:
         try:
             assert proc.stdin is not None

@@ -68,6 +68,11 @@ class RunHooks:
         collector = run_of(self.config).collector
         if collector is None or is_worker(self.config):
             return
+        gone = dict(report.user_properties).get("fd_target_gone")
+        if gone:  # a worker found the target stopped (under xdist the cause reaches the controller here)
+            from conformance.harness.cutoff import cut_short
+
+            cut_short("target-gone", str(gone))
         collector.add(report.nodeid, report.when or "call", report.outcome, duration=report.duration,
                       user_properties=report.user_properties, longrepr=report.longrepr,
                       longreprtext=report.longreprtext if report.failed else "")
@@ -91,10 +96,11 @@ class RunHooks:
             return
         result = state.collector.build(personas=_public_personas(state.settings, state.sessions or {}))
         from conformance.harness.completion import completion_of
+        from conformance.harness.cutoff import cut_reason
 
         result.completion = completion_of(exitstatus, [r for r, rec in state.collector.records.items()
                                                        if rec.outcome != "not_run"], self._total,
-                                       running=self._running)
+                                       running=self._running, cut=cut_reason())
         result.rate = rate_of(self.config)
         if state.settings.waivers:  # before any report is written, so every report shows them
             from datetime import UTC, datetime

@@ -91,6 +91,7 @@ def transport_of(config: pytest.Config) -> Transport:
     if state.transport is None:
         from conformance.client import Transport, budget_for
         from conformance.rules import mode_allows
+        from conformance.spec import url_templates
 
         settings = settings_of(config)
         # xdist workers send side by side: each keeps to its share of the one budget
@@ -99,7 +100,8 @@ def transport_of(config: pytest.Config) -> Transport:
         if budget is not None:
             budget.seed(settings.rate_spent)  # what pre-flight sent still counts
         state.transport = Transport(**settings.transport_options(),
-                                    allow_writes=mode_allows(settings.mode, "write"), limiter=budget)
+                                    allow_writes=mode_allows(settings.mode, "write"), limiter=budget,
+                                    operations=url_templates(settings.targets))
     return state.transport
 
 

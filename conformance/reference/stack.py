@@ -7,6 +7,8 @@ This is the one seam through which the suite (engine, CLI, tests) uses the refer
 
     with ReferenceStack(rate_limit="documented", latency="80ms") as stack:  # like a deployment
         ...
+``hang=["main GET /events/{eid}/statistics"]`` makes operations never answer in time (a client's
+timeouts are tested with it; see :mod:`conformance.reference.hang`).
 
 Everything binds to 127.0.0.1; ports default to ephemeral ones (0) and are read back once bound.
 """
@@ -85,6 +87,8 @@ class ReferenceStack:
         limits: Any = None,
         rate_limit: str | None = None,
         latency: str | float | None = None,
+        hang: Sequence[str] = (),
+        hang_seconds: float | None = None,
     ) -> None:
         unknown = [d for d in defects if d not in defect_registry.known()]
         if unknown:
@@ -110,6 +114,12 @@ class ReferenceStack:
 
             limits = parse_limits(rate_limit, latency)
         self.limits = limits
+        # Operations that never answer in time (conformance.reference.hang): ``host METHOD /template``.
+        from conformance.reference.hang import DEFAULT_HANG_SECONDS, parse_hang
+
+        self.hanging = parse_hang(hang)
+        self.hang_seconds = DEFAULT_HANG_SECONDS if hang_seconds is None else hang_seconds
+        self.hang_apps: dict[str, Any] = {}
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self) -> ReferenceStack:
@@ -151,6 +161,12 @@ class ReferenceStack:
 
                 shared = Sandbox(self.limits, self._svc)  # one budget across both hosts, as the suite counts
                 apps = {host: FaultsApp(app, shared, host) for host, app in apps.items()}
+            if any(self.hanging.values()):
+                from conformance.reference.hang import HangApp
+
+                self.hang_apps = {host: HangApp(app, self.hanging.get(host, []), self.hang_seconds)
+                                  for host, app in apps.items()}
+                apps = dict(self.hang_apps)
             self._servers["main"] = _Server(apps["main"], self._ports[0], "main")
             self._servers["cr"] = _Server(apps["cr"], self._ports[1], "cr")
             for server in self._servers.values():
@@ -167,6 +183,8 @@ class ReferenceStack:
 
     def stop(self) -> None:
         """Stop both hosts (concurrently), then the emulator; safe to call twice."""
+        for hanging in self.hang_apps.values():
+            hanging.release()
         for server in self._servers.values():
             server.signal_stop()
         for server in self._servers.values():

@@ -182,5 +182,8 @@ def progress_text(completion: dict[str, Any]) -> str:
     where = f" during {completion['phase']}" if completion.get("phase") else ""
     done, total = completion.get("tests_done"), completion.get("tests_total")
     far = f" after {done} of {total} tests" if done is not None and total else ""
-    return (f"Run {completion['state']}{where}{far}: INCOMPLETE, the evidence covers only what ran "
-            "before it stopped.")
+    state = str(completion["state"])
+    how = {"deadline": "stopped by its deadline", "target-gone": "stopped: the target stopped answering"}
+    cause = f" ({completion['reason']})" if state == "deadline" and completion.get("reason") else ""
+    return (f"Run {how.get(state, state)}{cause}{where}{far}: INCOMPLETE, the evidence covers only "
+            "what ran before it stopped.")

@@ -5,8 +5,9 @@ was sent to, the operation, and its outcome — judged ``pass``, judged ``fail``
 with the reason (the positive control failed, no foreign event, boost never succeeded ...).
 :func:`judge` turns a rule's probes into its status: *failed* on any judged failure, *passed* when
 every check that applies has at least one judged probe on every host it applies to (a check with
-threshold ``every``: each operation attempted there), *partial* when
-something was judged but not all of that, *not run* when nothing was. Pure: no I/O, no pytest.
+threshold ``every``: each operation attempted there) and no operation went unanswered (timed out),
+*partial* when something was judged but not all of that, *not run* when nothing was. Pure: no I/O,
+no pytest.
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ class Probe:
     outcome: Outcome
     reason: str = ""  # for unexercised: why; for fail: the violation, one line
     test: str = ""  # pytest node id that recorded it
+    # unexercised because the target did not answer (timed out, or abandoned after run.abandon_after
+    # timeouts): a gap in the target's service, so the rule cannot pass, unlike a gap in the data
+    unanswered: bool = False
 
     @property
     def judged(self) -> bool:
@@ -132,11 +136,14 @@ def judge(
         return RuleVerdict("failed", first, tallies)
     due = [t for t in tallies if t.applies]
     missing = [t for t in due if not t.complete]
-    if due and not missing:
+    unanswered = sorted({p.operation for p in probes if p.unanswered and p.outcome == "unexercised"})
+    if due and not missing and not unanswered:
         return RuleVerdict("passed", "", tallies)
+    silent = f"{len(unanswered)} operation(s) never answered: {', '.join(unanswered[:MAX_REASONS])}"
+    lines = [t.line(rule.id) for t in missing] + ([silent] if unanswered else [])
     if not any(t.judged for t in due):
-        return RuleVerdict("not_run", "; ".join(t.line(rule.id) for t in missing[:MAX_REASONS]), tallies)
-    return RuleVerdict("partial", "; ".join(t.line(rule.id) for t in missing), tallies)
+        return RuleVerdict("not_run", "; ".join(lines[:MAX_REASONS]), tallies)
+    return RuleVerdict("partial", "; ".join(lines), tallies)
 
 
 def judged_counts(tallies: Iterable[CheckTally]) -> tuple[int, int]:

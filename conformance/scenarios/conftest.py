@@ -16,7 +16,8 @@ import pytest
 from conformance.auth import Session
 from conformance.client import Api, Patience, is_transient
 from conformance.config import Settings
-from conformance.errors import TargetError
+from conformance.errors import RequestTimedOut, TargetError
+from conformance.harness.ledger import record_unanswered
 from conformance.scenarios.discovery import (
     MAX_PROBED_EVENTS,
     EventFacts,
@@ -75,9 +76,13 @@ def _outage(request: pytest.FixtureRequest, exc: Exception, waited: float) -> Un
 
 def _not_run_when_down(item: pytest.Item) -> Generator[None, None, None]:
     """A rule stopped by an outage is *not run*, with the run's classified reason, never *failed*: a
-    test's own list walk or sign-in that meets a 502/503/504 (or a refused connection) is skipped."""
+    test's own list walk or sign-in that meets a 502/503/504 (or a refused connection) is skipped,
+    and so is one whose request timed out (or was abandoned: ``run.abandon_after``)."""
     try:
         yield
+    except RequestTimedOut as exc:  # a probe or control the scenario did not handle itself
+        record_unanswered(item, exc)
+        pytest.skip(f"not run: {exc.reason}")
     except (Unavailable, TargetError) as exc:
         if not is_transient(exc):
             raise

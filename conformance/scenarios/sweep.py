@@ -16,8 +16,9 @@ the control's reason and not sent; a judge may raise :class:`Unexercised` when t
 judge the check, and a probe whose request stays 429 after every retry
 (:class:`Throttled`) is unexercised with ``throttled (429 after N attempts)``. A probe of a host the
 run cannot reach (:meth:`ProbeLedger.absent`: no ``target.cr``, no media base) is recorded
-unexercised with that reason and not sent. A sweep that judged nothing skips its test with the
-reasons.
+unexercised with that reason and not sent. A probe that timed out (or whose operation was abandoned
+after timing out ``run.abandon_after`` times) is unexercised with that reason. A sweep that judged
+nothing skips its test with the reasons.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import pytest
 
 from conformance.checks import rule_for_host
 from conformance.client import Api, Exchange, Throttled
-from conformance.errors import Finding
+from conformance.errors import Finding, RequestTimedOut
 from conformance.spec import Operation, example_body, fill_path, minimal_instance, spec_of
 
 PLACEHOLDER = "fdconf-probe"
@@ -52,13 +53,15 @@ class ControlResult(Protocol):
     def reason(self) -> str: ...
     @property
     def exchange(self) -> Any: ...
+    @property
+    def unanswered(self) -> bool: ...
 
 
 class ProbeLedger(Protocol):
     """What scenarios use of the run's probe ledger (``fd_ledger``)."""
 
     def record(self, rule_id: str, check: str, *, host: str, operation: str, outcome: Any,
-               reason: str = "") -> None: ...
+               reason: str = "", unanswered: bool = False) -> None: ...
 
     def control(self, persona: str, host: str, operation: str, send: Callable[[], Any], *,
                 accept: Callable[[int], bool] = ..., refused: str = "") -> ControlResult: ...
@@ -67,11 +70,11 @@ class ProbeLedger(Protocol):
 
 
 def record(ledger: ProbeLedger, rule_id: str, check: str, *, host: str, operation: str, outcome: str,
-           reason: str = "") -> None:
+           reason: str = "", unanswered: bool = False) -> None:
     """Record one probe under the rule its host makes it evidence for (HST-02 for CR AUTH/TEN/OBJ)."""
     host = "main" if host == "media" else host
     ledger.record(rule_for_host(rule_id, host), check, host=host, operation=operation, outcome=outcome,
-                  reason=reason)
+                  reason=reason, unanswered=unanswered)
 
 
 def who(api: Api) -> str:
@@ -92,6 +95,7 @@ class NoControl:
     ok: bool = False
     status: int = 0
     exchange: Any = None
+    unanswered: bool = False
 
 
 def _reaches_handler(status: int) -> bool:
@@ -170,7 +174,7 @@ class Sweep:
             self.unexercised(host, operation, absent, check=check)
             return
         if control is not None and not control.ok:
-            self.unexercised(host, operation, control.reason, check=check)
+            self.unexercised(host, operation, control.reason, check=check, unanswered=control.unanswered)
             return
         self.visited += 1
         try:
@@ -181,6 +185,9 @@ class Sweep:
         except Throttled as exc:
             self.unexercised(host, operation, exc.reason, check=check)
             return
+        except RequestTimedOut as exc:  # no answer judges nothing, and is never a finding
+            self.unexercised(host, operation, exc.reason, check=check, unanswered=True)
+            return
         except Finding as finding:
             self.add(finding, host)
             record(self.ledger, self.rule_id, check, host=host, operation=operation, outcome="fail",
@@ -189,10 +196,11 @@ class Sweep:
             record(self.ledger, self.rule_id, check, host=host, operation=operation, outcome="pass")
         self.judged += 1
 
-    def unexercised(self, host: str, operation: str, why: str, *, check: str = "") -> None:
+    def unexercised(self, host: str, operation: str, why: str, *, check: str = "",
+                    unanswered: bool = False) -> None:
         self.skipped.append(f"{operation}: {why}")
         record(self.ledger, self.rule_id, check or self.check, host=host, operation=operation,
-               outcome="unexercised", reason=why)
+               outcome="unexercised", reason=why, unanswered=unanswered)
 
     def add(self, finding: Finding, host: str = "main") -> None:
         """File ``finding`` (raised for this sweep's rule) under the rule its host makes it evidence for."""

@@ -23,6 +23,7 @@ from conformance.spec._index import (
     resolve_ref,
     spec_of,
     template_matches,
+    url_templates,
 )
 from conformance.spec._schemathesis_config import (
     POSITIVE_STATUSES,
@@ -49,4 +50,5 @@ __all__ = [
     "semantic_422_ids",
     "spec_of",
     "template_matches",
+    "url_templates",
 ]

@@ -189,6 +189,17 @@ def methods_at(ops: Iterable[Operation], concrete: str) -> set[str]:
     return {op.method for op in ops if template_matches(op.path, concrete)}
 
 
+def url_templates(bases: Mapping[str, str]) -> tuple[str, ...]:
+    """URL path templates (``/api/v3/events/{eid}``) of every operation of the hosts in ``bases``
+    (``main``, ``cr``, ``media``: base URLs; unversioned operations go to ``media``)."""
+    out = []
+    for op in all_operations():
+        base = bases.get("media" if op.base == "unversioned" else op.host)
+        if base:
+            out.append(urllib.parse.urlsplit(base).path.rstrip("/") + op.path)
+    return tuple(out)
+
+
 def spec_of(host: str) -> dict[str, Any]:
     """The bundled spec document of ``main`` or ``cr`` (shared with :func:`load`: parsed once)."""
     return _parse(resources.main_spec() if host == "main" else resources.cr_spec())

@@ -94,7 +94,9 @@ def test_a_signal_stops_the_run_with_130_and_leaves_no_process(
     findings = [line for line in output.splitlines() if line.startswith("FAILED")]
     assert findings == []  # an interruption is not a finding about the API
     print(f"stopped {took:.2f} s after the signal")
-    assert took < 5.0, f"the run took {took:.1f} s to stop"
+    # The target is 5 s (about 2-3 s idle); a loaded 2-core runner with both xdist workers busy gets
+    # 3x that, so the bound catches a run that ignores the signal, not a slow machine.
+    assert took < 15.0, f"the run took {took:.1f} s to stop"
     results = json.loads((report / "results.json").read_text())
     assert results["verdict"] == "INCOMPLETE"  # never CERTIFIED from what ran before the signal
     assert results["completion"]["state"] == "interrupted"

@@ -256,7 +256,7 @@ def test_partner_header_component_is_fixed(host: str, spec: Spec) -> None:
     header = spec["components"]["parameters"]["PartnerHeader"]
     assert (header["name"], header["in"], header["required"]) == ("X-Preferred-Partner-Id", "header", False)
     assert header["schema"] == {"$ref": "#/components/schemas/PartnerHeaderValue"}
-    # Decision 41: no pattern, so a spec-driven server cannot answer 400 where the contract says 403.
+    # Decision 43: no pattern, so a spec-driven server cannot answer 400 where the contract says 403.
     value = spec["components"]["schemas"]["PartnerHeaderValue"]
     assert value["type"] == "string"
     assert "pattern" not in value, value
