@@ -86,7 +86,9 @@ def test_bad_env_value(tmp_path: Path) -> None:
 def test_unreachable_target(tmp_path: Path) -> None:
     port = free_port()
     line = one_line_error(
-        fdconf("run", "--main", f"http://127.0.0.1:{port}/api/v3", cwd=tmp_path), "TargetError"
+        # no retries: waiting out a target that never comes up is tested in tests/scenarios/test_outage.py
+        fdconf("run", "--main", f"http://127.0.0.1:{port}/api/v3", "--retry-wait", "0", cwd=tmp_path),
+        "TargetError",
     )
     assert f"cannot reach http://127.0.0.1:{port}" in line
     assert "(hint: check the target URL" in line
