@@ -1,4 +1,4 @@
-"""`fdconf run` as a user stops it: Ctrl-C or SIGTERM while fuzzing or in the stateful phase ends the run
+"""`fdconf run` as a user stops it: Ctrl-C or SIGTERM in the scenarios, fuzzing or stateful phase ends the run
 with exit 130, no finding made up from the interruption, and no process of the run left behind."""
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import pytest
 from conformance.harness.run_process import ChildOutcome, _outcome, option_values
 
 SIGN_IN_PATHS = ("/api/v3/auth", "/api/v3/auth/refresh_token")
+FUZZ = ["--rules", "SCH", "--max-examples", "50"]
 
 
 def _children(pid: int) -> list[int]:
@@ -55,20 +56,23 @@ def _started(stack: Any, seen_before: int) -> bool:
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the process table from /proc")
 @pytest.mark.parametrize(
-    ("sig", "tests", "phase"),
-    [(signal.SIGINT, "test_stateful_links", "stateful"), (signal.SIGTERM, "test_operation", "fuzzing")],
-    ids=["sigint-stateful", "sigterm-fuzzing"],
+    ("sig", "selection", "phase"),
+    [
+        (signal.SIGINT, [*FUZZ, "--", "-k", "test_stateful_links"], "stateful"),
+        (signal.SIGTERM, [*FUZZ, "--", "-k", "test_operation"], "fuzzing"),
+        (signal.SIGINT, ["--rules", "TEN,OBJ,PAG,HST,ERR", "--no-fuzz"], "scenarios"),
+    ],
+    ids=["sigint-stateful", "sigterm-fuzzing", "sigint-scenarios"],
 )
 def test_a_signal_stops_the_run_with_130_and_leaves_no_process(
-    sig: int, tests: str, phase: str, start_stack: Callable[..., Any], tmp_path: Path
+    sig: int, selection: list[str], phase: str, start_stack: Callable[..., Any], tmp_path: Path
 ) -> None:
     stack = start_stack()
     config = tmp_path / "fdconf.toml"
     stack.write_config(config)
     report = tmp_path / "r"
     command = [sys.executable, "-m", "conformance", "run", "--config", str(config), "--mode", "read-only",
-               "--rules", "SCH", "--max-examples", "50", "--report-dir", str(report), "--progress", "off",
-               "--", "-k", tests]
+               "--report-dir", str(report), "--progress", "off", *selection]
     before = len(stack.request_log)
     proc = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True)
