@@ -45,7 +45,7 @@ from conformance.client import (
 from conformance.config import Settings, load_settings
 from conformance.errors import CredentialsError, TargetError, TargetUnavailable, UsageError
 from conformance.harness.layout import layout_warnings
-from conformance.harness.run_process import redact_outputs, run_in_child, sigterm_as_interrupt
+from conformance.harness.run_process import ChildOutcome, redact_outputs, run_in_child, sigterm_as_interrupt
 from conformance.harness.selection import resolve_rules_filter
 from conformance.report import RunResult, prepare_report_dir
 from conformance.rules import catalogue
@@ -290,7 +290,7 @@ def run(
                       audit=[*transport.audit, *child.audit])
 
 
-def _explain_end(code: int, rc: int, child: Any, echo: Echo) -> None:
+def _explain_end(code: int, rc: int, child: ChildOutcome, echo: Echo) -> None:
     """One closing line saying why a run ended the way it did (nothing for an ordinary end)."""
     cut = child.result.completion if child.result is not None else {}
     if cut.get("state") == "deadline":

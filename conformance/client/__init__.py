@@ -7,7 +7,7 @@ The modules behind this surface are private; import from ``conformance.client``.
 """
 
 from conformance.client._abandon import DEFAULT_ABANDON_AFTER, TimeoutTally
-from conformance.client._budget import DOCUMENTED, RateBudget, RateFigures, budget_for
+from conformance.client._budget import RateBudget, RateFigures, budget_for
 from conformance.client._curl import CREDENTIALS, TOKEN_VAR, Credential, curl_line, runnable
 from conformance.client._http import (
     OMIT,
@@ -26,7 +26,6 @@ from conformance.client._throttled import THROTTLED_REASON, Throttled
 __all__ = [
     "CREDENTIALS",
     "DEFAULT_ABANDON_AFTER",
-    "DOCUMENTED",
     "OMIT",
     "PARTNER_HEADER",
     "THROTTLED_REASON",

@@ -25,9 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from conformance.client._http import AUTH_PATH_SUFFIXES
-
-READ_METHODS = frozenset({"GET", "HEAD"})
+from conformance.client._http import AUTH_PATH_SUFFIXES, READ_METHODS
 
 
 @dataclass(frozen=True)
@@ -38,14 +36,6 @@ class RateFigures:
     writes: int
     auth: int
     window: float = 60.0
-
-    def describe(self) -> str:
-        text = f"reads={self.reads},writes={self.writes},auth={self.auth}"
-        return text + (f",window={self.window:g}" if self.window != 60.0 else "")
-
-
-# The developer kit's figures (per partner reads ~600/min, writes ~120/min; auth ~10/min per IP).
-DOCUMENTED = RateFigures(reads=600, writes=120, auth=10)
 
 
 def classify(method: str, url: str) -> str:

@@ -4,8 +4,9 @@ The loader and the JSON Schema validation are private modules behind this surfac
 ``conformance.config``.
 """
 
-from conformance.config._loader import CONFIG_ENV, ENV_KEYS, load_settings, parse_shard, split_rules
+from conformance.config._loader import CONFIG_ENV, ENV_KEYS, load_settings
 from conformance.config._validate import nearest, validate
+from conformance.config._values import parse_shard, split_rules
 from conformance.config._waivers import Waiver, append_waiver
 from conformance.config.settings import MODES, PERSONAS, PersonaSettings, Settings
 

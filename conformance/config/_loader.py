@@ -19,12 +19,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from conformance.config._duration import parse_duration
 from conformance.config._validate import nearest, problems, raise_problems, validate
+from conformance.config._values import parse_duration, parse_rate, parse_rate_window, parse_shard, split_rules
 from conformance.config._waivers import Waiver, normalise_dates, parse_waivers, read_waivers_file
 from conformance.config.settings import (
-    DEFAULT_RATE_WINDOW,
-    DOCUMENTED_RATE,
     EMBEDDED_REFRESH_TIMEOUT,
     MODES,
     PERSONA_FIELDS,
@@ -218,55 +216,6 @@ def flag_layer(flags: Mapping[str, Any]) -> dict[str, Any]:
         _set(data, key, list(value) if isinstance(value, tuple) else value)
     validate(data, "command line", partial=True)
     return data
-
-
-def parse_shard(text: str, source: str = "run.shard") -> tuple[int, int]:
-    """``"I/N"`` → ``(I, N)`` with 1 ≤ I ≤ N."""
-    try:
-        index, total = (int(p) for p in text.split("/"))
-    except ValueError:
-        raise ConfigError(f"{source}: {text!r} is not I/N", "write it as I/N, e.g. 2/4") from None
-    if not 1 <= index <= total:
-        raise ConfigError(f"{source}: shard {text} is out of range", f"I must be between 1 and N ({total})")
-    return index, total
-
-
-def _rate_items(value: Any) -> dict[str, Any]:
-    if isinstance(value, str):
-        return {k.strip(): v.strip() for k, v in (part.split("=") for part in value.split(","))}
-    return dict(value)
-
-
-def parse_rate(value: Any, embedded: bool) -> tuple[int, int, int] | None:
-    """``run.rate`` (schema-valid) → (reads, writes, auth) per window, or ``None`` = unlimited.
-
-    Not given: the developer kit's figures, except on the embedded reference (it has no budget).
-    Figures left out of a string or table keep the kit's value."""
-    if value is None:
-        return None if embedded else DOCUMENTED_RATE
-    if isinstance(value, str) and value.strip() == "off":
-        return None
-    figures = dict(zip(("reads", "writes", "auth"), DOCUMENTED_RATE, strict=True))
-    figures.update({k: int(v) for k, v in _rate_items(value).items() if k != "window"})
-    return figures["reads"], figures["writes"], figures["auth"]
-
-
-def parse_rate_window(value: Any) -> float:
-    """The seconds the ``run.rate`` figures are counted over: ``window=S``, else a minute."""
-    if value is None or (isinstance(value, str) and value.strip() == "off"):
-        return DEFAULT_RATE_WINDOW
-    return float(_rate_items(value).get("window", DEFAULT_RATE_WINDOW))
-
-
-def split_rules(value: Any) -> tuple[str, ...]:
-    """Rule ids or families from a comma string or a list, upper-cased, without repeats."""
-    items = value.split(",") if isinstance(value, str) else list(value or [])
-    seen: dict[str, None] = {}
-    for item in items:
-        token = str(item).strip().upper()
-        if token:
-            seen.setdefault(token, None)
-    return tuple(seen)
 
 
 RESERVED_HEADERS = frozenset({"authorization", "x-preferred-partner-id", "host", "content-length",
