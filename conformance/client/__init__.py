@@ -12,6 +12,7 @@ from conformance.client._curl import CREDENTIALS, TOKEN_VAR, Credential, curl_li
 from conformance.client._http import (
     OMIT,
     PARTNER_HEADER,
+    READ_METHODS,
     Api,
     AuditEntry,
     Exchange,
@@ -28,6 +29,7 @@ __all__ = [
     "DEFAULT_ABANDON_AFTER",
     "OMIT",
     "PARTNER_HEADER",
+    "READ_METHODS",
     "THROTTLED_REASON",
     "TOKEN_VAR",
     "TRANSIENT_STATUSES",

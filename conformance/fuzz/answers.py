@@ -28,11 +28,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from conformance.client import READ_METHODS
 from conformance.rules import Rule
 
 Outcome = Literal["pass", "fail", "unexercised"]  # a probe's outcome (the ledger's)
-#: Operations whose success the fuzz phase must show (writes: see ``specs/README.md``, Decision 52).
-READS = ("GET", "HEAD")
 #: A probe to record: ``(rule, check, outcome, reason)``.
 AnswerProbe = tuple[str, str, Outcome, str]
 
@@ -101,7 +100,8 @@ def answer_probes(operation: str, answers: Answers, rules: Mapping[str, Rule], *
     else:
         add("SCH-01", "fuzz-no-5xx", ("pass", ""))
     add("SCH-02", "answers-conform", _judged(answered, silent))
-    if operation.split(" ", 1)[0] in READS:
+    # only reads must show success (writes: see ``specs/README.md``, Decision 52)
+    if operation.split(" ", 1)[0] in READ_METHODS:
         ok = answers.classes.get("2xx", 0) > 0
         reached: tuple[Outcome, str] = ("fail", f"{operation}: 5xx answers") if fives else ("pass", "")
         missed: tuple[Outcome, str] = ("unexercised", "no case reached the application (no 2xx)")

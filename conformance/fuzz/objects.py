@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.client import Api
+from conformance.client import READ_METHODS, Api
 from conformance.errors import TargetError
 from conformance.fuzz.context import FuzzCase
 from conformance.scenarios.discovery import (
@@ -34,7 +34,6 @@ from conformance.scenarios.discovery import (
 #: Events of primary read for their clusters and campaigns (3 requests each) before settling.
 MAX_EVENTS = 5
 KINDS = ("eid", "tc", "tc_run_id", "partner_id", "package_id")
-READS = ("GET", "HEAD")
 
 
 def discover(primary: Api, other: Api | None, partner: str | None) -> dict[str, Any]:
@@ -90,7 +89,7 @@ def _event_values(primary: Api, other: Api | None, partner: str | None) -> dict[
 def pin_real_objects(case: FuzzCase, values: dict[str, Any]) -> bool:
     """Put ``values`` into a positive read case's path parameters of known kinds; whether every path
     parameter now addresses a real object (a read with an id the target listed none of cannot)."""
-    if case.method.upper() not in READS:
+    if case.method.upper() not in READ_METHODS:
         return False
     for name in KINDS:
         if name in (case.path_parameters or {}) and name in values:

@@ -30,7 +30,7 @@ from hypothesis import settings as hypothesis_settings
 from schemathesis import CheckContext, Response
 from schemathesis.specs.openapi.checks import ignored_auth
 
-from conformance.client import PARTNER_HEADER, Throttled
+from conformance.client import PARTNER_HEADER, READ_METHODS, Throttled
 from conformance.config import Settings
 from conformance.errors import RequestTimedOut
 from conformance.fuzz import checks as _registered  # noqa: F401 - registers our Schemathesis checks
@@ -109,7 +109,8 @@ def test_operation(
     if absent:  # CR fuzzing without target.cr: the coverage table lists the operation with the reason
         request.node.user_properties.append(("fd_operation", label))
         pytest.skip(f"not run: {absent}")
-    if case.method.upper() not in ("GET", "HEAD") and fd_settings.mode == "read-only":
+    writes = case.method.upper() not in READ_METHODS
+    if writes and fd_settings.mode == "read-only":
         pytest.skip("not run: read-only mode fuzzes reads only")
     run = fuzz_run(request.config)
     run.operations[request.node.nodeid] = (host, case.operation.label)
@@ -121,7 +122,6 @@ def test_operation(
     sent_auth = case.headers.get("Authorization") if case.headers else None
     if sent_auth == f"Bearer {DEFERRED}" and primary is not None:
         headers["Authorization"] = f"Bearer {primary.token()}"
-    writes = case.method.upper() not in ("GET", "HEAD")
     if writes and "eid" in (case.path_parameters or {}) and _is_positive(case):
         case.path_parameters["eid"] = request.getfixturevalue("fd_sandbox")["eid"]
     elif _is_positive(case):
