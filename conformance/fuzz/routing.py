@@ -47,6 +47,11 @@ S = TypeVar("S", bound="BaseSchema")
 SCHEMES = ("http://", "https://")
 
 
+# Message framing is the transport's: httpx sets it from the content it sends, so a value that requests
+# computed for its own body encoding never contradicts it (h11 refuses such a request before it leaves).
+FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding"})
+
+
 class TransportAdapter(BaseAdapter):
     """A ``requests`` adapter that hands every request to our Transport (tagged with ``origin``)."""
 
@@ -69,7 +74,8 @@ class TransportAdapter(BaseAdapter):
         outgoing = self.transport.build(
             str(request.method), str(request.url), content=_content(request.body),
             # optional whitespace around a value is not part of it (RFC 9110 §5.5); httpx refuses to send it
-            headers={str(k): _text(v).strip(" \t") for k, v in request.headers.items()},
+            headers={str(k): _text(v).strip(" \t") for k, v in request.headers.items()
+                     if str(k).lower() not in FRAMING_HEADERS},
         )
         try:
             exchange = self.transport.send(outgoing, origin=self.origin)

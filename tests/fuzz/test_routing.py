@@ -116,3 +116,16 @@ def test_a_fuzz_case_the_budget_refuses_raises_throttled_the_stateful_engine_get
         # our checks pass over it (Schemathesis' "skipped"), whatever its body says
         assert fd_error_envelope(None, response, late) is True  # type: ignore[arg-type]
     assert [e.status for e in transport.audit] == [200, 429, 429, 429, 429]
+
+
+def test_framing_headers_are_the_transports_so_a_generated_one_cannot_break_the_request(
+    reference_stack: Any, transport: Transport
+) -> None:
+    # requests passes a caller's Content-Length through; httpx sets its own from what it sends
+    schema = route(schemathesis.openapi.from_path(resources.main_spec()), transport, "fuzz")
+    case = schema["/events/{eid}"]["GET"].Case(path_parameters={"eid": "evt_acme_001"})
+    headers = {"Authorization": f"Bearer {_token(reference_stack)}",
+               "X-Preferred-Partner-Id": "partner-id-acme", "Content-Length": "not-a-length"}
+    response = case.call(base_url=reference_stack.main_base, headers=headers)
+    assert response.status_code == 200
+    assert [(e.method, e.status) for e in transport.audit] == [("GET", 200)]
