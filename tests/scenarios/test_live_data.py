@@ -52,4 +52,4 @@ def test_a_scope_leak_still_fails_on_live_data(tmp_path: Path) -> None:
     rules = _ten_run(tmp_path, ["live-fields", "ten-implied-default-tenant", "ten-partners-wrong-record"])
     failed = {r for r in TEN_RULES if rules[r].status == "failed"}
     assert failed == {"TEN-02", "TEN-05"}, {r: (rules[r].status, rules[r].reason[:160]) for r in TEN_RULES}
-    assert "scoped identity differs" in rules["TEN-02"].reason
+    assert "scoped identity differs" in rules["TEN-02"].findings[0].message

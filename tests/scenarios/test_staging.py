@@ -48,9 +48,11 @@ def test_every_rule_of_the_mode_runs_and_passes_on_a_deployment(
     mode: str, tmp_path: Path, start_stack: Callable[..., ReferenceStack]
 ) -> None:
     """Before decision 69 this run left OBJ-02 not run and OBJ-03/HST-02 partial ("writes to another
-    tenant's data; runs only against the embedded reference or a loopback target")."""
-    stack = start_stack()
-    fuzz = mode == "publish"  # the write run skips fuzzing to stay cheap; SCH is then not selected
+    tenant's data; runs only against the embedded reference or a loopback target"). The write run
+    skips fuzzing (cheap; SCH is then not selected) and serves live data (``live-fields``): OBJ-02's
+    owner check must not take a ticking counter for a foreign write's effect."""
+    fuzz = mode == "publish"
+    stack = start_stack([] if fuzz else ["live-fields"])
     outcome = _deployment_run(stack, tmp_path, {"run.mode": mode, "run.fuzz": fuzz})
     result = outcome.result
     assert result is not None
