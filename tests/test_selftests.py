@@ -18,12 +18,16 @@ from typing import Any
 import pytest
 
 from conformance import engine
+from conformance.reference.defects import STARVATION as STARVATION_REGISTRY
 from conformance.reference.stack import ReferenceStack
 from conformance.report import RunResult
 from conformance.rules import catalogue, mode_allows
 
 DEFECTS = ReferenceStack.available_defects()
-STARVATION = ReferenceStack.starvation_conditions()
+# Conditions that starve a rule only in its deployment form are run against a deployment target
+# (tests/scenarios/test_staging.py); the embedded reference uses the other form.
+STARVATION = {name: entry for name, entry in ReferenceStack.starvation_conditions().items()
+              if not STARVATION_REGISTRY[name].deployment}
 #: Lower bounds of judged operations per (rule, check, host) on the clean reference in publish mode:
 #: controls must keep most probes judged (a broken control shows as a count falling below its floor).
 JUDGED_FLOORS = {

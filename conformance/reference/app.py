@@ -117,7 +117,7 @@ class Dispatcher:
             ctx = await self.context(request, route, params, rel)
             self.svc.hooks.errors.before_handler(ctx)
             reply = await run_in_threadpool(route.handler, ctx)
-            return self.render(reply, method)
+            return self.render(self.svc.hooks.render.answer(ctx, reply), method)
         except ApiError as error:
             return self.render(self.svc.hooks.errors.answer_error(error), method)
         except Exception:

@@ -182,6 +182,10 @@ class RenderPolicy:
     def statistics(self, stats: dict[str, Any]) -> dict[str, Any]:
         return stats
 
+    def answer(self, ctx: Ctx, reply: Reply) -> Reply:
+        """Every handler's successful reply on its way out. Clean: as it is."""
+        return reply
+
 
 class RoutePolicy:
     """HST: which operations each surface serves."""

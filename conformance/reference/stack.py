@@ -308,6 +308,12 @@ class ReferenceStack:
         """Starvation condition name → (rules it starves, what it does); switched on like defects."""
         return defect_registry.starvations()
 
+    @staticmethod
+    def live_conditions() -> dict[str, str]:
+        """Live condition name → what changes on its own (no rule may fail under it); switched on like
+        defects."""
+        return defect_registry.conditions()
+
 
 def _toml(value: str) -> str:
     # A JSON string is a valid TOML basic string for everything we write (no control characters).

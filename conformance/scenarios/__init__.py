@@ -1,4 +1,5 @@
-"""Hand-written scenario tests, one module per rule family.
+"""Hand-written scenario tests, one module per rule family (a large family split by concept:
+``test_objects`` reads / ``test_objects_writes``, ``test_tenancy`` headers / ``test_tenancy_scope``).
 
 Collected with ``pytest --pyargs conformance.scenarios``.
 

@@ -299,3 +299,36 @@ def fresh_sandbox(
         pytest.skip(f"not run: no sandbox event: {exc}")
     yield info
     sandbox.cleanup()
+
+
+@pytest.fixture
+def other_sandbox(
+    fd_sandbox: dict[str, Any], fd_api: Callable[..., Api], fd_settings: Settings, other_partner: str
+) -> Iterator[dict[str, Any]]:
+    """A sandbox event of persona ``other``'s own, for write rules on a deployment (OBJ-02, OBJ-03): the
+    foreign object they attack is one the run created, never a tenant's real data. Created on the CR API
+    as ``other`` and cleaned up by ``other`` in hierarchy order when the test ends (also after a foreign
+    write got through). ``{"refused": why}`` when the target gives ``other`` no sandbox event: the
+    rule's probes are then unexercised, never passed."""
+    import os
+    from pathlib import Path
+
+    from conformance.client import Throttled
+    from conformance.harness.sandbox import Sandbox, SandboxUnavailable
+
+    sandbox = Sandbox(main=fd_api("other", "main", partner=other_partner),
+                      cr=fd_api("other", "cr", partner=other_partner), seed=fd_settings.seed)
+    report_dir = Path(fd_settings.report_dir) if fd_settings.report_dir else None
+    label = " ".join(filter(None, ("other", os.environ.get("PYTEST_XDIST_WORKER", ""))))
+    try:
+        info = sandbox.create()
+    except (SandboxUnavailable, Throttled) as exc:
+        sandbox.cleanup()
+        sandbox.write_log(report_dir, label)
+        yield {"refused": f"no sandbox event of persona `other`: {exc}"}
+        return
+    try:
+        yield info
+    finally:
+        sandbox.cleanup()
+        sandbox.write_log(report_dir, label)

@@ -122,3 +122,23 @@ def refresh(main: Api, cr: Api, eid: str, rule: str, *, timeout: float) -> tuple
         time.sleep(wait)
         wait = min(wait * 1.5, 3.0)
     return before, after
+
+
+def published_campaign(api: Api, eid: str, rule: str) -> tuple[str, str, int] | str:
+    """Publish the sandbox event ``eid`` (a setup of its first cluster, then one boost) as ``api``'s
+    persona and return its campaign's ``(eid, tc, tc_run_id)``; a string says why there is none."""
+    run, tcs = clusters_of(api, eid, rule)
+    if not tcs:
+        return f"the sandbox event {eid} has no cluster to publish"
+    created = api.post(f"/setup_processes/{q(eid)}", json=setup_body(api, eid, tcs[:1], run))
+    if created.status not in (200, 201):
+        return f"the sandbox draft could not be created ({created.status})"
+    boost = api.post(f"/setup_processes/{q(eid)}/boost")
+    if boost.status != 200:
+        return f"boost of the sandbox draft did not succeed ({boost.status})"
+    page = body_of(api.get(f"/events/{q(eid)}/campaigns", params={"page": 1, "limit": 1000}))
+    items = page.get("items") if isinstance(page, dict) else None
+    for campaign in items if isinstance(items, list) else []:
+        if isinstance(campaign, dict) and isinstance(campaign.get("tc_run_id"), int) and campaign.get("tc"):
+            return str(campaign.get("eid") or eid), str(campaign["tc"]), int(campaign["tc_run_id"])
+    return "the boosted sandbox event lists no campaign"

@@ -6,7 +6,8 @@ Each defect breaks exactly one catalogue rule by overriding one method of one ho
 points. ``registry`` holds the registry; the defects live in ``identity`` (AUTH, TEN), ``objects`` (OBJ,
 RUN, CID) and ``surface`` (WAV, HST, ERR, PAG, SCH). ``docs/defects.md`` is the human-readable
 table of this registry (a test keeps them in sync). Where a violation necessarily also shows as a
-schema mismatch, SCH-02 (the catch-all) may co-fire.
+schema mismatch, SCH-02 (the catch-all) may co-fire. Live conditions (``live``) break nothing: they make
+the reference's data move between two requests, as a live deployment's does.
 """
 
 from __future__ import annotations
@@ -15,16 +16,19 @@ from collections.abc import Sequence
 
 from conformance.reference import hooks as h
 from conformance.reference.defects.registry import (
+    CONDITIONS,
     REGISTRY,
     STARVATION,
+    Condition,
     Defect,
     Starvation,
+    condition,
     defect,
     starvation,
 )
 
-__all__ = ["REGISTRY", "STARVATION", "Defect", "Starvation", "available", "build_hooks", "defect", "known",
-           "starvation", "starvations"]
+__all__ = ["CONDITIONS", "REGISTRY", "STARVATION", "Condition", "Defect", "Starvation", "available",
+           "build_hooks", "condition", "conditions", "defect", "known", "starvation", "starvations"]
 
 
 
@@ -33,9 +37,14 @@ def starvations() -> dict[str, tuple[tuple[str, ...], str]]:
     return {s.name: (s.starves, s.description) for s in STARVATION.values()}
 
 
+def conditions() -> dict[str, str]:
+    """Live condition name → what changes on its own (no rule may fail under it)."""
+    return {c.name: c.description for c in CONDITIONS.values()}
+
+
 def known() -> list[str]:
-    """Every name ``build_hooks`` accepts: firing defects and starvation conditions."""
-    return [*REGISTRY, *STARVATION]
+    """Every name ``build_hooks`` accepts: firing defects, starvation conditions, live conditions."""
+    return [*REGISTRY, *STARVATION, *CONDITIONS]
 
 
 def available() -> dict[str, tuple[str, str]]:
@@ -45,7 +54,7 @@ def available() -> dict[str, tuple[str, str]]:
 
 def build_hooks(names: Sequence[str]) -> h.Hooks:
     """Clean hooks with the named defects swapped in (several on one point compose via the MRO)."""
-    entries: dict[str, Defect | Starvation] = {**REGISTRY, **STARVATION}
+    entries: dict[str, Defect | Starvation | Condition] = {**REGISTRY, **STARVATION, **CONDITIONS}
     unknown = [n for n in names if n not in entries]
     if unknown:
         raise ValueError(
@@ -63,7 +72,7 @@ def build_hooks(names: Sequence[str]) -> h.Hooks:
 
 def _load() -> None:
     # Import order is catalogue order (AUTH … SCH); each module registers its classes on import.
-    from conformance.reference.defects import identity, objects, starving, surface  # noqa: F401
+    from conformance.reference.defects import identity, live, objects, starving, surface  # noqa: F401
 
 
 _load()

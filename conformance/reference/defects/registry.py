@@ -1,5 +1,5 @@
 """The defect registry: each defect module registers its classes here with :func:`defect`, each
-starvation condition with :func:`starvation`."""
+starvation condition with :func:`starvation`, each live condition with :func:`condition`."""
 
 from __future__ import annotations
 
@@ -30,10 +30,25 @@ class Starvation:
     description: str
     point: str
     cls: type
+    #: It starves its rules only in their deployment form (a target that is not the embedded reference,
+    #: e.g. OBJ-02 on a sandbox event of persona ``other``); the self-test runs it against such a target.
+    deployment: bool = False
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A way a live deployment differs from the reference without breaking any rule (data that changes on
+    its own between two requests): every rule must still pass under it (``tests/scenarios``)."""
+
+    name: str
+    description: str
+    point: str
+    cls: type
 
 
 REGISTRY: dict[str, Defect] = {}
 STARVATION: dict[str, Starvation] = {}
+CONDITIONS: dict[str, Condition] = {}
 _POINTS = {
     h.TokenPolicy: "tokens",
     h.TenancyPolicy: "tenancy",
@@ -62,5 +77,15 @@ def starvation(cls: T) -> T:
     point = next(_POINTS[base] for base in cls.__mro__ if base in _POINTS)
     description = " ".join((cls.__doc__ or "").split()).rstrip(".")
     name, starves = getattr(cls, "name"), tuple(getattr(cls, "starves"))  # noqa: B009 - T is any class
-    STARVATION[name] = Starvation(name, starves, description, point, cls)
+    deployment = bool(getattr(cls, "deployment", False))
+    STARVATION[name] = Starvation(name, starves, description, point, cls, deployment)
+    return cls
+
+
+def condition(cls: T) -> T:
+    """Register a live condition: a ``name`` attribute, its docstring says what changes on its own."""
+    point = next(_POINTS[base] for base in cls.__mro__ if base in _POINTS)
+    description = " ".join((cls.__doc__ or "").split()).rstrip(".")
+    name = getattr(cls, "name")  # noqa: B009 - T is any class
+    CONDITIONS[name] = Condition(name, description, point, cls)
     return cls

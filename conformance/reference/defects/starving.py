@@ -149,3 +149,18 @@ class TestToolRefused(h.ErrorPolicy):
         if agent.startswith("schemathesis/") and ctx.headers.get("authorization"):
             raise ApiError(403, "error.auth.not_authorized", "NOT_AUTHORIZED")
         super().before_handler(ctx)
+
+
+@starvation
+class NoForeignSandbox(h.ErrorPolicy):
+    """The CR host refuses creating simulation events for the other tenant only (403); the primary
+    tenant's sandbox, and so every write control, still works. On a deployment OBJ-02 attacks only a
+    sandbox event of persona `other`: with none, no foreign write is judged."""
+
+    name, starves, deployment = "starve-foreign-sandbox-refused", ("OBJ-02", "HST-02"), True
+
+    def before_handler(self, ctx: Ctx) -> None:
+        if (ctx.host == "cr" and ctx.partner == OTHER_TENANT and ctx.route.method == "POST"
+                and ctx.route.template == "/events/"):
+            raise ApiError(403, "error.auth.not_authorized", "NOT_AUTHORIZED")
+        super().before_handler(ctx)
