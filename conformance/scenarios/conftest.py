@@ -149,10 +149,22 @@ def other_events(request: pytest.FixtureRequest, other_main: Api) -> list[Any]:
 def primary_events(
     request: pytest.FixtureRequest, primary_main: Api, other_events: list[Any], primary_partner: str
 ) -> list[str]:
-    """Eids of the primary persona's own events (not also visible to ``other``)."""
+    """Eids of the primary persona's own events (not also visible to ``other``).
+
+    When every event primary lists is also listed by ``other`` (a target that shows all tenants the
+    same rows: a mock, a scope that is not applied), those shared events stand in, as long as none is
+    claimed by another partner (specs/README.md, Decision 73): the header, token and shape probes
+    built on them are controlled by primary's own 2xx on them, and the shared rows are TEN-04's
+    finding. Foreign-id probes never use them (``other_eid`` needs an event primary does not list)."""
 
     def compute() -> list[str]:
-        eids = own_event_ids(list_items(primary_main, "/events/"), other_events, primary_partner)
+        listed = list_items(primary_main, "/events/")
+        eids = own_event_ids(listed, other_events, primary_partner) or own_event_ids(
+            listed, [], primary_partner
+        )
+        if not eids and listed:
+            raise Unavailable(f"every event the primary persona lists ({len(listed)}) is claimed by "
+                              "another partner: none is its own")
         if not eids:
             raise Unavailable("the primary persona lists no events of its own")
         return eids

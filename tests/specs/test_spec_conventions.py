@@ -256,10 +256,28 @@ def test_partner_header_component_is_fixed(host: str, spec: Spec) -> None:
     header = spec["components"]["parameters"]["PartnerHeader"]
     assert (header["name"], header["in"], header["required"]) == ("X-Preferred-Partner-Id", "header", False)
     assert header["schema"] == {"$ref": "#/components/schemas/PartnerHeaderValue"}
-    # Decision 43: no pattern, so a spec-driven server cannot answer 400 where the contract says 403.
+    # Decisions 43 and 72: no pattern and no length bounds, so a spec-driven server cannot answer 400
+    # where the contract says 403 (a malformed, empty or over-long value is a partner the user lacks).
     value = spec["components"]["schemas"]["PartnerHeaderValue"]
     assert value["type"] == "string"
-    assert "pattern" not in value, value
+    assert not {"pattern", "minLength", "maxLength", "format", "enum"} & set(value), value
+
+
+PAGE_ITEMS = {"EventPage": "Event", "CampaignPage": "Campaign", "MessagePage": "Message"}
+
+
+@pytest.mark.parametrize(("page", "item"), sorted(PAGE_ITEMS.items()))
+def test_page_examples_are_consistent_and_show_the_item_example(page: str, item: str) -> None:
+    """Decision 72: a mock answering from examples returns a self-consistent page whose item is the one
+    the object reads of the same mock return (so discovery, object reads and children agree)."""
+    schemas = load("main")["components"]["schemas"]
+    (example,) = schemas[page]["examples"]
+    assert example["items"] == [schemas[item]["examples"][0]]
+    total, limit, number = example["total"], example["limit"], example["page"]
+    assert example["pages"] == -(-total // limit)
+    assert len(example["items"]) == min(limit, total - (number - 1) * limit)
+    assert example["nextPage"] == (number + 1 if number < example["pages"] else None)
+    assert example["prevPage"] == (number - 1 if number > 1 else None)
 
 
 def test_error_envelope_is_fixed(host: str, spec: Spec) -> None:
