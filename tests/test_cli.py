@@ -305,4 +305,6 @@ def test_merge_refuses_a_duplicated_or_incomplete_shard_set(tmp_path: Path) -> N
     alone = fdconf("merge", "a", "--out", "merged", cwd=tmp_path)
     assert alone.returncode == 2
     assert "incomplete shard set: 2/2 missing" in alone.stderr
+    assert len(alone.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in twice.stderr + alone.stderr
     assert not (tmp_path / "merged").exists()

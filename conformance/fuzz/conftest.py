@@ -26,6 +26,7 @@ from conformance.fuzz.context import FuzzContext, Persona, transport_sender
 from conformance.fuzz.objects import discover
 from conformance.fuzz.run import TEMPLATE, fuzz_run
 from conformance.harness.ledger import ledger_of
+from conformance.harness.state import in_phase
 from conformance.rules import catalogue
 
 
@@ -135,7 +136,9 @@ def fuzz_path_values(request: pytest.FixtureRequest, fd_api: Callable[..., Api],
         except pytest.skip.Exception:
             other = None
         try:
-            run.path_values = discover(fd_api("primary", "main"), other, primary.partner if primary else None)
+            with in_phase(request.config, "discovery"):
+                run.path_values = discover(fd_api("primary", "main"), other,
+                                           primary.partner if primary else None)
         except pytest.skip.Exception:
             run.path_values = {}
     return dict(run.path_values)

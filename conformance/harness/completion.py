@@ -26,24 +26,27 @@ def phase_of(nodeid: str) -> str:
 
 
 def completion_of(exitstatus: int | pytest.ExitCode, done: Sequence[str], total: int,
-                  running: str = "", cut: dict[str, str] | None = None) -> dict[str, Any]:
+                  *, running: str = "", cut: dict[str, str] | None = None, phase: str = "") -> dict[str, Any]:
     """The ``completion`` record for a session that ended with ``exitstatus``.
 
     ``done``: node ids of the tests that reported, in order; ``total``: tests collected; ``running``:
     the test that had started last. Before the first test starts the run was still in discovery;
     once every test reported, in cleanup. ``cut``: why the run was cut short on purpose
     (:func:`conformance.harness.cutoff.cut_reason`: the deadline, a target that stopped); it names
-    the state and the reason, whatever the exit status.
+    the state and the reason, whatever the exit status. ``phase``: the phase the run's process said
+    it was in when it stopped (:func:`conformance.harness.state.in_phase`: discovery inside a test's
+    setup, the sandbox cleanup inside the last teardown); it wins over what the node ids suggest.
     """
     if exitstatus != pytest.ExitCode.INTERRUPTED and not cut:
         return {"state": "complete"}
     last = running or (done[-1] if done else "")
-    if total and len(done) >= total:
-        phase = "cleanup"
-    elif not last:
-        phase = "discovery"
-    else:
-        phase = phase_of(last)
+    if phase not in PHASES:
+        if total and len(done) >= total:
+            phase = "cleanup"
+        elif not last:
+            phase = "discovery"
+        else:
+            phase = phase_of(last)
     state, reason = ("interrupted", "interrupted (Ctrl-C or SIGTERM)")
     if cut:
         state, reason = cut["state"], cut["reason"]

@@ -21,6 +21,7 @@ from conformance.harness.state import (
     HOSTS,
     PLAN,
     fuzz_operation,
+    in_phase,
     marker_rules,
     run_of,
     sessions_of,
@@ -123,17 +124,28 @@ def fd_sandbox(request: pytest.FixtureRequest, fd_settings: Settings,
     sandbox = Sandbox(main=fd_api("primary", "main"), cr=fd_api("primary", "cr"), seed=fd_settings.seed)
     report_dir = Path(fd_settings.report_dir) if fd_settings.report_dir else None
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+    def clean_up() -> None:
+        # The run's cleanup phase: an interrupt here is reported as "cleanup", the steps it cut short
+        # are logged, and the log is written whatever happens.
+        with in_phase(request.config, "cleanup"):
+            try:
+                sandbox.cleanup()
+            finally:
+                sandbox.write_log(report_dir, worker)
+
     try:
         info = sandbox.create()
     except (SandboxUnavailable, Throttled) as exc:  # what was created so far is undone all the same
-        sandbox.cleanup()
-        sandbox.write_log(report_dir, worker)
+        clean_up()
         pytest.skip(f"not run: no sandbox event: {exc}")
+    except KeyboardInterrupt:
+        clean_up()
+        raise
     try:
         yield info
     finally:
-        sandbox.cleanup()
-        sandbox.write_log(report_dir, worker)
+        clean_up()
 
 
 def planned_host(item: pytest.Item, rules: list[str]) -> str:

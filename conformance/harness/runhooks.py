@@ -100,7 +100,8 @@ class RunHooks:
 
         result.completion = completion_of(exitstatus, [r for r, rec in state.collector.records.items()
                                                        if rec.outcome != "not_run"], self._total,
-                                       running=self._running, cut=cut_reason())
+                                       running=self._running, cut=cut_reason(),
+                                       phase=state.stopped_in or state.phase)
         result.rate = rate_of(self.config)
         if state.settings.waivers:  # before any report is written, so every report shows them
             from datetime import UTC, datetime

@@ -24,6 +24,9 @@ from conformance.errors import TargetError
 
 LOG = logging.getLogger("conformance.sandbox")
 CLUSTER_WAIT = 30.0  # seconds: clusters may be computed asynchronously on real targets
+#: Seconds the remaining cleanup steps are still tried after an interrupt: a run must stop within
+#: about 5 s of a signal, and on a healthy target the whole cleanup takes a fraction of a second.
+CLEANUP_GRACE = 2.0
 
 
 class SandboxUnavailable(Exception):
@@ -78,6 +81,9 @@ class Sandbox:
     eid: str = ""
     name: str = ""
     cleaned: list[str] = field(default_factory=list)
+    interrupted: KeyboardInterrupt | None = None  # landed during cleanup; re-raised once it is done
+    _grace_until: float = field(default=0.0, init=False, repr=False)
+    _second_interrupt: bool = field(default=False, init=False, repr=False)
 
     def create(self, wait: float = CLUSTER_WAIT) -> dict[str, Any]:
         self.name = f"fdconf-sandbox-s{self.seed}-{uuid.uuid4().hex[:8]}"
@@ -114,6 +120,9 @@ class Sandbox:
             delay = min(delay * 2, 2.0)
 
     def _step(self, what: str, call: Callable[[], Exchange]) -> Exchange | None:
+        if self.interrupted is not None and (self._second_interrupt or time.monotonic() > self._grace_until):
+            self.cleaned.append(f"{what}: skipped (interrupted)")
+            return None
         try:
             exchange = call()
         except (TargetError, Throttled) as exc:
@@ -121,15 +130,38 @@ class Sandbox:
             self.cleaned.append(f"{what}: failed ({why})")
             LOG.warning("sandbox cleanup: %s failed: %s", what, why)
             return None
+        except KeyboardInterrupt as exc:  # Ctrl-C/SIGTERM mid-cleanup: the rest is still tried, briefly
+            self.cleaned.append(f"{what}: interrupted")
+            LOG.warning("sandbox cleanup: %s interrupted", what)
+            if self.interrupted is None:
+                self.interrupted = exc
+                self._grace_until = time.monotonic() + CLEANUP_GRACE
+            else:
+                self._second_interrupt = True
+            return None
         outcome = "done" if 200 <= exchange.status < 300 else f"answered {exchange.status}"
         self.cleaned.append(f"{what}: {outcome}")
         LOG.info("sandbox cleanup: %s: %s", what, outcome)
         return exchange
 
     def cleanup(self) -> list[str]:
-        """Undo the sandbox in hierarchy order; never raises for the target's answers."""
+        """Undo the sandbox in hierarchy order; never raises for the target's answers.
+
+        An interrupt (Ctrl-C, SIGTERM, the deadline) during a step does not abandon the rest: the
+        later steps are still tried for :data:`CLEANUP_GRACE` seconds (a second interrupt ends that
+        at once), each step that did not happen is logged, then the interrupt goes on up."""
         if not self.eid:
             return self.cleaned
+        try:
+            self._undo()
+        except KeyboardInterrupt as exc:  # between steps: nothing more is tried
+            self.cleaned.append("cleanup: interrupted")
+            self.interrupted = self.interrupted or exc
+        if self.interrupted is not None:
+            raise self.interrupted
+        return self.cleaned
+
+    def _undo(self) -> None:
         setup = self._step("read setup process", lambda: self.main.get(self._path("/setup_processes/{eid}")))
         body = setup.json() if setup is not None else None
         published = isinstance(body, dict) and bool(body.get("published"))
@@ -146,7 +178,6 @@ class Sandbox:
             self._path("/events/{eid}/setup_frontend_status"), json={"frontend_status": "HIDDEN"}))
         self._step("cancel event (CR)", lambda: self.cr.put(
             self._path("/events/last_updated_on_fe/{eid}"), json={"status": "CANCELLED"}))
-        return self.cleaned
 
     def write_log(self, directory: Path | None, worker: str = "") -> None:
         """Append what was created and cleaned to ``sandbox.log`` in the report folder."""

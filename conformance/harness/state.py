@@ -10,7 +10,8 @@ lazily, only ``pytest`` at module level.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -46,6 +47,10 @@ class RunState:
     sessions: dict[str, Session] | None = None
     worker_audit: list[AuditEntry] = field(default_factory=list)  # what xdist workers sent
     parts: pytest.Stash = field(default_factory=pytest.Stash)
+    #: The phase this process is in when no test's node id tells it (``discovery``, ``cleanup``), and
+    #: the one an interrupt landed in (kept after the phase unwound, for the ``completion`` record).
+    phase: str = ""
+    stopped_in: str = ""
     #: How to activate the run on first use (set by the plugin: the state module never imports activation).
     activator: Callable[[pytest.Config], None] | None = None
 
@@ -58,6 +63,24 @@ FINDINGS: pytest.StashKey[list[FindingRecord]] = pytest.StashKey()
 def run_of(config: pytest.Config) -> RunState:
     """The run state of this pytest session (created empty, inactive, on first use)."""
     return config.stash.setdefault(STATE, RunState())
+
+
+@contextlib.contextmanager
+def in_phase(config: pytest.Config, name: str) -> Iterator[None]:
+    """Mark this process as in run phase ``name`` (``discovery``, ``cleanup``) while the block runs.
+
+    A test's node id says scenarios, fuzzing or stateful; discovery runs inside some test's setup and
+    the sandbox cleanup inside the last one's teardown, so an interrupt there would otherwise be
+    reported in the phase of that test."""
+    state = run_of(config)
+    previous, state.phase = state.phase, name
+    try:
+        yield
+    except KeyboardInterrupt:
+        state.stopped_in = state.stopped_in or name
+        raise
+    finally:
+        state.phase = previous
 
 
 def is_worker(config: pytest.Config) -> bool:

@@ -18,6 +18,7 @@ from conformance.client import Api, Patience, is_transient
 from conformance.config import Settings
 from conformance.errors import RequestTimedOut, TargetError
 from conformance.harness.ledger import record_unanswered
+from conformance.harness.state import in_phase
 from conformance.scenarios.discovery import (
     MAX_PROBED_EVENTS,
     EventFacts,
@@ -50,7 +51,8 @@ def _cached(request: pytest.FixtureRequest, key: str, compute: Callable[[], Any]
         else:
             patience = Patience(float(request.getfixturevalue("fd_settings").retry_wait))
             try:
-                cache[key] = patience.call(compute)
+                with in_phase(request.config, "discovery"):  # an interrupt here is in discovery
+                    cache[key] = patience.call(compute)
             except Unavailable as exc:
                 cache[key] = _outage(request, exc, patience.total) if exc.transient else exc
             except TargetError as exc:
@@ -309,8 +311,10 @@ def fresh_sandbox(
     except SandboxUnavailable as exc:
         sandbox.cleanup()
         pytest.skip(f"not run: no sandbox event: {exc}")
-    yield info
-    sandbox.cleanup()
+    try:
+        yield info
+    finally:  # also when the test was interrupted: the event is this test's to undo
+        sandbox.cleanup()
 
 
 @pytest.fixture

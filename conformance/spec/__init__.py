@@ -31,6 +31,7 @@ from conformance.spec._schemathesis_config import (
     operations_config,
     publish_ids,
     semantic_422_ids,
+    state_400_ids,
 )
 
 __all__ = [
@@ -49,6 +50,7 @@ __all__ = [
     "resolve_ref",
     "semantic_422_ids",
     "spec_of",
+    "state_400_ids",
     "template_matches",
     "url_templates",
 ]

@@ -28,6 +28,16 @@ def test_phase_from_the_last_test() -> None:
     assert completion_of(pytest.ExitCode.TESTS_FAILED, [SCENARIO], 5) == {"state": "complete"}
 
 
+def test_the_phase_the_process_said_wins_over_the_node_ids() -> None:
+    # Discovery runs inside the first test's setup, the sandbox cleanup inside the last teardown.
+    found = completion_of(pytest.ExitCode.INTERRUPTED, [], 10, running=SCENARIO, phase="discovery")
+    assert found["phase"] == "discovery"
+    assert completion_of(pytest.ExitCode.INTERRUPTED, [SCENARIO], 2, running=FUZZ,
+                         phase="cleanup")["phase"] == "cleanup"
+    assert completion_of(pytest.ExitCode.INTERRUPTED, [SCENARIO], 9, running=FUZZ,
+                         phase="")["phase"] == "fuzzing"
+
+
 def test_an_interrupted_run_whose_rules_all_passed_is_incomplete_everywhere() -> None:
     result = all_passed()
     assert result.verdict == "CERTIFIED"  # the control: the same rules, run to the end

@@ -65,3 +65,40 @@ def test_sandbox_unavailable_when_the_target_refuses(apis: tuple[Any, Api, Api])
     broken_cr = Api(cr.transport, cr.base_url + "/nowhere", token=cr.token, partner=cr.partner, host="cr")
     with pytest.raises(SandboxUnavailable, match="did not create a simulation event"):
         Sandbox(main=main, cr=broken_cr, seed=1).create()
+
+
+def test_an_interrupt_during_cleanup_still_undoes_the_rest(start_stack: Callable[..., Any]) -> None:
+    """Ctrl-C while the main host holds the "hide event" step: that step is logged as interrupted, the
+    CR cancel still happens, and the interrupt goes on up (the run still stops)."""
+    import os
+    import signal
+    import threading
+    import time
+
+    stack = start_stack(hang=["main PUT /events/{eid}/setup_frontend_status HIDDEN"])
+    transport = Transport(timeout=30.0, allow_writes=True)
+    p = stack.personas["primary"]
+    session = Session(
+        "primary", PersonaSettings(username=p["username"], password=p["password"]), transport, stack.main_base
+    )
+    main = Api(transport, stack.main_base, token=session.access_token, partner=session.partner)
+    cr = Api(transport, stack.cr_base, token=session.access_token, partner=session.partner, host="cr")
+    sandbox = Sandbox(main=main, cr=cr, seed=5)
+    sandbox.create()
+
+    def interrupt_once_held() -> None:
+        deadline = time.monotonic() + 20
+        while stack.hang_apps["main"].held == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        os.kill(os.getpid(), signal.SIGINT)  # reaches the main thread, inside the held request
+
+    threading.Thread(target=interrupt_once_held, daemon=True).start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            sandbox.cleanup()
+    finally:
+        transport.close()
+    assert "hide event (main): interrupted" in sandbox.cleaned
+    assert sandbox.cleaned[-1] == "cancel event (CR): done"
+    cancels = [path for host, method, path in stack.request_log if (host, method) == ("cr", "PUT")]
+    assert cancels == [f"/api/events/last_updated_on_fe/{sandbox.eid}"]

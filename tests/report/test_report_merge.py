@@ -160,3 +160,55 @@ def test_fuzz_checks_and_answers_add_up_across_shards() -> None:
     two.operations[0].answers = {"2xx": 1, "5xx": 1}
     op = next(o for o in merge_results([one, two]).operations if o.operation == one.operations[0].operation)
     assert op.answers == {"2xx": 3, "4xx": 1, "5xx": 1}
+
+
+
+def test_merged_shards_of_a_clean_run_match_the_unsharded_run(
+    reference_stack: object, tmp_path: object
+) -> None:
+    """``--shard 1/2`` + ``2/2`` merged against the clean reference = the unsharded run with the same seed:
+    same verdict, the same status per rule, the same judged and failed counts per check.
+
+    One count may legitimately be lower once merged: a scenario check judged by several tests whose
+    tests land in different shards. Each shard counts the operations it judged; the merge keeps the
+    larger shard's count (it cannot tell one operation probed in both shards from two different ones,
+    so it never adds them up), which is then at most the unsharded count. Fuzz checks (``every``) are
+    one test per operation, in exactly one shard: those counts add up (not exercised here: fuzzing
+    is minutes, its merge arithmetic is covered above)."""
+    from pathlib import Path
+
+    from conformance import engine
+
+    base = Path(str(tmp_path))
+    flags = {"run.rules": "TEN-03,TEN-04,OBJ-01,OBJ-03,HST-01,ERR-01,PAG-01", "run.mode": "read-only",
+             "run.fuzz": False, "run.seed": 11}
+    results: dict[str, RunResult] = {}
+    for label in ("", "1/2", "2/2"):
+        shard_flags = {**flags, "run.report_dir": str(base / (label.replace("/", "-") or "all"))}
+        if label:
+            shard_flags["run.shard"] = label
+        outcome = engine.run(flags=shard_flags, environ={}, cwd=base, reference=reference_stack,
+                             echo=lambda _line: None, progress="off")
+        assert outcome.result is not None, outcome.errors
+        results[label] = outcome.result
+    whole, merged = results[""], merge_results([results["1/2"], results["2/2"]])
+    selected = {r.id: r.status for r in whole.rules if r.reason != "not selected (--rules)"}
+    assert set(selected.values()) == {"passed"}, selected  # the clean reference passes what was selected
+    assert merged.verdict == whole.verdict
+    assert {r.id: r.status for r in merged.rules} == {r.id: r.status for r in whole.rules}
+    shards = [{(r.id, c.check, c.host): c.judged for r in results[s].rules for c in r.checks}
+              for s in ("1/2", "2/2")]
+    same = 0
+    for rule in whole.rules:
+        mine = {(c.check, c.host): c for r in merged.rules if r.id == rule.id for c in r.checks}
+        for check in rule.checks:
+            key = (rule.id, check.check, check.host)
+            got = mine[(check.check, check.host)]
+            per_shard = [counts.get(key, 0) for counts in shards]
+            assert got.failed == check.failed == 0, key
+            if sum(1 for n in per_shard if n) <= 1:  # judged in one shard only: nothing to combine
+                assert got.judged == check.judged, (key, per_shard)
+                same += 1
+            else:
+                assert got.judged == max(per_shard) <= check.judged, (key, per_shard)
+    assert same, "no check was judged in one shard only: the test compares nothing exactly"
