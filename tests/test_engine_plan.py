@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from conformance import engine
 from conformance.reference.stack import ReferenceStack
 
@@ -42,3 +44,16 @@ def test_the_plan_comes_before_the_first_request_and_nobody_signs_in_twice(
         entry["sent"] for name, entry in families.items() if name != "preflight")
     assert families["TEN"]["sent"] > 0
     assert results["plan"]["requests"]["sent"] == len(outcome.audit)  # every request is some family's
+
+
+def test_a_budget_the_rules_cannot_fit_stops_before_the_first_request(
+    reference_stack: ReferenceStack, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = len(reference_stack.request_log)
+    code = engine.main_run(flags={"run.budget": "5s", "run.report_dir": str(tmp_path / "r")}, environ={},
+                           cwd=tmp_path, reference=reference_stack, echo=lambda _line: None)
+    assert code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("ConfigError: run.budget 5 s cannot hold the rules")
+    assert len(err.splitlines()) == 1
+    assert len(reference_stack.request_log) == before  # nothing was sent

@@ -44,7 +44,7 @@ from conformance.rules import catalogue
 
 PROFILE = Path(__file__).with_name("plan-profile.json")
 #: How far the planned requests of a full run may be from those sent, per family and in total, on the
-#: reference (the profile's target): tests/harness/test_plan_honesty.py holds the plan to it.
+#: reference (the profile's target): tests/test_budgeted_certification.py holds a budgeted full run to it.
 TOLERANCE = 0.15
 #: Every fuzzed operation keeps at least this much of each phase, whatever the budget.
 FLOOR = {"examples": 1, "coverage": 2, "fuzzing": 1}
@@ -107,9 +107,10 @@ class RunPlan:
                f"({_minutes(self.budget_bound)} of it waiting for the budget; latency not included){budget}"]
         if self.scale.factor < 1:
             s = self.scale
-            out.append(f"fdconf: plan: fuzzing scaled to fit the budget: {s.max_examples} generated cases, "
-                       f"{s.coverage} edge cases, {s.examples} examples per operation; stateful "
-                       f"{s.stateful_examples} scenarios of {s.stateful_steps} steps")
+            out.append(f"fdconf: plan: fuzzing scaled to fit the budget (factor {s.factor:.3f}): "
+                       f"per operation at most {s.max_examples} generated, {s.coverage} edge and "
+                       f"{s.examples} example case(s); stateful {s.stateful_examples} scenario(s) of "
+                       f"{s.stateful_steps} steps")
         return out + [f"fdconf: plan: {note}" for note in self.notes]
 
     def to_dict(self) -> dict[str, Any]:
