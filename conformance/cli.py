@@ -71,6 +71,10 @@ def cli() -> None:
 @click.option("--deadline", metavar="DURATION",
               help="How long the whole run may take, e.g. 15m, 90s, 1h30m (a bare number is seconds). When "
               "it passes, the run stops like Ctrl-C: reports are written, the verdict is INCOMPLETE, exit 1.")
+@click.option("--budget", metavar="DURATION",
+              help="How long the run should take, e.g. 10m: the fuzzing (cases per operation, edge cases, "
+              "stateful steps) is scaled so the whole run fits at the rate budget, the rules first. A budget "
+              "the rules alone cannot fit is refused before the first request (exit 2).")
 @click.option("--abandon-after", type=int, metavar="N",
               help="Stop sending to an operation after N timeouts in a row (what it was to judge is not "
               "run: \"timed out N times\"); default 3, 0 = never.")

@@ -23,6 +23,7 @@ import importlib.metadata
 import importlib.util
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -41,6 +42,7 @@ from conformance.client import (
     Throttled,
     Transport,
     budget_for,
+    classify,
 )
 from conformance.config import Settings, load_settings
 from conformance.errors import CredentialsError, TargetError, TargetUnavailable, UsageError
@@ -110,14 +112,22 @@ def pytest_args(settings: Settings, report_dir: Path, extra: Sequence[str] = (),
     return [*args, *extra, "--pyargs", *packages]
 
 
-def preflight(settings: Settings, transport: Transport) -> dict[str, list[str]]:
+@dataclass
+class Preflight:
+    """What pre-flight learnt: each persona's partners (for the report) and the tokens it was issued
+    (handed to the pytest child, so nobody signs in twice)."""
+
+    partners: dict[str, list[str]] = field(default_factory=dict)
+    tokens: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def preflight(settings: Settings, transport: Transport) -> Preflight:
     """Reach the target and sign in every persona; :class:`TargetError`/:class:`CredentialsError` if not.
 
     A target that is briefly down (502/503/504, a refused or dropped connection) is retried with
     backoff for up to ``run.retry_wait`` seconds before the run gives up with the last cause.
-    Returns each persona's partners as discovered at sign-in (for the report's persona list).
     """
-    def once() -> dict[str, list[str]]:
+    def once() -> Preflight:
         try:
             return _preflight_once(settings, transport)
         except Throttled as exc:  # the Transport already backed off: the budget is spent for now
@@ -127,7 +137,7 @@ def preflight(settings: Settings, transport: Transport) -> dict[str, list[str]]:
     return Patience(settings.retry_wait).call(once)
 
 
-def _preflight_once(settings: Settings, transport: Transport) -> dict[str, list[str]]:
+def _preflight_once(settings: Settings, transport: Transport) -> Preflight:
     assert settings.main is not None
     status = Api(transport, settings.main).get("/status/")
     if status.status == 404:
@@ -139,17 +149,20 @@ def _preflight_once(settings: Settings, transport: Transport) -> dict[str, list[
                    "the target is unhealthy; retry later (or raise run.retry_wait) or check the deployment")
     if settings.cr:
         check_cr_base(settings.cr, transport)
-    partners: dict[str, list[str]] = {}
+    found = Preflight()
     for name, session in make_sessions(settings, transport).items():
         session.sign_in()
-        partners[name] = session.partners
+        found.partners[name] = session.partners
+        issued = session.handover()
+        if issued is not None:
+            found.tokens[name] = issued
         if session.static:
             check = Api(transport, settings.main, token=session.access_token, partner=session.partner)
             answer = check.get("/partners/")
             if answer.status == 401:
                 raise CredentialsError(f"persona '{name}' (static token): GET /partners/ answered 401",
                                        f"put a valid AccessToken in [personas.{name}] token")
-    return partners
+    return found
 
 
 #: A CR read every CR API documents; the eid need not exist, since the token is checked first.
@@ -271,10 +284,13 @@ def run(
         echo(_describe(settings))
         for warning in layout_warnings(settings):
             echo(f"fdconf: warning: {warning}")
+        settings = _planned(settings, echo)  # before the first request; a budget too small stops here
         # read-only: nothing but sign-ins (which count against the auth budget like any other)
         budget = budget_for(settings.rate, settings.rate_window)
         with Transport(**settings.transport_options(), limiter=budget) as transport:
-            settings = settings.with_partners(preflight(settings, transport))
+            found = preflight(settings, transport)
+        settings = settings.with_partners(found.partners).with_changes(
+            tokens=found.tokens, plan=_preflight_sent(settings.plan, transport.audit))
         if budget is not None:  # the child counts pre-flight's sign-ins as spent, like the target does
             settings = settings.with_changes(rate_spent=tuple(budget.history()))
         args = pytest_args(settings, report_dir, extra_args, progress=progress)
@@ -288,6 +304,25 @@ def run(
     echo(f"fdconf: seed {settings.seed}, reports in {report_dir}, exit {code}")
     return RunOutcome(code, settings, child.result, report_dir, rc, child.errors,
                       audit=[*transport.audit, *child.audit])
+
+
+def _planned(settings: Settings, echo: Echo) -> Settings:
+    """The run plan printed and carried in the settings; the fuzzing scaled to ``run.budget``."""
+    from conformance.harness.plan import make_plan
+
+    plan = make_plan(settings)
+    for line in plan.lines():
+        echo(line)
+    return settings.with_changes(plan=plan.to_dict(), max_examples=plan.scale.max_examples)
+
+
+def _preflight_sent(plan: Mapping[str, Any], audit: Sequence[AuditEntry]) -> dict[str, Any]:
+    """The plan with pre-flight's requests as sent (the pytest child counts the rest)."""
+    out = {**plan, "families": {name: dict(entry) for name, entry in plan.get("families", {}).items()}}
+    kinds = Counter(classify(entry.method, entry.url) for entry in audit)
+    entry = out["families"].setdefault("preflight", {"planned": 0, "planned_by_kind": {}})
+    entry["sent"], entry["sent_by_kind"] = sum(kinds.values()), dict(kinds)
+    return out
 
 
 def _explain_end(code: int, rc: int, child: ChildOutcome, echo: Echo) -> None:

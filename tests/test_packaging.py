@@ -36,7 +36,8 @@ def test_wheel_carries_data_types_and_entry_points(wheel: Path) -> None:
     for needed in ("conformance/py.typed", "conformance/_data/specs/main-api.yaml",
                    "conformance/_data/specs/cr-api.yaml", "conformance/_data/specs/rules.yaml",
                    "conformance/_data/fixtures/reference-data.yaml", "conformance/config/schema.json",
-                   "conformance/harness/fdconf-pytest.ini", "conformance/report/certificate.html",
+                   "conformance/harness/fdconf-pytest.ini", "conformance/harness/plan-profile.json",
+                   "conformance/report/certificate.html",
                    "conformance/report/results.schema.json", "conformance/reference/child.py"):
         assert needed in names, needed
     assert not [n for n in names if n.startswith(("tests/", "bench/"))]

@@ -92,6 +92,28 @@ class Session:
             assert self._tokens is not None
             return self._tokens.access
 
+    def adopt(self, issued: Mapping[str, Any]) -> None:
+        """Take over tokens another process of this run was issued (pre-flight's sign-in, see
+        ``Settings.tokens``): the session then signs in only if they cannot be refreshed."""
+        access = issued.get("access")
+        if self.static or not isinstance(access, str) or not access:
+            return
+        tokens = Tokens(access=access, expires_at=float(issued.get("expires_at") or 0.0),
+                        id_token=issued.get("id_token") or None, refresh=issued.get("refresh") or None)
+        for secret in (tokens.access, tokens.id_token, tokens.refresh):
+            REDACTOR.add(secret)
+        CREDENTIALS.persona_token(tokens.access, self.name)
+        with self._lock:
+            self._tokens = tokens
+
+    def handover(self) -> dict[str, Any] | None:
+        """The current tokens for :meth:`adopt` in another process (``None``: static or not signed in)."""
+        tokens = self._tokens
+        if self.static or tokens is None:
+            return None
+        return {"access": tokens.access, "id_token": tokens.id_token, "refresh": tokens.refresh,
+                "expires_at": tokens.expires_at}
+
     def sign_in(self) -> Tokens:
         """Sign in now (also for static tokens: checks they have not expired)."""
         with self._lock:
@@ -222,12 +244,17 @@ def _message(body: Any) -> str:
 def make_sessions(
     settings: Settings, transport: Transport, *, clock: Callable[[], float] = time.time
 ) -> dict[str, Session]:
-    """A (not yet signed-in) session for every configured persona."""
+    """A session for every configured persona: not yet signed in, unless ``settings.tokens`` holds
+    the tokens pre-flight was issued for it."""
     if not settings.main:
         return {}
     personas: Mapping[str, PersonaSettings] = settings.personas
-    return {
+    sessions = {
         name: Session(name, persona, transport, settings.main, clock=clock)
         for name, persona in personas.items()
         if persona.configured
     }
+    for name, issued in settings.tokens.items():  # pre-flight signed them in: no second sign-in
+        if name in sessions:
+            sessions[name].adopt(issued)
+    return sessions

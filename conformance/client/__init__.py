@@ -7,7 +7,7 @@ The modules behind this surface are private; import from ``conformance.client``.
 """
 
 from conformance.client._abandon import DEFAULT_ABANDON_AFTER, TimeoutTally
-from conformance.client._budget import RateBudget, RateFigures, budget_for
+from conformance.client._budget import RateBudget, RateFigures, budget_for, classify, window_span
 from conformance.client._curl import CREDENTIALS, TOKEN_VAR, Credential, curl_line, runnable
 from conformance.client._http import (
     OMIT,
@@ -46,8 +46,10 @@ __all__ = [
     "Transport",
     "WriteBlocked",
     "budget_for",
+    "classify",
     "curl_line",
     "is_auth_call",
     "is_transient",
     "runnable",
+    "window_span",
 ]

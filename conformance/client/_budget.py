@@ -50,13 +50,18 @@ def classify(method: str, url: str) -> str:
 MARGIN_SHARE, MARGIN_CAP = 0.05, 0.5
 
 
+def window_span(window: float) -> float:
+    """The seconds a send stays counted: the window plus the margin (what pacing waits per window)."""
+    return window + min(MARGIN_CAP, window * MARGIN_SHARE)
+
+
 class _Window:
     """The send times of the last ``limit`` requests of one budget (some may lie in the future:
     requests that already waited for their turn)."""
 
     def __init__(self, limit: int, window: float) -> None:
         self.limit = limit
-        self.span = window + min(MARGIN_CAP, window * MARGIN_SHARE)
+        self.span = window_span(window)
         self.sent: deque[float] = deque()
 
     def reserve(self, now: float) -> float:

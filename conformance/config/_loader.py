@@ -308,6 +308,8 @@ def build(data: Mapping[str, Any], *, config_file: str | None = None, cwd: Path 
     shard = _collect(found, parse_shard, run["shard"]) if run.get("shard") else None
     deadline = _collect(found, parse_duration, run["deadline"], "run.deadline (--deadline)") \
         if run.get("deadline") is not None else None
+    budget = _collect(found, parse_duration, run["budget"], "run.budget (--budget)") \
+        if run.get("budget") is not None else None
     raise_problems(found, source)
     return Settings(
         main=main.rstrip("/") if main else None,
@@ -325,6 +327,7 @@ def build(data: Mapping[str, Any], *, config_file: str | None = None, cwd: Path 
                                       else Settings.refresh_timeout)),
         retry_wait=float(run.get("retry_wait", Settings.retry_wait)),
         deadline=deadline,
+        budget=budget,
         abandon_after=int(run.get("abandon_after", Settings.abandon_after)),
         rate=parse_rate(run.get("rate"), embedded),
         rate_window=parse_rate_window(run.get("rate")),

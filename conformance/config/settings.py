@@ -90,6 +90,14 @@ class Settings:
     # What pre-flight already sent inside the window: (kind, partner, seconds ago); set by the engine.
     rate_spent: tuple[tuple[str, str | None, float], ...] = ()
     deadline: float | None = None  # seconds the whole run may take (run.deadline); None = unbounded
+    budget: float | None = None  # seconds the run should fit in (run.budget): the fuzzing is scaled to it
+    # The run plan (conformance.harness.plan), set by the engine before pre-flight: what each family
+    # will send, the estimate, and how the budget scaled the fuzzing (its ``scale``). Not a config key.
+    plan: Mapping[str, Any] = field(default_factory=dict)
+    # The tokens pre-flight's sign-ins were issued, per persona ({access, id_token, refresh,
+    # expires_at}), so the pytest child signs nobody in again (one sign-in per persona per run).
+    # Secrets: travel over the child's pipe and xdist's channel only. Not a config key.
+    tokens: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, repr=False)
     abandon_after: int = DEFAULT_ABANDON_AFTER  # timeouts in a row before an operation is given up on
     rate_backoff: float = DEFAULT_RATE_BACKOFF
     report_dir: str | None = None
@@ -141,7 +149,8 @@ class Settings:
     def secrets(self) -> list[str]:
         """Every secret these settings hold (persona passwords and tokens, extra header values)."""
         found = [secret for persona in self.personas.values() for secret in persona.secrets()]
-        return found + [value for value in self.headers.values() if value]
+        issued = [str(v) for t in self.tokens.values() for k, v in t.items() if k != "expires_at" and v]
+        return found + issued + [value for value in self.headers.values() if value]
 
     def with_changes(self, **changes: Any) -> Settings:
         return replace(self, **changes)
@@ -178,6 +187,8 @@ class Settings:
             for name, p in (values.get("personas") or {}).items()
         }
         values["waivers"] = tuple(Waiver(**w) for w in values.get("waivers") or ())
+        values["plan"] = dict(values.get("plan") or {})
+        values["tokens"] = {str(k): dict(v) for k, v in (values.get("tokens") or {}).items()}
         return cls(**values)
 
     @classmethod

@@ -56,10 +56,29 @@ class FuzzRun:
     unaddressable: set[str] = field(default_factory=set)
     #: Path values discovered from the target for positive cases (``eid``, ``tc``, ...), once per run.
     path_values: dict[str, object] | None = None
+    #: Per test: cases let through per (phase, positive?), for the --budget caps (``within_scale``).
+    let_through: dict[str, Counter[tuple[str, bool]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for host in HOSTS:
             self.schemas[host] = fuzz_schema(host, self.settings, self.transport, self.context)
+
+    def within_scale(self, nodeid: str, phase: str, *, positive: bool) -> bool:
+        """Whether a case of ``phase`` may still be sent under the run plan's scale (``--budget``):
+        the examples and coverage phases keep at most their cap per operation, half of it for positive
+        and half for negative cases (so a capped operation still shows both); the fuzzing phase is
+        bounded by ``max_examples`` already."""
+        scale = self.settings.plan.get("scale") or {}
+        cap = scale.get(phase) if phase in ("examples", "coverage") else None
+        seen = self.let_through.setdefault(nodeid, Counter())
+        if isinstance(cap, int):
+            share = (cap + 1) // 2 if positive else cap // 2
+            if phase == "examples":
+                share = cap  # examples are positive (documented bodies): the whole cap
+            if seen[(phase, positive)] >= share:
+                return False
+        seen[(phase, positive)] += 1
+        return True
 
     def count(self, nodeid: str, phase: str) -> tuple[int, dict[str, int]]:
         """Count one case of test ``nodeid`` in ``phase``; the test's totals so far."""

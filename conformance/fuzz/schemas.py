@@ -38,6 +38,12 @@ DEFERRED = "fdconf-deferred-token"
 STATEFUL_MAX_STEPS = 6
 
 
+def _stateful_steps(settings: Settings) -> int:
+    """Steps per stateful scenario: the run plan's (``--budget`` scales them), else the default."""
+    steps = (settings.plan.get("scale") or {}).get("stateful_steps")
+    return int(steps) if isinstance(steps, int) and steps > 0 else STATEFUL_MAX_STEPS
+
+
 def spec_path(host: str) -> Path:
     return Path(resources.main_spec() if host == "main" else resources.cr_spec())
 
@@ -109,7 +115,7 @@ def stateful_schema(host: str, base_url: str, wfc_path: Path, *, settings: Setti
             "examples": {"enabled": False},
             "coverage": {"enabled": False},
             "fuzzing": {"enabled": False},
-            "stateful": {"enabled": True, "max-steps": STATEFUL_MAX_STEPS},
+            "stateful": {"enabled": True, "max-steps": _stateful_steps(settings)},
         },
         "auth": {"wfc": {"path": str(wfc_path), "peers": list(peers)}},
         "operations": contract.operations_config(host, reads_only=not writes_ok, publish=publish_ok),

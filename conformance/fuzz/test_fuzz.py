@@ -114,6 +114,8 @@ def test_operation(
         pytest.skip("not run: read-only mode fuzzes reads only")
     run = fuzz_run(request.config)
     run.operations[request.node.nodeid] = (host, case.operation.label)
+    if not run.within_scale(request.node.nodeid, _phase(case), positive=_is_positive(case)):
+        return  # past what the run's --budget leaves this phase of the operation: not sent
     answers = run.answers.setdefault(request.node.nodeid, Answers())
     headers: dict[str, str] = {}
     primary = fuzz_context.personas.get("primary")

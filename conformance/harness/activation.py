@@ -127,6 +127,9 @@ def activate(config: pytest.Config) -> None:
     from conformance.harness.runhooks import RunHooks
 
     config.pluginmanager.register(RunHooks(config), "fdconf-run")
+    from conformance.harness.spending import Spending
+
+    config.pluginmanager.register(Spending(config), "fdconf-spending")
 
 
 def _register_progress(config: pytest.Config) -> None:

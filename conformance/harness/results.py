@@ -16,6 +16,7 @@ when every check of the catalogue that applies has a judged probe on every host 
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,6 +28,7 @@ from conformance.config import Settings
 from conformance.harness.evidence import from_payload, from_text, locate, skip_reason
 from conformance.harness.layout import layout_warnings
 from conformance.harness.ledger import PROBES_PROPERTY, probes_from
+from conformance.harness.spending import add_spent
 from conformance.redact import REDACTOR
 from conformance.report import (
     CheckResult,
@@ -59,6 +61,7 @@ class TestRecord:
     answers: dict[str, int] = field(default_factory=dict)
     probes: list[Probe] = field(default_factory=list)
     throttled: int = 0  # fuzz cases answered 429 after the retries (not judged, not in ``cases``)
+    requests: int = 0  # requests its phases sent (``fd_sent``, see :mod:`conformance.harness.spending`)
 
 
 def spec_hashes() -> dict[str, str]:
@@ -101,6 +104,7 @@ class Collector:
         self.run_errors: list[RunError] = []  # the same, structured, plus test errors (setup phase)
         #: Rules the summary speaks about (plus any with findings); ``None`` = the whole catalogue.
         self.scope: frozenset[str] | None = None
+        self.spent: dict[str, Counter[str]] = {}  # plan family → budget kind → requests (harness.spending)
 
     def _error(self, kind: str, nodeid: str, text: str) -> None:
         last = (text.strip().splitlines() or [""])[-1][:300]
@@ -115,6 +119,7 @@ class Collector:
         for key, value in user_properties:
             props[key] = value  # later entries win (the fuzz helper may update counts)
         record = self.records.setdefault(nodeid, TestRecord(nodeid))
+        record.requests += add_spent(self.spent, user_properties)
         if "fd_rules" in props:
             record.rules = tuple(props["fd_rules"])
         if "fd_unmet" in props and isinstance(props["fd_unmet"], dict):
@@ -220,6 +225,9 @@ class Collector:
             host, _, operation = record.operation.partition(" ")
             cov = ops.setdefault((host, operation), OperationCoverage(host=host, operation=operation))
             cov.cases += record.cases
+            cov.requests += record.requests
+            for phase, count in record.phases.items():
+                cov.phases[phase] = cov.phases.get(phase, 0) + count
             for cls, count in record.answers.items():
                 cov.answers[cls] = cov.answers.get(cls, 0) + count
             cov.duration = round(cov.duration + record.duration, 3)

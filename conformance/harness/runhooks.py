@@ -103,6 +103,9 @@ class RunHooks:
                                        running=self._running, cut=cut_reason(),
                                        phase=state.stopped_in or state.phase)
         result.rate = rate_of(self.config)
+        from conformance.harness.plan import with_sent
+
+        result.plan = with_sent(state.settings.plan, state.collector.spent)
         if state.settings.waivers:  # before any report is written, so every report shows them
             from datetime import UTC, datetime
 

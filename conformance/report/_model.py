@@ -14,7 +14,9 @@ Verdict = Literal["CERTIFIED", "NOT CERTIFIED", "INCOMPLETE"]
 #: 2: rule status ``partial``, per-check judged counts (``RuleResult.checks``), run ``errors``.
 #: 3: ``completion`` (how the run ended: complete | interrupted | crashed | deadline, and how far it got).
 #: 4: per-operation fuzz ``answers`` by status class; a check's ``every`` threshold.
-SCHEMA_VERSION = 4
+#: 5: the run ``plan`` (requests planned and sent per family, the estimated wall time, the budget's
+#: scaling) and per-operation ``requests``.
+SCHEMA_VERSION = 5
 COMPLETION_STATES: tuple[str, ...] = ("complete", "interrupted", "crashed", "deadline")
 STATUSES: tuple[str, ...] = ("passed", "failed", "partial", "not_run")
 
@@ -96,6 +98,8 @@ class OperationCoverage:
     reason: str = ""  # why not run (mode, excluded, no persona ...)
     #: Fuzz answers by status class (``{"2xx": 41, "4xx": 12, "5xx": 0}``); empty for stateful rows.
     answers: dict[str, int] = field(default_factory=dict)
+    requests: int = 0  # requests its tests sent (cases, 429 retries, auth probes, replays)
+    phases: dict[str, int] = field(default_factory=dict)  # judged cases per Schemathesis phase
 
 
 @dataclass
@@ -137,6 +141,10 @@ class RunResult:
     rate: dict[str, Any] = field(default_factory=dict)
     # One line per unusual part of the target's layout (e.g. a main not ending in /v3); never blocking.
     warnings: list[str] = field(default_factory=list)
+    # The run plan printed before the first request and what the run then sent (conformance.harness.plan):
+    # {"families": {family: {"planned": n, "sent": n}}, "requests": {...}, "estimate_seconds": s,
+    #  "budget_seconds": s | None, "scale": {...}, "tolerance": share}; empty for a plain pytest run.
+    plan: dict[str, Any] = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
 
     @property
