@@ -102,6 +102,10 @@ class RunHooks:
                                                        if rec.outcome != "not_run"], self._total,
                                        running=self._running, cut=cut_reason())
         result.rate = rate_of(self.config)
+        from conformance.client import REPLAY_ORIGIN
+
+        replays_sent = sum(1 for entry in audit_of(self.config) if entry.origin == REPLAY_ORIGIN)
+        result.confirmation = state.collector.confirmation(result.rules, replays_sent)
         if state.settings.waivers:  # before any report is written, so every report shows them
             from datetime import UTC, datetime
 

@@ -14,7 +14,9 @@ Verdict = Literal["CERTIFIED", "NOT CERTIFIED", "INCOMPLETE"]
 #: 2: rule status ``partial``, per-check judged counts (``RuleResult.checks``), run ``errors``.
 #: 3: ``completion`` (how the run ended: complete | interrupted | crashed | deadline, and how far it got).
 #: 4: per-operation fuzz ``answers`` by status class; a check's ``every`` threshold.
-SCHEMA_VERSION = 4
+#: 5: per finding ``confirmation`` (attempts, reproduced, statuses); a rule's ``flaky`` findings; the
+#:    run's ``confirmation`` counts (confirmed, flaky, replays sent).
+SCHEMA_VERSION = 5
 COMPLETION_STATES: tuple[str, ...] = ("complete", "interrupted", "crashed", "deadline")
 STATUSES: tuple[str, ...] = ("passed", "failed", "partial", "not_run")
 
@@ -59,6 +61,13 @@ class FindingRecord:
     # their operation ("GET /events/{eid}") so reports can attach them to it.
     host: str = ""
     operation: str = ""
+    #: How it fared when sent again (``run.confirm``): ``{"attempts", "reproduced", "statuses", "flaky"[,
+    #: "note"]}``; ``None`` when it was not replayed (a failure outside a probe, or a file before v5).
+    confirmation: dict[str, Any] | None = None
+
+    @property
+    def flaky(self) -> bool:
+        return bool(self.confirmation and self.confirmation.get("flaky"))
 
 
 @dataclass
@@ -77,6 +86,8 @@ class RuleResult:
     # (conformance.report._waivers). The status stays "failed"; the exit code ignores the rule.
     waiver: dict[str, str] | None = None
     checks: list[CheckResult] = field(default_factory=list)
+    #: Failures no replay reproduced: reported, not counted (a strict run counts them as findings).
+    flaky: list[FindingRecord] = field(default_factory=list)
 
     @property
     def judged(self) -> tuple[int, int]:
@@ -137,6 +148,9 @@ class RunResult:
     rate: dict[str, Any] = field(default_factory=dict)
     # One line per unusual part of the target's layout (e.g. a main not ending in /v3); never blocking.
     warnings: list[str] = field(default_factory=list)
+    #: Failures confirmed before they counted: {"replays": run.confirm, "strict": bool, "confirmed": n,
+    #: "flaky": n, "unconfirmed": n (counted without a judged replay), "replays_sent": requests}.
+    confirmation: dict[str, Any] = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
 
     @property
@@ -175,6 +189,7 @@ class RunResult:
             RuleResult(**{
                 **r,
                 "findings": [FindingRecord(**f) for f in r.get("findings", [])],
+                "flaky": [FindingRecord(**f) for f in r.get("flaky", [])],
                 "checks": [CheckResult(**c) for c in r.get("checks", [])],
             })
             for r in data.pop("rules", [])

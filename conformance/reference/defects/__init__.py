@@ -15,16 +15,19 @@ from collections.abc import Sequence
 
 from conformance.reference import hooks as h
 from conformance.reference.defects.registry import (
+    INTERMITTENT,
     REGISTRY,
     STARVATION,
     Defect,
+    Intermittent,
     Starvation,
     defect,
+    intermittent,
     starvation,
 )
 
-__all__ = ["REGISTRY", "STARVATION", "Defect", "Starvation", "available", "build_hooks", "defect", "known",
-           "starvation", "starvations"]
+__all__ = ["INTERMITTENT", "REGISTRY", "STARVATION", "Defect", "Intermittent", "Starvation", "available",
+           "build_hooks", "defect", "intermittent", "intermittents", "known", "starvation", "starvations"]
 
 
 
@@ -33,9 +36,14 @@ def starvations() -> dict[str, tuple[tuple[str, ...], str]]:
     return {s.name: (s.starves, s.description) for s in STARVATION.values()}
 
 
+def intermittents() -> dict[str, str]:
+    """Intermittent fault name → when it answers wrong."""
+    return {f.name: f.description for f in INTERMITTENT.values()}
+
+
 def known() -> list[str]:
-    """Every name ``build_hooks`` accepts: firing defects and starvation conditions."""
-    return [*REGISTRY, *STARVATION]
+    """Every name ``build_hooks`` accepts: firing defects, starvation conditions, intermittent faults."""
+    return [*REGISTRY, *STARVATION, *INTERMITTENT]
 
 
 def available() -> dict[str, tuple[str, str]]:
@@ -45,7 +53,7 @@ def available() -> dict[str, tuple[str, str]]:
 
 def build_hooks(names: Sequence[str]) -> h.Hooks:
     """Clean hooks with the named defects swapped in (several on one point compose via the MRO)."""
-    entries: dict[str, Defect | Starvation] = {**REGISTRY, **STARVATION}
+    entries: dict[str, Defect | Starvation | Intermittent] = {**REGISTRY, **STARVATION, **INTERMITTENT}
     unknown = [n for n in names if n not in entries]
     if unknown:
         raise ValueError(
@@ -63,7 +71,7 @@ def build_hooks(names: Sequence[str]) -> h.Hooks:
 
 def _load() -> None:
     # Import order is catalogue order (AUTH … SCH); each module registers its classes on import.
-    from conformance.reference.defects import identity, objects, starving, surface  # noqa: F401
+    from conformance.reference.defects import flaky, identity, objects, starving, surface  # noqa: F401
 
 
 _load()
