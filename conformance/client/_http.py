@@ -44,8 +44,8 @@ class Limiter(Protocol):
     """Where a rate budget plugs into :class:`Transport`: called before every attempt leaves.
 
     It may sleep (to pace requests) or raise (to stop a run that spent its budget); ``origin`` says
-    which part of the suite sends (``suite``, ``fuzz``, ``stateful``, ``replay``, ``confirm``); ``partner`` is the
-    request's ``X-Preferred-Partner-Id`` (``None`` when it sends none)."""
+    which part of the suite sends (``suite``, ``fuzz``, ``stateful``, ``replay``, ``confirm``);
+    ``partner`` is the request's ``X-Preferred-Partner-Id`` (``None`` when it sends none)."""
 
     def acquire(self, method: str, url: str, origin: str, partner: str | None = None) -> None: ...
 
