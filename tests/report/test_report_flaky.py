@@ -6,7 +6,15 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from conformance.report import FindingRecord, RunResult, diff_runs, has_new_failures, load_results, write_all
+from conformance.report import (
+    FindingRecord,
+    RunResult,
+    diff_runs,
+    has_new_failures,
+    load_results,
+    merge_results,
+    write_all,
+)
 
 from .builders import MAIN, all_passed, curl_for
 
@@ -61,3 +69,12 @@ def test_a_v4_results_file_still_loads(tmp_path: Path) -> None:
     loaded = load_results(tmp_path)
     assert loaded.confirmation == {}
     assert all(r.flaky == [] for r in loaded.rules)
+
+
+def test_merged_shards_keep_their_flaky_findings_and_add_up_the_counts() -> None:
+    one, two = _flaky_run("run"), _flaky_run("run")
+    one.shard, two.shard = "1/2", "2/2"
+    merged = merge_results([one, two])
+    assert len(next(r for r in merged.rules if r.id == "OBJ-01").flaky) == 2
+    assert merged.confirmation["flaky"] == 2
+    assert merged.confirmation["replays_sent"] == 4
