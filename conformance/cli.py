@@ -78,6 +78,10 @@ def cli() -> None:
 @click.option("--abandon-after", type=int, metavar="N",
               help="Stop sending to an operation after N timeouts in a row (what it was to judge is not "
               "run: \"timed out N times\"); default 3, 0 = never.")
+@click.option("--confirm", type=int, metavar="N",
+              help="Replay a failing probe or fuzz case up to N more times before it counts; one that does "
+              "not fail again is reported flaky and does not fail the gate (unless --strict); default 2, "
+              "0 = no replay.")
 @click.option("--retry-wait", type=float, metavar="SECONDS",
               help="How long pre-flight and discovery keep retrying (with backoff) while the target answers "
               "502/503/504 or refuses connections, and how long a target that answered may refuse "
@@ -97,7 +101,8 @@ def cli() -> None:
 @click.option("--allure/--no-allure", default=None, help="Write Allure results (allure-results/).")
 @click.option("--waivers", type=click.Path(dir_okay=False), help="A TOML file of [[waivers]] tables: "
               "known failures that do not fail the exit code until they expire (adds to fdconf.toml's).")
-@click.option("--strict", is_flag=True, help="Exit 1 unless CERTIFIED (rules not run count as failures).")
+@click.option("--strict", is_flag=True, help="Exit 1 unless CERTIFIED (rules not run count as failures); a "
+              "flaky finding fails its rule like a confirmed one (run.strict).")
 @click.option("--progress", type=click.Choice(["auto", "bar", "lines", "off"]), default="auto",
               show_default=True, help="Live progress: a bar on a terminal, one line per rule family "
               "otherwise (auto picks by whether stdout is a terminal).")
@@ -115,6 +120,7 @@ def run(
     flags: dict[str, Any] = {f"target.{host}": options.pop(host) for host in ("main", "cr", "media")}
     flags["run.fuzz"] = False if options.pop("no_fuzz") else None
     flags.update({f"run.{name}": value for name, value in options.items()})
+    flags["run.strict"] = True if strict else None
     sys.exit(main_run(config=config, flags=flags, extra_args=pytest_args, strict=strict, progress=progress))
 
 

@@ -258,6 +258,8 @@ def run(
     """
     where = cwd or Path.cwd()
     settings = load_settings(config=config, flags=flags, environ=environ, cwd=where)
+    if strict and not settings.strict:  # the child judges flaky findings as failures too
+        settings = settings.with_changes(strict=True)
     deadline_at = time.time() + settings.deadline if settings.deadline else None  # run-wide: from now
     if settings.rules:
         resolve_rules_filter(settings.rules, catalogue())  # unknown ids fail before anything starts
@@ -299,7 +301,7 @@ def run(
     rc = child.pytest_exit
     if child.interrupted:
         rc = int(pytest.ExitCode.INTERRUPTED)
-    code = exit_code(rc, child.result, child.errors, strict=strict)
+    code = exit_code(rc, child.result, child.errors, strict=strict or settings.strict)
     _explain_end(code, rc, child, echo)
     echo(f"fdconf: seed {settings.seed}, reports in {report_dir}, exit {code}")
     return RunOutcome(code, settings, child.result, report_dir, rc, child.errors,

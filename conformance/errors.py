@@ -110,12 +110,14 @@ class Finding(AssertionError):
         self.curl = curl
         self.request = request
         self.response = response
+        #: How the violation was confirmed (``{"attempts", "reproduced", "statuses"}``), once replayed.
+        self.confirmation: dict[str, object] | None = None
         super().__init__(self.render())
 
     def relabel(self, rule_id: str, message: str) -> Finding:
         """The same evidence (expected, received, curl, request, response) under another rule or message,
         e.g. a check's finding filed under the rule of the scenario that ran it."""
-        return Finding(
+        out = Finding(
             rule_id,
             message,
             expected=self.expected,
@@ -124,6 +126,8 @@ class Finding(AssertionError):
             request=self.request,
             response=self.response,
         )
+        out.confirmation = self.confirmation
+        return out
 
     def render(self) -> str:
         lines = [f"[{self.rule_id}] {self.message}"]

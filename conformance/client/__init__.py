@@ -8,6 +8,15 @@ The modules behind this surface are private; import from ``conformance.client``.
 
 from conformance.client._abandon import DEFAULT_ABANDON_AFTER, TimeoutTally
 from conformance.client._budget import RateBudget, RateFigures, budget_for, classify, window_span
+from conformance.client._confirm import (
+    REPLAY_ORIGIN,
+    Confirmation,
+    confirm,
+    first_status,
+    last_status,
+    not_replayed,
+    watch,
+)
 from conformance.client._curl import CREDENTIALS, TOKEN_VAR, Credential, curl_line, runnable
 from conformance.client._http import (
     OMIT,
@@ -30,11 +39,13 @@ __all__ = [
     "OMIT",
     "PARTNER_HEADER",
     "READ_METHODS",
+    "REPLAY_ORIGIN",
     "THROTTLED_REASON",
     "TOKEN_VAR",
     "TRANSIENT_STATUSES",
     "Api",
     "AuditEntry",
+    "Confirmation",
     "Credential",
     "Exchange",
     "Limiter",
@@ -47,9 +58,14 @@ __all__ = [
     "WriteBlocked",
     "budget_for",
     "classify",
+    "confirm",
     "curl_line",
+    "first_status",
     "is_auth_call",
     "is_transient",
+    "last_status",
+    "not_replayed",
     "runnable",
+    "watch",
     "window_span",
 ]

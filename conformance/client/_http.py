@@ -44,8 +44,8 @@ class Limiter(Protocol):
     """Where a rate budget plugs into :class:`Transport`: called before every attempt leaves.
 
     It may sleep (to pace requests) or raise (to stop a run that spent its budget); ``origin`` says
-    which part of the suite sends (``suite``, ``fuzz``, ``stateful``, ``replay``); ``partner`` is the
-    request's ``X-Preferred-Partner-Id`` (``None`` when it sends none)."""
+    which part of the suite sends (``suite``, ``fuzz``, ``stateful``, ``replay``, ``confirm``);
+    ``partner`` is the request's ``X-Preferred-Partner-Id`` (``None`` when it sends none)."""
 
     def acquire(self, method: str, url: str, origin: str, partner: str | None = None) -> None: ...
 
@@ -189,6 +189,9 @@ class Transport:
         self.backoff_waited = 0.0
         self.timeouts = TimeoutTally(abandon_after, operations)
         self.liveness = Liveness(gone_after)
+        #: Per thread: an origin that overrides the sender's (``confirm`` while a failure is replayed)
+        #: and a list collecting the statuses of what this thread sends (:func:`.confirm.watch`).
+        self.tap = threading.local()
 
     @property
     def sent(self) -> list[tuple[str, str]]:
@@ -239,6 +242,9 @@ class Transport:
 
     def _record(self, request: httpx.Request, origin: str, status: int) -> None:
         entry = AuditEntry(origin, request.method, str(request.url).split("?", 1)[0], status)
+        seen = getattr(self.tap, "seen", None)
+        if seen is not None:
+            seen.append(status)
         with self._lock:
             self.audit.append(entry)
 
@@ -248,6 +254,7 @@ class Transport:
         Raises :class:`~conformance.errors.RequestTimedOut` on a timeout,
         :class:`~conformance.errors.OperationAbandoned` (nothing sent) for an abandoned operation and
         :class:`~conformance.errors.TargetGone` once the target has stopped answering."""
+        origin = getattr(self.tap, "origin", None) or origin
         self.check_allowed(request)
         operation = self.timeouts.operation(request)
         self.timeouts.check(operation)

@@ -28,6 +28,7 @@ DEFAULT_RATE_WINDOW = 60.0  # the figures are per minute unless a test scales th
 DEFAULT_RATE_BACKOFF = 5.0  # the kit's guidance after a 429: wait 5-10 s
 DEFAULT_ABANDON_AFTER = 3  # timeouts in a row after which an operation is abandoned (0 = never)
 DEFAULT_RETRY_WAIT = 60.0  # seconds pre-flight and discovery wait out a target that is briefly down
+DEFAULT_CONFIRM = 2  # replays of a failing probe or fuzz case before it counts (0 = none)
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,8 @@ class Settings:
     # Secrets: travel over the child's pipe and xdist's channel only. Not a config key.
     tokens: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, repr=False)
     abandon_after: int = DEFAULT_ABANDON_AFTER  # timeouts in a row before an operation is given up on
+    confirm: int = DEFAULT_CONFIRM  # replays of a failure before it counts (run.confirm); 0 = none
+    strict: bool = False  # run.strict / --strict: a flaky finding counts like a confirmed one
     rate_backoff: float = DEFAULT_RATE_BACKOFF
     report_dir: str | None = None
     rules: tuple[str, ...] = ()

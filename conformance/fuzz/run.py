@@ -54,6 +54,8 @@ class FuzzRun:
     operations: dict[str, tuple[str, str]] = field(default_factory=dict)
     #: Tests of reads whose path needs an id kind the target listed none of (see ``fuzz.objects``).
     unaddressable: set[str] = field(default_factory=set)
+    #: Per test: the confirmation of its first confirmed failure (later failures reuse it, unreplayed).
+    confirmed: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: Path values discovered from the target for positive cases (``eid``, ``tc``, ...), once per run.
     path_values: dict[str, object] | None = None
     #: Per test: cases let through per (phase, positive?), for the --budget caps (``within_scale``).

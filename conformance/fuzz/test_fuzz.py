@@ -11,6 +11,10 @@
   SCH probes (:mod:`conformance.fuzz.answers`, recorded by ``conftest.py``).
 * Failures become one Finding tagged with every rule hit (see :mod:`conformance.fuzz.failures`);
   AUTH/TEN/OBJ evidence from the CR host is HST-02's.
+* A failing case is sent again (the same case, the same checks, through the same Transport, audited as
+  ``confirm``) up to ``run.confirm`` times before it counts; one no replay fails again is *flaky*: kept
+  in the ledger's flaky list with its curl line, and the test goes on (Hypothesis never sees it). Once an
+  operation's failure was confirmed, its later failures (Hypothesis shrinking) count without replays.
 * A case (or an ``ignored_auth`` probe) still answered 429 after the Transport's retries is not
   judged: it is counted as throttled (``fd_throttled``), not as a case; an operation whose every case
   was throttled is not run (:mod:`conformance.fuzz.conftest`).
@@ -30,9 +34,9 @@ from hypothesis import settings as hypothesis_settings
 from schemathesis import CheckContext, Response
 from schemathesis.specs.openapi.checks import ignored_auth
 
-from conformance.client import PARTNER_HEADER, READ_METHODS, Throttled
+from conformance.client import PARTNER_HEADER, READ_METHODS, Throttled, first_status
 from conformance.config import Settings
-from conformance.errors import RequestTimedOut
+from conformance.errors import Finding, RequestTimedOut
 from conformance.fuzz import checks as _registered  # noqa: F401 - registers our Schemathesis checks
 from conformance.fuzz.answers import Answers
 from conformance.fuzz.context import FuzzCase, FuzzContext
@@ -41,7 +45,7 @@ from conformance.fuzz.objects import pin_real_objects
 from conformance.fuzz.run import FuzzRun, fuzz_run, per_operation
 from conformance.fuzz.schemas import DEFERRED
 from conformance.harness.layout import absent_hosts
-from conformance.harness.ledger import record_unanswered
+from conformance.harness.ledger import Ledger, ledger_of, record_unanswered
 
 Check = Callable[[CheckContext, Response, FuzzCase], "bool | None"]
 
@@ -124,32 +128,28 @@ def test_operation(
     sent_auth = case.headers.get("Authorization") if case.headers else None
     if sent_auth == f"Bearer {DEFERRED}" and primary is not None:
         headers["Authorization"] = f"Bearer {primary.token()}"
-    if writes and "eid" in (case.path_parameters or {}) and _is_positive(case):
-        case.path_parameters["eid"] = request.getfixturevalue("fd_sandbox")["eid"]
-    elif _is_positive(case):
-        values = request.getfixturevalue("fuzz_path_values") if case.path_parameters else {}
-        if not pin_real_objects(case, values):
-            run.unaddressable.add(request.node.nodeid)
-    if _is_positive(case) and "partner_product" in (case.query or {}):
-        # a positive case should reach the save itself, not only the documented 422 for a product
-        # the partner does not have (which stays acceptable: see conformance.spec)
-        product = request.getfixturevalue("fuzz_partner_product")
-        if product:
-            case.query["partner_product"] = product
-    try:
+    if _is_positive(case):
+        _pin_positive(case, request, run, writes=writes)
+
+    def call(*extra: Check) -> None:
         # our checks are registered globally; ignored_auth runs once per operation (see above)
-        case.call_and_validate(
-            base_url=base_url,
-            headers=headers,
-            excluded_checks=[ignored_auth],
-            additional_checks=[_ignored_auth_once(run, host), _tally(answers)],
-        )
+        case.call_and_validate(base_url=base_url, headers=headers, excluded_checks=[ignored_auth],
+                               additional_checks=[_ignored_auth_once(run, host), *extra])
+
+    ledger = ledger_of(request.config)
+    try:
+        with ledger.watch() as first:
+            call(_tally(answers))
     except Throttled:
         _record(request, run, label, case, throttled=True)
         return
     except (AssertionError, BaseExceptionGroup) as exc:  # FailureGroup / Failure / Finding
         _record(request, run, label, case)
-        raise as_finding(exc, operation=label, curl=case_curl(case, base_url), host=host) from None
+        finding = as_finding(exc, operation=label, curl=case_curl(case, base_url), host=host)
+        flaky = _settle(finding, run, ledger, request.node.nodeid, lambda: _replay(call), list(first), host)
+        if flaky is not None:  # the tally holds the last replay's answer, which was judged, not the first
+            answers.replace(*flaky, positive=_is_positive(case))
+        return
     except requests.exceptions.Timeout as exc:
         # No answer is no evidence: the operation's remaining cases are not run (never a finding);
         # after run.abandon_after timeouts in a row it is not even sent any more.
@@ -159,6 +159,59 @@ def test_operation(
             pytest.skip(f"not run: {timed_out.reason}")
         raise
     _record(request, run, label, case)
+
+
+def _pin_positive(case: FuzzCase, request: pytest.FixtureRequest, run: FuzzRun, *, writes: bool) -> None:
+    """Give a positive case the target's own objects: the sandbox event for writes, the primary
+    persona's ids for reads, the partner's own product."""
+    if writes and "eid" in (case.path_parameters or {}):
+        case.path_parameters["eid"] = request.getfixturevalue("fd_sandbox")["eid"]
+    else:
+        values = request.getfixturevalue("fuzz_path_values") if case.path_parameters else {}
+        if not pin_real_objects(case, values):
+            run.unaddressable.add(request.node.nodeid)
+    if "partner_product" in (case.query or {}):
+        # a positive case should reach the save itself, not only the documented 422 for a product
+        # the partner does not have (which stays acceptable: see conformance.spec)
+        product = request.getfixturevalue("fuzz_partner_product")
+        if product:
+            case.query["partner_product"] = product
+
+
+def _replay(call: Callable[..., None]) -> BaseException | None:
+    """One replay of a failed case: its failure, or ``None`` when it passed (not tallied again)."""
+    try:
+        call()
+    except (AssertionError, BaseExceptionGroup) as exc:
+        return exc
+    except requests.exceptions.Timeout as exc:  # no answer: the replay judged nothing
+        if isinstance(exc.__cause__, RequestTimedOut):
+            raise exc.__cause__ from None
+        raise
+    return None
+
+
+def _settle(  # noqa: PLR0917
+    finding: Finding, run: FuzzRun, ledger: Ledger, nodeid: str, attempt: Callable[[], BaseException | None],
+    first: list[int], host: str,
+) -> tuple[int, int] | None:
+    """Raise a failed case's finding once confirmed; keep it as flaky when its replays passed, and
+    return its first and last statuses then.
+
+    An operation whose failure was confirmed already is not replayed again (Hypothesis then shrinks
+    it: its further failures count with the first confirmation)."""
+    held = run.confirmed.get(nodeid)
+    if held is not None:
+        finding.confirmation = {**held, "note": "the operation's failure was confirmed by an earlier case"}
+        raise finding from None
+    confirmation = ledger.confirm(attempt, first, status=first_status)
+    finding.confirmation = confirmation.as_dict()
+    if confirmation.flaky:  # the replays passed: reported, not counted
+        operation = run.operations.get(nodeid, (host, ""))[1]
+        ledger.flaky(finding, host=host, operation=operation, test=nodeid)
+        return confirmation.statuses[0], confirmation.statuses[-1]
+    run.confirmed[nodeid] = finding.confirmation
+    raise finding from None
 
 
 PROPS = ("fd_operation", "fd_cases", "fd_phases", "fd_throttled")

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from conformance.config import Settings
-from conformance.harness.state import is_worker, run_of
+from conformance.harness.state import is_worker, run_of, transport_of
 from conformance.redact import REDACTOR
 
 #: ``--fd-*`` option dest → dotted config key (the flag layer of :func:`~conformance.config.load_settings`).
@@ -118,7 +118,10 @@ def activate(config: pytest.Config) -> None:
     from conformance.harness.layout import absent_hosts
     from conformance.harness.ledger import ledger_of
 
-    ledger_of(config).absent_hosts = absent_hosts(settings)  # their probes are unexercised, not skipped
+    ledger = ledger_of(config)
+    ledger.absent_hosts = absent_hosts(settings)  # their probes are unexercised, not skipped
+    ledger.replays = settings.confirm  # failures are replayed through the run's Transport before they count
+    ledger.transport_source = lambda: transport_of(config)
     if not is_worker(config):
         from conformance.harness.results import Collector
 

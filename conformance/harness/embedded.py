@@ -25,10 +25,10 @@ def _stack_class() -> Any:
 
 
 def available_defects() -> list[str]:
-    """Names of the defects (and starvation and live conditions) the reference can switch on."""
+    """Names of the defects (starvation, live conditions, intermittent faults) the reference can switch on."""
     stack = _stack_class()
     return ([str(d) for d in stack.available_defects()] + [str(s) for s in stack.starvation_conditions()]
-            + [str(c) for c in stack.live_conditions()])
+            + [str(c) for c in stack.live_conditions()] + [str(f) for f in stack.intermittent_faults()])
 
 
 def check_defects(defects: Sequence[str]) -> None:

@@ -48,6 +48,7 @@ def from_finding(finding: Finding, test: str) -> list[FindingRecord]:
             request=_clean(finding.request),
             response=_clean(finding.response),
             test=test,
+            confirmation=dict(finding.confirmation) if finding.confirmation else None,
         )
         for rule_id in ids
     ]
@@ -70,8 +71,10 @@ def from_text(text: str, test: str, fallback: Sequence[str], *, error: bool = Fa
                     details[key] = _clean(stripped[len(prefix):])
         if "curl" in details:
             details["curl"] = runnable(details["curl"])
+        get = details.get
         records.append(FindingRecord(rule_id=rule_id, message=_clean(_strip_tags(lines[start])), test=test,
-                                     **details))
+                                     expected=get("expected", ""), received=get("received", ""),
+                                     curl=get("curl", "")))
     if records:
         return records
     summary = " ".join(line.strip() for line in lines[:3] if line.strip()) or "failed without a message"

@@ -15,6 +15,13 @@ Throttling (a 429 that outlasted the Transport's retries, :class:`conformance.cl
 evidence of nothing: a control it hits is not cached and counts as not sent (its probes are
 unexercised, ``throttled (429 after N attempts)``), and a test it stops is skipped with that reason,
 never failed (the hook wrappers below).
+
+Confirmation (``run.confirm``, :mod:`conformance.client` ``confirm``): a failing probe is replayed
+through the run's Transport before it counts, and a positive control that failed is sent again before
+its probes are left unexercised when it was refused with a 5xx (a 4xx refusal is the target's data,
+not a moment). A failure no replay reproduced is *flaky*: :meth:`Ledger.flaky` keeps
+it (redacted, with its curl line and attempts) and the hook below ships it as ``fd_flaky``, beside the
+test's findings, without failing the test.
 """
 
 from __future__ import annotations
@@ -25,13 +32,17 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from conformance.errors import RequestTimedOut
+from conformance.errors import Finding, RequestTimedOut
 
 if TYPE_CHECKING:
-    from conformance.report import Outcome, Probe
+    from contextlib import AbstractContextManager
+
+    from conformance.client import Confirmation, Transport
+    from conformance.report import FindingRecord, Outcome, Probe
     from conformance.rules import Rule
 
 PROBES_PROPERTY = "fd_probes"
+FLAKY_PROPERTY = "fd_flaky"
 
 
 class UnknownCheck(ValueError):
@@ -64,6 +75,11 @@ class Ledger:
         #: Host → why this run cannot send to it (no ``target.cr``, no media base); set when the run
         #: activates (:func:`conformance.harness.layout.absent_hosts`).
         self.absent_hosts: dict[str, str] = {}
+        #: Replays of a failure before it counts (``run.confirm``) and where the run's Transport comes
+        #: from; set when the run activates. Without a transport nothing is replayed.
+        self.replays = 0
+        self.transport_source: Callable[[], Transport] | None = None
+        self._flaky: list[FindingRecord] = []
 
     def _catalogue(self) -> Mapping[str, Rule]:
         if self._rules is None:
@@ -100,6 +116,40 @@ class Ledger:
         """Why this run cannot probe ``host`` (``""`` when it can): its probes are unexercised."""
         return self.absent_hosts.get(host, "")
 
+    def _transport(self) -> Transport | None:
+        return self.transport_source() if self.transport_source is not None else None
+
+    def watch(self) -> AbstractContextManager[list[int]]:
+        """The statuses of what this thread sends inside the block (a first attempt, for :meth:`confirm`)."""
+        from contextlib import nullcontext
+
+        from conformance.client import watch
+
+        transport = self._transport()
+        return watch(transport) if transport is not None else nullcontext([])
+
+    def confirm(self, attempt: Callable[[], BaseException | None], first: list[int], *,
+                unjudged: tuple[type[Exception], ...] = (),
+                status: Callable[[list[int]], int] | None = None) -> Confirmation:
+        """Replay a failure (``attempt`` re-sends and re-judges it) up to ``run.confirm`` times."""
+        from conformance.client import confirm
+
+        return confirm(self._transport(), attempt, replays=self.replays, first=first, unjudged=unjudged,
+                       status=status)
+
+    def flaky(self, finding: Finding, *, host: str, operation: str = "", test: str = "") -> None:
+        """Keep a failure no replay reproduced (``finding.confirmation`` says how it went)."""
+        from conformance.harness.evidence import from_finding
+
+        for record in from_finding(finding, test):
+            record.host = "main" if host == "media" else host
+            record.operation = record.operation or operation
+            self._flaky.append(record)
+
+    def drain_flaky(self) -> list[FindingRecord]:
+        out, self._flaky = self._flaky, []
+        return out
+
     def control(self, persona: str, host: str, operation: str, send: Callable[[], Any], *,
                 accept: Callable[[int], bool] = succeeded, refused: str = "") -> Control:
         """The positive control of ``operation`` for ``persona`` on ``host``: sent once, then cached.
@@ -117,19 +167,38 @@ class Ledger:
             self.control_requests += 1
             try:
                 exchange = send()
+                status = int(getattr(exchange, "status", 0))
+                ok = accept(status)
+                if not ok and status >= 500:  # a busy moment, perhaps: sent again before it counts
+                    exchange, status, ok = self._resend_control(send, accept, exchange, status)
             except Throttled as exc:  # not cached: the next probe behind it tries again
                 return Control(False, 429, f"control {exc.reason}")
             except RequestTimedOut as exc:  # no answer proves nothing: the probes behind it are unexercised
                 held = Control(False, 0, exc.reason, unanswered=True)
                 self._controls[key] = held
                 return held
-            status = int(getattr(exchange, "status", 0))
-            ok = accept(status)
             who = persona.split(":", maxsplit=1)[0]
             why = "" if ok else (refused or f"control: {who} gets {status} with its own ids")
             held = Control(ok, status, why, exchange)
             self._controls[key] = held
         return held
+
+    def _resend_control(self, send: Callable[[], Any], accept: Callable[[int], bool], exchange: Any,
+                        status: int) -> tuple[Any, int, bool]:
+        """Up to ``run.confirm`` more sends of a refused control (audited as replays); the first
+        accepted answer wins, else the last refusal stands."""
+        from conformance.client import REPLAY_ORIGIN, watch
+
+        transport = self._transport()
+        for _ in range(self.replays if transport is not None else 0):
+            assert transport is not None
+            with watch(transport, REPLAY_ORIGIN):
+                again = send()
+            self.control_requests += 1
+            exchange, status = again, int(getattr(again, "status", 0))
+            if accept(status):
+                return exchange, status, True
+        return exchange, status, False
 
     def drain(self) -> list[Probe]:
         out, self._pending = self._pending, []
@@ -210,4 +279,9 @@ def pytest_runtest_makereport(
         probes = ledger.drain()
         if probes:
             report.user_properties.append((PROBES_PROPERTY, probes_payload(probes, item.nodeid)))
+        flaky = ledger.drain_flaky()
+        if flaky:
+            for record in flaky:
+                record.test = record.test or item.nodeid
+            report.user_properties.append((FLAKY_PROPERTY, [asdict(r) for r in flaky]))
     return report

@@ -27,7 +27,7 @@ from conformance import __version__
 from conformance.config import Settings
 from conformance.harness.evidence import from_payload, from_text, locate, skip_reason
 from conformance.harness.layout import layout_warnings
-from conformance.harness.ledger import PROBES_PROPERTY, probes_from
+from conformance.harness.ledger import FLAKY_PROPERTY, PROBES_PROPERTY, probes_from
 from conformance.harness.spending import add_spent
 from conformance.redact import REDACTOR
 from conformance.report import (
@@ -62,6 +62,7 @@ class TestRecord:
     probes: list[Probe] = field(default_factory=list)
     throttled: int = 0  # fuzz cases answered 429 after the retries (not judged, not in ``cases``)
     requests: int = 0  # requests its phases sent (``fd_sent``, see :mod:`conformance.harness.spending`)
+    flaky: list[FindingRecord] = field(default_factory=list)  # failures no replay reproduced
 
 
 def spec_hashes() -> dict[str, str]:
@@ -136,6 +137,9 @@ class Collector:
             record.answers = {str(k): int(v) for k, v in props["fd_answers"].items()}
         record.duration += duration
         record.probes.extend(probes_from(props.get(PROBES_PROPERTY)))
+        flaky = [f for f in from_payload(props.get(FLAKY_PROPERTY)) if f.rule_id in self.rules]
+        locate(flaky, targets=self.settings.targets, operation=record.operation)
+        record.flaky.extend(f for f in flaky if self.wanted is None or f.rule_id in self.wanted)
         findings = from_payload(props.get("fd_findings"))
         if outcome == "skipped" and record.outcome != "failed":
             record.outcome = "skipped"
@@ -193,6 +197,9 @@ class Collector:
                 if rule.id in r.rules or rule.id in r.unmet or any(f.rule_id == rule.id for f in r.findings)
             ]
             findings = [f for r in related for f in r.findings if f.rule_id == rule.id]
+            flaky = [f for r in self.records.values() for f in r.flaky if f.rule_id == rule.id]
+            if self.settings.strict:  # a strict run counts a flaky failure like a confirmed one
+                findings, flaky = [*findings, *flaky], []
             if self.scope is not None and rule.id not in self.scope and not findings:
                 continue
             ran = [r for r in related if rule.id in r.rules and r.outcome == "passed"]
@@ -214,8 +221,19 @@ class Collector:
                 reason=reason, tests=len(evidence), duration=round(sum(r.duration for r in evidence), 3),
                 findings=findings,
                 checks=[CheckResult(**vars(t)) for t in verdict.tallies],
+                flaky=flaky,
             ))
         return out
+
+    def confirmation(self, rules: Iterable[RuleResult], replays_sent: int = 0) -> dict[str, Any]:
+        """The run's confirmation counts (``RunResult.confirmation``)."""
+        settings = self.settings
+        findings = [f for r in rules for f in (*r.findings, *r.flaky)]
+        flaky = sum(f.flaky for f in findings)
+        confirmed = sum(bool(f.confirmation and f.confirmation.get("reproduced")) for f in findings)
+        return {"replays": settings.confirm, "strict": settings.strict, "confirmed": confirmed,
+                "flaky": flaky, "unconfirmed": len(findings) - flaky - confirmed,
+                "replays_sent": replays_sent}
 
     def operations(self) -> list[OperationCoverage]:
         ops: dict[tuple[str, str], OperationCoverage] = {}

@@ -106,6 +106,10 @@ class RunHooks:
         from conformance.harness.plan import with_sent
 
         result.plan = with_sent(state.settings.plan, state.collector.spent)
+        from conformance.client import REPLAY_ORIGIN
+
+        replays_sent = sum(1 for entry in audit_of(self.config) if entry.origin == REPLAY_ORIGIN)
+        result.confirmation = state.collector.confirmation(result.rules, replays_sent)
         if state.settings.waivers:  # before any report is written, so every report shows them
             from datetime import UTC, datetime
 

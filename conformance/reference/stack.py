@@ -314,6 +314,11 @@ class ReferenceStack:
         defects."""
         return defect_registry.conditions()
 
+    @staticmethod
+    def intermittent_faults() -> dict[str, str]:
+        """Intermittent fault name → when it answers wrong; switched on like defects."""
+        return defect_registry.intermittents()
+
 
 def _toml(value: str) -> str:
     # A JSON string is a valid TOML basic string for everything we write (no control characters).

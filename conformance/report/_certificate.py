@@ -12,6 +12,7 @@ import html
 from pathlib import Path
 from string import Template
 
+from conformance.report._confirmed import attempts_text, state_of, summary_text
 from conformance.report._explain import explain_rule
 from conformance.report._grouping import (
     STATUS_LABEL,
@@ -86,6 +87,8 @@ def _notes(result: RunResult) -> str:
                      "CERTIFIED): " + "; ".join(f"<code>{_e(r.id)}</code> {_e(waived_label(r.waiver or {}))}"
                                                  for r in waived) + ".")
     notes += [_e(line) for line in ledger_lines(result)]
+    if result.confirmation:
+        notes.append("Confirmation: " + _e(summary_text(result.confirmation)) + ".")
     return "\n".join(f'<p class="note">{n}</p>' for n in notes)
 
 
@@ -124,6 +127,8 @@ def _finding_html(finding: FindingRecord, is_open: bool = False) -> str:
         lines.append(f"received: {finding.received}")
     if finding.test:
         lines.append(f"test: {finding.test}")
+    if finding.confirmation:
+        lines.append(f"{state_of(finding)}: {attempts_text(finding.confirmation)}")
     body = f"<pre>{_e(chr(10).join(lines))}</pre>"
     if finding.curl:
         hint = reproduce_hint(finding.curl)
@@ -151,6 +156,10 @@ def _rule_row(rule: RuleResult) -> str:
     if rule.waiver:
         label = "FAILED (waived)"
         notes = f'<div class="sev"><b>{_e(waived_label(rule.waiver))}</b></div>' + notes
+    if rule.flaky:  # reported with their curl lines, never counted here (a strict run's are findings)
+        shown = "".join(_finding_html(f) for f in rule.flaky[:MAX_FINDINGS])
+        notes += (f'<details class="finding"><summary>{len(rule.flaky)} flaky finding(s): failed once, '
+                  f"passed when replayed (not counted)</summary>{shown}</details>")
     checks = check_lines(rule)
     if checks:
         items = "".join(f"<li>{_e(line)}</li>" for line in checks)

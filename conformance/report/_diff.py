@@ -9,7 +9,9 @@ Items are rules (key = rule id) and fuzzed operations (key = ``host METHOD /path
 - *new failure*: failed in NEW, and not failed in OLD (passed, not run, or absent);
 - *fixed*: failed in OLD, passed in NEW;
 - *still failing*: failed in both;
-- *newly not run*: ran in OLD (passed or failed), not run in NEW (or absent from NEW).
+- *newly not run*: ran in OLD (passed or failed), not run in NEW (or absent from NEW);
+- *newly flaky* (rules only, never a failure): flaky findings in NEW (failed once, passed when
+  replayed), none in OLD.
 """
 
 from __future__ import annotations
@@ -43,6 +45,9 @@ class RunDiff:
     still_failing: list[DiffItem] = field(default_factory=list)
     newly_not_run: list[DiffItem] = field(default_factory=list)
     newly_partial: list[DiffItem] = field(default_factory=list)
+    #: Rules with flaky findings (failed once, passed when replayed) in NEW and none in OLD: not
+    #: failures, but a target that started answering unsteadily is worth a look.
+    newly_flaky: list[DiffItem] = field(default_factory=list)
 
     def sections(self) -> list[tuple[str, list[DiffItem]]]:
         return [
@@ -51,6 +56,7 @@ class RunDiff:
             ("Still failing", self.still_failing),
             ("Newly partial", self.newly_partial),
             ("Newly not run", self.newly_not_run),
+            ("Newly flaky", self.newly_flaky),
         ]
 
 
@@ -105,7 +111,19 @@ def diff_runs(old: RunResult, new: RunResult) -> RunDiff:
             result.newly_not_run.append(DiffItem(kind, key, state.title, reason))
         elif now_status == "partial" and was_status not in ("partial", "failed"):
             result.newly_partial.append(DiffItem(kind, key, state.title, state.detail))
+    result.newly_flaky = _newly_flaky(old, new)
     return result
+
+
+def _newly_flaky(old: RunResult, new: RunResult) -> list[DiffItem]:
+    had = {r.id for r in old.rules if r.flaky or any(f.flaky for f in r.findings)}
+    out = []
+    for rule in new.rules:
+        if rule.flaky and rule.id not in had and rule.status != "failed":
+            first = rule.flaky[0]
+            where = f"{first.host} {first.operation}".strip() or first_line(first.message)
+            out.append(DiffItem("rule", rule.id, rule.title, f"{len(rule.flaky)} flaky, first {where}"))
+    return out
 
 
 def has_new_failures(d: RunDiff) -> bool:
@@ -136,10 +154,10 @@ def render_diff_markdown(d: RunDiff) -> str:
         "",
         f"`{d.old_run}` ({d.old_verdict}) → `{d.new_run}` ({d.new_verdict})",
         "",
-        "| new failures | fixed | still failing | newly partial | newly not run |",
-        "|---:|---:|---:|---:|---:|",
+        "| new failures | fixed | still failing | newly partial | newly not run | newly flaky |",
+        "|---:|---:|---:|---:|---:|---:|",
         f"| {len(d.new_failures)} | {len(d.fixed)} | {len(d.still_failing)} | {len(d.newly_partial)} "
-        f"| {len(d.newly_not_run)} |",
+        f"| {len(d.newly_not_run)} | {len(d.newly_flaky)} |",
     ]
     for name, items in d.sections():
         if items:

@@ -109,6 +109,11 @@ def finding_text(finding: FindingRecord) -> str:
         lines.append(f"  received: {finding.received}")
     if finding.test:
         lines.append(f"  test: {finding.test}")
+    if finding.confirmation:
+        statuses = ", ".join(str(s) for s in finding.confirmation.get("statuses", []))
+        reproduced = finding.confirmation.get("reproduced")
+        state = "flaky" if finding.flaky else "confirmed" if reproduced else "seen"
+        lines.append(f"  {state}: {finding.confirmation.get('attempts', 1)} attempts ({statuses})")
     if finding.curl:
         lines.append(f"  reproduce: {finding.curl}")
         hint = reproduce_hint(finding.curl)

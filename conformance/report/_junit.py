@@ -3,8 +3,10 @@ operation (classname ``fuzz.<host>``).
 
 Failed → ``<failure>`` carrying every finding's text with its curl line (capped); partial and not
 run → ``<skipped message=reason>`` (partial prefixed ``partial:``); every case carries its judged
-counts per check in ``<system-out>``. Run errors (test, teardown errors …) are ``<error>`` cases of
-a ``run`` suite, so ``errors`` counts them. Run metadata goes into ``<properties>`` of the rules suite.
+counts per check in ``<system-out>``. Flaky findings (failed once, passed when replayed) never fail a
+case: the rule's case gets a ``flaky`` property and their text in ``<system-out>``. Run errors (test,
+teardown errors …) are ``<error>`` cases of a ``run`` suite, so ``errors`` counts them. Run metadata
+goes into ``<properties>`` of the rules suite.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
+from conformance.report._confirmed import attempts_text
 from conformance.report._grouping import (
     check_lines,
     finding_text,
@@ -48,6 +51,25 @@ def _case(parent: ET.Element, classname: str, name: str, seconds: float) -> ET.E
     )
 
 
+def _flaky_note(case: ET.Element, rule: RuleResult) -> None:
+    """Flaky findings never fail a case: a ``flaky`` property and their text in ``system-out``."""
+    if not rule.flaky:
+        return
+    props = ET.Element("properties")
+    case.insert(0, props)
+    ET.SubElement(props, "property", {"name": "flaky", "value": str(len(rule.flaky))})
+    shown = [f"flaky (not counted): {attempts_text(f.confirmation)}\n{finding_text(f)}"
+             for f in rule.flaky[:MAX_FINDINGS]]
+    if len(rule.flaky) > MAX_FINDINGS:
+        shown.append(f"... {len(rule.flaky) - MAX_FINDINGS} more flaky findings")
+    text = _clean("\n\n".join(shown))
+    out = case.find("system-out")
+    if out is None:
+        ET.SubElement(case, "system-out").text = text
+    else:
+        out.text = f"{out.text}\n\n{text}"
+
+
 def _rule_case(parent: ET.Element, rule: RuleResult) -> None:
     case = _case(parent, f"rules.{rule.level}", f"{rule.id} {rule.title}", rule.duration)
     if rule.status == "failed" and rule.waiver:
@@ -71,6 +93,7 @@ def _rule_case(parent: ET.Element, rule: RuleResult) -> None:
             ET.SubElement(case, "system-out").text = _clean(lines)
         else:  # a waived rule's findings are there already
             out.text = f"{out.text}\n\n{_clean(lines)}"
+    _flaky_note(case, rule)
 
 
 def _operation_case(parent: ET.Element, result: RunResult, op: OperationCoverage) -> None:
@@ -119,6 +142,8 @@ def render_junit(result: RunResult) -> str:
         "embedded": str(result.embedded).lower(),
         **{f"target.{host}": url for host, url in result.targets.items()},
         **({"shard": result.shard} if result.shard else {}),
+        **{f"confirmation.{k}": str(v).lower() if isinstance(v, bool) else str(v)
+           for k, v in result.confirmation.items()},
     }
     for name, value in meta.items():
         ET.SubElement(props, "property", {"name": name, "value": _clean(value)})

@@ -5,6 +5,7 @@ and curl, every rule not run with its reason, coverage per host. Full detail liv
 
 from __future__ import annotations
 
+from conformance.report._confirmed import attempts_text, flaky_of, state_of, summary_text, where
 from conformance.report._grouping import (
     STATUS_LABEL,
     TOKEN_VAR,
@@ -67,6 +68,24 @@ def _partial_and_errors(result: RunResult) -> list[str]:
     return out
 
 
+def _flaky_lines(result: RunResult) -> list[str]:
+    """Flaky findings: failed once, passed when replayed; not counted unless the run was strict."""
+    found = list(flaky_of(result))
+    if not found:
+        return [""] + ([f"Confirmation: {summary_text(result.confirmation)}."] if result.confirmation else [])
+    counted = "counted: the run is strict" if result.confirmation.get("strict") else "not counted"
+    out = ["", f"### Flaky findings ({counted})", "", summary_text(result.confirmation) + ".", "",
+           "| rule | where | attempts |", "|---|---|---|"]
+    out += [f"| {rule.id} | {_cell(where(record))} | {_cell(attempts_text(record.confirmation))} |"
+            for rule, record in found[:MAX_FINDINGS * 4]]
+    if len(found) > MAX_FINDINGS * 4:
+        out.append(f"| … | {len(found) - MAX_FINDINGS * 4} more in results.json | |")
+    first = found[0][1]
+    if first.curl:
+        out += ["", "<details><summary>curl of the first</summary>", "", _fence(first.curl), "", "</details>"]
+    return out
+
+
 def render_markdown(result: RunResult) -> str:
     """The Markdown summary of ``result`` (already redacted by the caller)."""
     counts = result.counts()
@@ -121,7 +140,9 @@ def render_markdown(result: RunResult) -> str:
                     detail.append(f"expected: {finding.expected}")
                 if finding.received:
                     detail.append(f"received: {finding.received}")
-                out.append(f"  - {_cell(first_line(finding.message, 300))}")
+                tried = attempts_text(finding.confirmation)
+                out.append(f"  - {_cell(first_line(finding.message, 300))}"
+                           + (f" ({state_of(finding)}, {_cell(tried)})" if tried else ""))
                 hint = reproduce_hint(finding.curl)
                 replay = ([f"# {hint}"] if hint else []) + ([finding.curl] if finding.curl else [])
                 body = "\n".join(detail) + ("\n\n" + "\n".join(replay) if replay else "")
@@ -132,6 +153,7 @@ def render_markdown(result: RunResult) -> str:
                 out.append(f"  - … {len(rule.findings) - MAX_FINDINGS} more findings in results.json")
             if not rule.findings and rule.reason:
                 out.append(f"  - {_cell(rule.reason)}")
+    out += _flaky_lines(result)
     out += _waiver_lines(result)
     out += _partial_and_errors(result)
     not_run = [r for r in result.rules if r.status == "not_run"]

@@ -97,6 +97,7 @@ def _merge_rule(parts: list[RuleResult]) -> RuleResult:
         duration=sum(p.duration for p in parts),
         findings=[f for p in parts for f in p.findings],
         checks=checks,
+        flaky=[f for p in parts for f in p.flaky],
     )
 
 
@@ -209,10 +210,20 @@ def merge_results(results: list[RunResult]) -> RunResult:
         shard="",
         waivers=_merge_waivers(results),
         errors=[e for r in results for e in r.errors],
+        confirmation=_merge_confirmation(results),
         # One shard cut short leaves the merged run incomplete: it names that shard.
         completion=next(({**r.completion, "shard": r.shard} for r in results if not r.complete),
                         {"state": "complete"}),
     )
+
+
+def _merge_confirmation(results: list[RunResult]) -> dict[str, Any]:
+    """The shards' confirmation counts added up (the settings, replays and strict, are the first's)."""
+    parts = [r.confirmation for r in results if r.confirmation]
+    if not parts:
+        return {}
+    counts = ("confirmed", "flaky", "unconfirmed", "replays_sent")
+    return {**parts[0], **{k: sum(int(p.get(k, 0)) for p in parts) for k in counts}}
 
 
 _STATE_ORDER = ("applied", "incomplete", "stale", "expired")

@@ -16,6 +16,8 @@ Verdict = Literal["CERTIFIED", "NOT CERTIFIED", "INCOMPLETE"]
 #: 4: per-operation fuzz ``answers`` by status class; a check's ``every`` threshold.
 #: 5: the run ``plan`` (requests planned and sent per family, the estimated wall time, the budget's
 #: scaling) and per-operation ``requests``.
+#: 5: per finding ``confirmation`` (attempts, reproduced, statuses); a rule's ``flaky`` findings; the
+#:    run's ``confirmation`` counts (confirmed, flaky, replays sent).
 SCHEMA_VERSION = 5
 COMPLETION_STATES: tuple[str, ...] = ("complete", "interrupted", "crashed", "deadline")
 STATUSES: tuple[str, ...] = ("passed", "failed", "partial", "not_run")
@@ -61,6 +63,13 @@ class FindingRecord:
     # their operation ("GET /events/{eid}") so reports can attach them to it.
     host: str = ""
     operation: str = ""
+    #: How it fared when sent again (``run.confirm``): ``{"attempts", "reproduced", "statuses", "flaky"[,
+    #: "note"]}``; ``None`` when it was not replayed (a failure outside a probe, or a file before v5).
+    confirmation: dict[str, Any] | None = None
+
+    @property
+    def flaky(self) -> bool:
+        return bool(self.confirmation and self.confirmation.get("flaky"))
 
 
 @dataclass
@@ -79,6 +88,8 @@ class RuleResult:
     # (conformance.report._waivers). The status stays "failed"; the exit code ignores the rule.
     waiver: dict[str, str] | None = None
     checks: list[CheckResult] = field(default_factory=list)
+    #: Failures no replay reproduced: reported, not counted (a strict run counts them as findings).
+    flaky: list[FindingRecord] = field(default_factory=list)
 
     @property
     def judged(self) -> tuple[int, int]:
@@ -145,6 +156,9 @@ class RunResult:
     # {"families": {family: {"planned": n, "sent": n}}, "requests": {...}, "estimate_seconds": s,
     #  "budget_seconds": s | None, "scale": {...}, "tolerance": share}; empty for a plain pytest run.
     plan: dict[str, Any] = field(default_factory=dict)
+    #: Failures confirmed before they counted: {"replays": run.confirm, "strict": bool, "confirmed": n,
+    #: "flaky": n, "unconfirmed": n (counted without a judged replay), "replays_sent": requests}.
+    confirmation: dict[str, Any] = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
 
     @property
@@ -183,6 +197,7 @@ class RunResult:
             RuleResult(**{
                 **r,
                 "findings": [FindingRecord(**f) for f in r.get("findings", [])],
+                "flaky": [FindingRecord(**f) for f in r.get("flaky", [])],
                 "checks": [CheckResult(**c) for c in r.get("checks", [])],
             })
             for r in data.pop("rules", [])

@@ -34,6 +34,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 from rich.text import Text
 
+from conformance.report._confirmed import flaky_lines, summary_text
 from conformance.report._grouping import (
     STATUS_LABEL,
     answered_2xx,
@@ -106,6 +107,8 @@ def render_summary(  # noqa: PLR0915 - one table, one row per field
                            style="dim"), soft_wrap=True)
     for line in ledger_lines(result):
         console.print(Text(f"fdconf: {line}", style="yellow"), soft_wrap=True)
+    for line in flaky_lines(result):
+        console.print(Text(f"fdconf: {line}", style="yellow"), soft_wrap=True)
     totals = Table.grid(padding=(0, 2))
     totals.add_column(justify="right", style="bold")
     totals.add_column()
@@ -138,6 +141,8 @@ def render_summary(  # noqa: PLR0915 - one table, one row per field
     ok, answered = answered_2xx(result.operations)
     reached = f" ({ok} of {answered} answered 2xx)" if answered else ""
     totals.add_row("cases", f"{total_cases} generated over {ops_run} fuzzed operations{reached}")
+    if result.confirmation:
+        totals.add_row("confirm", summary_text(result.confirmation))
     totals.add_row("time", format_duration(result.duration)
                    + (f"; rate {rate_text(result.rate)}" if result.rate else ""))
     totals.add_row(

@@ -19,6 +19,13 @@ run cannot reach (:meth:`ProbeLedger.absent`: no ``target.cr``, no media base) i
 unexercised with that reason and not sent. A probe that timed out (or whose operation was abandoned
 after timing out ``run.abandon_after`` times) is unexercised with that reason. A sweep that judged
 nothing skips its test with the reasons.
+
+Confirmation: a probe whose judge raised a :class:`Finding` is judged again (the judge re-sends its
+requests through the run's Transport, audited as ``confirm``) up to ``run.confirm`` times before it
+counts. A failure no replay reproduced is *flaky*: the probe is recorded passed (the replays judged
+it), the finding goes to the ledger's flaky list with its attempts and curl line, not into the sweep's
+findings. A judge that walks state (a lifecycle, a boost, a refresh) is not replayable
+(``replay=False``): sending it again would not send the same requests, so its failure counts as seen.
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ from typing import Any, Protocol
 import pytest
 
 from conformance.checks import rule_for_host
-from conformance.client import Api, Exchange, Throttled
+from conformance.client import Api, Confirmation, Exchange, Throttled, not_replayed
 from conformance.errors import Finding, RequestTimedOut
 from conformance.spec import Operation, example_body, fill_path, minimal_instance, spec_of
 
@@ -67,6 +74,13 @@ class ProbeLedger(Protocol):
                 accept: Callable[[int], bool] = ..., refused: str = "") -> ControlResult: ...
 
     def absent(self, host: str) -> str: ...
+
+    def watch(self) -> Any: ...
+
+    def confirm(self, attempt: Callable[[], BaseException | None], first: list[int], *,
+                unjudged: tuple[type[Exception], ...] = ()) -> Confirmation: ...
+
+    def flaky(self, finding: Finding, *, host: str, operation: str = "", test: str = "") -> None: ...
 
 
 def record(ledger: ProbeLedger, rule_id: str, check: str, *, host: str, operation: str, outcome: str,
@@ -165,8 +179,10 @@ class Sweep:
     skipped: list[str] = field(default_factory=list)
 
     def judge(self, fn: Callable[[], None], host: str = "main", *, operation: str = "",
-              control: ControlResult | None = None, check: str = "") -> None:
-        """Run one probe's judge and record its outcome (``control``: unexercised unless it succeeded)."""
+              control: ControlResult | None = None, check: str = "", replay: bool = True) -> None:
+        """Run one probe's judge and record its outcome (``control``: unexercised unless it succeeded).
+
+        A failure is confirmed by running ``fn`` again (``replay=False``: a judge that walks state)."""
         check = check or self.check
         operation = operation or f"probe {self.visited + 1}"
         absent = self.ledger.absent(host)
@@ -178,7 +194,8 @@ class Sweep:
             return
         self.visited += 1
         try:
-            fn()
+            with self.ledger.watch() as first:
+                fn()
         except Unexercised as exc:
             self.unexercised(host, operation, str(exc), check=check)
             return
@@ -189,9 +206,17 @@ class Sweep:
             self.unexercised(host, operation, exc.reason, check=check, unanswered=True)
             return
         except Finding as finding:
-            self.add(finding, host)
-            record(self.ledger, self.rule_id, check, host=host, operation=operation, outcome="fail",
-                   reason=finding.message.splitlines()[0])
+            confirmation = self._confirm(fn, list(first)) if replay else not_replayed(
+                list(first), "not replayed: it walks state, a replay would not send the same requests")
+            finding.confirmation = confirmation.as_dict()
+            if confirmation.counts:
+                self.add(finding, host)
+                record(self.ledger, self.rule_id, check, host=host, operation=operation, outcome="fail",
+                       reason=finding.message.splitlines()[0])
+            else:  # the replays judged it and none failed: flaky, kept apart from the findings
+                self.ledger.flaky(self._filed(finding, host), host=host, operation=operation)
+                record(self.ledger, self.rule_id, check, host=host, operation=operation, outcome="pass",
+                       reason=f"flaky: {finding.message.splitlines()[0]}")
         else:
             record(self.ledger, self.rule_id, check, host=host, operation=operation, outcome="pass")
         self.judged += 1
@@ -202,14 +227,25 @@ class Sweep:
         record(self.ledger, self.rule_id, check or self.check, host=host, operation=operation,
                outcome="unexercised", reason=why, unanswered=unanswered)
 
-    def add(self, finding: Finding, host: str = "main") -> None:
-        """File ``finding`` (raised for this sweep's rule) under the rule its host makes it evidence for."""
+    def _confirm(self, fn: Callable[[], None], first: list[int]) -> Confirmation:
+        def attempt() -> BaseException | None:
+            try:
+                fn()
+            except Finding as again:
+                return again
+            return None
+
+        return self.ledger.confirm(attempt, first, unjudged=(Unexercised,))
+
+    def _filed(self, finding: Finding, host: str) -> Finding:
         rule = rule_for_host(finding.rule_id, host)
         if rule == finding.rule_id:
-            self.findings.append(finding)
-            return
-        where = f"{finding.rule_id} on the {host} host"
-        self.findings.append(finding.relabel(rule, f"{where}: {finding.message}"))
+            return finding
+        return finding.relabel(rule, f"{finding.rule_id} on the {host} host: {finding.message}")
+
+    def add(self, finding: Finding, host: str = "main") -> None:
+        """File ``finding`` (raised for this sweep's rule) under the rule its host makes it evidence for."""
+        self.findings.append(self._filed(finding, host))
 
     def finish(self, what: str) -> None:
         if not self.findings:

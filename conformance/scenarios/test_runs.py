@@ -133,7 +133,7 @@ def test_refresh_yields_a_larger_run(
                 received=str(after),
             )
 
-    sweep.judge(judge, operation="PUT /events/{eid} itc_retry=true")
+    sweep.judge(judge, operation="PUT /events/{eid} itc_retry=true", replay=False)
     sweep.finish("a refresh must yield a larger run")
 
 

@@ -49,7 +49,7 @@ def test_setup_process_state_table(
 ) -> None:
     sweep = Sweep("WAV-01", fd_ledger, "draft-table")
     draft_ok = len(sweep.findings)
-    sweep.judge(lambda: _walk_draft(fd_api, fresh_sandbox, fd_mode), operation="draft columns")
+    sweep.judge(lambda: _walk_draft(fd_api, fresh_sandbox, fd_mode), operation="draft columns", replay=False)
     if fd_mode != "publish":
         sweep.finish("the setup-process state table must hold")
         return
@@ -57,7 +57,7 @@ def test_setup_process_state_table(
         sweep.unexercised("main", "published column", "the draft columns failed", check="published-table")
     else:
         sweep.judge(lambda: _walk_published(fd_api, fresh_sandbox), operation="published column",
-                    check="published-table")
+                    check="published-table", replay=False)
     sweep.finish("the setup-process state table must hold")
 
 
@@ -180,7 +180,7 @@ def test_boost_creates_exactly_the_setups_campaigns(
                     received=boost.response_text(200),
                 )
 
-        sweep.judge(judge, operation=why)
+        sweep.judge(judge, operation=why, replay=False)
     written = api.request("PUT" if state["draft"] else "POST", path, json=valid)
 
     def judge_valid() -> None:
@@ -205,5 +205,6 @@ def test_boost_creates_exactly_the_setups_campaigns(
                 received=str(got),
             )
 
-    sweep.judge(judge_valid, operation="POST /setup_processes/{eid}/boost", check="boost-creates-exactly")
+    sweep.judge(judge_valid, operation="POST /setup_processes/{eid}/boost", check="boost-creates-exactly",
+                replay=False)
     sweep.finish("boost must create exactly the setup's campaigns and refuse invalid setups")

@@ -98,3 +98,74 @@ def test_a_failed_control_leaves_the_probe_unexercised_and_unsent() -> None:
     sweep.judge(lambda: sent.append("z"), operation="GET /events/{eid}/z", control=ok)
     assert sent == ["z"]
     sweep.finish("foreign eids are 404")
+
+
+def _replaying_ledger(replays: int = 2) -> Ledger:
+    from conformance.client import Transport
+
+    ledger = Ledger()
+    ledger.replays = replays
+    transport = Transport()
+    ledger.transport_source = lambda: transport
+    return ledger
+
+
+def _judge_failing(times: list[bool]) -> tuple[list[int], functools.partial[None]]:
+    """A judge that fails on the calls whose entry is True (then passes); counts its calls."""
+    calls: list[int] = []
+
+    def judge(script: list[bool]) -> None:
+        calls.append(1)
+        if len(calls) <= len(script) and script[len(calls) - 1]:
+            raise Finding("OBJ-01", "GET /events/evt_beta_001/statistics -> 503", expected="404")
+
+    return calls, functools.partial(judge, times)
+
+
+def test_a_failure_that_does_not_come_back_is_flaky_and_the_probe_is_judged_by_the_replays() -> None:
+    ledger = _replaying_ledger()
+    calls, judge = _judge_failing([True, False, False])
+    sweep = new("OBJ-01", "foreign-eid-404", ledger)
+    sweep.judge(judge, operation="GET /events/{eid}/statistics")
+    sweep.finish("the locks hold")  # nothing raised: a flaky failure does not fail the sweep
+    assert len(calls) == 3
+    probes = ledger.drain()
+    assert [(p.outcome, p.reason.startswith("flaky:")) for p in probes] == [("pass", True)]
+    flaky = ledger.drain_flaky()
+    assert [f.rule_id for f in flaky] == ["OBJ-01"]
+    assert flaky[0].confirmation is not None
+    assert flaky[0].confirmation["flaky"] is True
+    assert flaky[0].confirmation["attempts"] == 3
+    assert flaky[0].operation == "GET /events/{eid}/statistics"
+
+
+def test_a_failure_that_comes_back_is_confirmed_after_one_replay() -> None:
+    ledger = _replaying_ledger()
+    calls, judge = _judge_failing([True, True, True])
+    sweep = new("OBJ-01", "foreign-eid-404", ledger)
+    sweep.judge(judge, operation="GET /events/{eid}/statistics")
+    finding = _raised(sweep)
+    assert len(calls) == 2
+    assert finding.confirmation is not None
+    assert finding.confirmation["reproduced"] is True
+    assert ledger.drain_flaky() == []
+
+
+def test_a_judge_that_walks_state_is_not_replayed() -> None:
+    ledger = _replaying_ledger()
+    calls, judge = _judge_failing([True, False, False])
+    sweep = new("OBJ-01", "foreign-eid-404", ledger)
+    sweep.judge(judge, operation="boost x3", replay=False)
+    finding = _raised(sweep)
+    assert len(calls) == 1
+    assert finding.confirmation is not None
+    assert "not replayed" in str(finding.confirmation["note"])
+
+
+def test_a_cr_flaky_failure_is_filed_under_hst02() -> None:
+    ledger = _replaying_ledger()
+    _calls, judge = _judge_failing([True, False, False])
+    sweep = new("OBJ-01", "foreign-eid-404", ledger)
+    sweep.judge(judge, "cr", operation="GET /events/{eid}")
+    sweep.finish("the locks hold")
+    assert [(f.rule_id, f.host) for f in ledger.drain_flaky()] == [("HST-02", "cr")]

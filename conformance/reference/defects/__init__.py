@@ -17,19 +17,22 @@ from collections.abc import Sequence
 from conformance.reference import hooks as h
 from conformance.reference.defects.registry import (
     CONDITIONS,
+    INTERMITTENT,
     REGISTRY,
     STARVATION,
     Condition,
     Defect,
+    Intermittent,
     Starvation,
     condition,
     defect,
+    intermittent,
     starvation,
 )
 
-__all__ = ["CONDITIONS", "REGISTRY", "STARVATION", "Condition", "Defect", "Starvation", "available",
-           "build_hooks", "condition", "conditions", "defect", "known", "starvation", "starvations"]
-
+__all__ = ["CONDITIONS", "INTERMITTENT", "REGISTRY", "STARVATION", "Condition", "Defect", "Intermittent",
+           "Starvation", "available", "build_hooks", "condition", "conditions", "defect", "intermittent",
+           "intermittents", "known", "starvation", "starvations"]
 
 
 def starvations() -> dict[str, tuple[tuple[str, ...], str]]:
@@ -42,9 +45,14 @@ def conditions() -> dict[str, str]:
     return {c.name: c.description for c in CONDITIONS.values()}
 
 
+def intermittents() -> dict[str, str]:
+    """Intermittent fault name → when it answers wrong."""
+    return {f.name: f.description for f in INTERMITTENT.values()}
+
+
 def known() -> list[str]:
-    """Every name ``build_hooks`` accepts: firing defects, starvation conditions, live conditions."""
-    return [*REGISTRY, *STARVATION, *CONDITIONS]
+    """Every name ``build_hooks`` accepts: defects, starvation, live conditions, intermittent faults."""
+    return [*REGISTRY, *STARVATION, *CONDITIONS, *INTERMITTENT]
 
 
 def available() -> dict[str, tuple[str, str]]:
@@ -54,7 +62,8 @@ def available() -> dict[str, tuple[str, str]]:
 
 def build_hooks(names: Sequence[str]) -> h.Hooks:
     """Clean hooks with the named defects swapped in (several on one point compose via the MRO)."""
-    entries: dict[str, Defect | Starvation | Condition] = {**REGISTRY, **STARVATION, **CONDITIONS}
+    entries: dict[str, Defect | Starvation | Condition | Intermittent] = {
+        **REGISTRY, **STARVATION, **CONDITIONS, **INTERMITTENT}
     unknown = [n for n in names if n not in entries]
     if unknown:
         raise ValueError(
@@ -72,7 +81,7 @@ def build_hooks(names: Sequence[str]) -> h.Hooks:
 
 def _load() -> None:
     # Import order is catalogue order (AUTH … SCH); each module registers its classes on import.
-    from conformance.reference.defects import identity, live, objects, starving, surface  # noqa: F401
+    from conformance.reference.defects import flaky, identity, live, objects, starving, surface  # noqa: F401
 
 
 _load()

@@ -46,9 +46,21 @@ class Condition:
     cls: type
 
 
+@dataclass(frozen=True)
+class Intermittent:
+    """A fault that answers wrong some of the time, deterministically: a run must report what it
+    causes as *flaky* (its replays pass), never as a confirmed finding (``tests/test_confirmed.py``)."""
+
+    name: str
+    description: str
+    point: str
+    cls: type
+
+
 REGISTRY: dict[str, Defect] = {}
 STARVATION: dict[str, Starvation] = {}
 CONDITIONS: dict[str, Condition] = {}
+INTERMITTENT: dict[str, Intermittent] = {}
 _POINTS = {
     h.TokenPolicy: "tokens",
     h.TenancyPolicy: "tenancy",
@@ -88,4 +100,13 @@ def condition(cls: T) -> T:
     description = " ".join((cls.__doc__ or "").split()).rstrip(".")
     name = getattr(cls, "name")  # noqa: B009 - T is any class
     CONDITIONS[name] = Condition(name, description, point, cls)
+    return cls
+
+
+def intermittent(cls: T) -> T:
+    """Register an intermittent fault: a ``name`` attribute; its docstring says when it answers wrong."""
+    point = next(_POINTS[base] for base in cls.__mro__ if base in _POINTS)
+    description = " ".join((cls.__doc__ or "").split()).rstrip(".")
+    name = getattr(cls, "name")  # noqa: B009 - T is any class
+    INTERMITTENT[name] = Intermittent(name, description, point, cls)
     return cls
