@@ -9,8 +9,8 @@
   write operations run in write mode with their eid pinned to the sandbox event.
 * Every answer is tallied by status class; when an operation's cases are done, the tally becomes its
   SCH probes (:mod:`conformance.fuzz.answers`, recorded by ``conftest.py``).
-* Failures become one Finding tagged with every rule hit (see :mod:`conformance.fuzz.failures`);
-  AUTH/TEN/OBJ evidence from the CR host is HST-02's.
+* Failures become one Finding per rule hit, each with its own failures' text
+  (see :mod:`conformance.fuzz.failures`); AUTH/TEN/OBJ evidence from the CR host is HST-02's.
 * A case (or an ``ignored_auth`` probe) still answered 429 after the Transport's retries is not
   judged: it is counted as throttled (``fd_throttled``), not as a case; an operation whose every case
   was throttled is not run (:mod:`conformance.fuzz.conftest`).

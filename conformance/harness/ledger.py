@@ -32,6 +32,9 @@ if TYPE_CHECKING:
     from conformance.rules import Rule
 
 PROBES_PROPERTY = "fd_probes"
+#: Positive controls a test's phase sent (the ledger's count since the previous report), so the
+#: controller can sum what controls cost across xdist workers.
+CONTROLS_PROPERTY = "fd_controls"
 
 
 class UnknownCheck(ValueError):
@@ -61,6 +64,7 @@ class Ledger:
         self._pending: list[Probe] = []
         self._controls: dict[tuple[str, str, str], Control] = {}
         self.control_requests = 0
+        self._controls_reported = 0
         #: Host → why this run cannot send to it (no ``target.cr``, no media base); set when the run
         #: activates (:func:`conformance.harness.layout.absent_hosts`).
         self.absent_hosts: dict[str, str] = {}
@@ -134,6 +138,11 @@ class Ledger:
     def drain(self) -> list[Probe]:
         out, self._pending = self._pending, []
         return out
+
+    def drain_controls(self) -> int:
+        """Controls sent since the last call (each counted once, by the report it happened in)."""
+        sent, self._controls_reported = self.control_requests - self._controls_reported, self.control_requests
+        return sent
 
 
 LEDGER: pytest.StashKey[Ledger] = pytest.StashKey()
@@ -210,4 +219,7 @@ def pytest_runtest_makereport(
         probes = ledger.drain()
         if probes:
             report.user_properties.append((PROBES_PROPERTY, probes_payload(probes, item.nodeid)))
+        controls = ledger.drain_controls()
+        if controls:
+            report.user_properties.append((CONTROLS_PROPERTY, controls))
     return report

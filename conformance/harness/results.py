@@ -6,7 +6,8 @@ Everything a report needs travels in ``report.user_properties`` (set where the t
 ``fd_cases`` and optionally ``fd_phases`` (phase → cases), ``fd_answers`` (status class → answers)
 and ``fd_throttled`` (cases answered 429 after the retries, not judged).
 
-Probes of the ledger arrive as ``fd_probes`` (:mod:`conformance.harness.ledger`). Rule status
+Probes of the ledger arrive as ``fd_probes``, the positive controls a phase sent as ``fd_controls``
+(:mod:`conformance.harness.ledger`). Rule status
 (:func:`conformance.report.judge`): *failed* if any finding or judged probe fails it; *passed*
 when every check of the catalogue that applies has a judged probe on every host it applies to;
 *partial* when only some have; *not run* when nothing was judged, with the reasons. Run errors
@@ -26,7 +27,7 @@ from conformance import __version__
 from conformance.config import Settings
 from conformance.harness.evidence import from_payload, from_text, locate, skip_reason
 from conformance.harness.layout import layout_warnings
-from conformance.harness.ledger import PROBES_PROPERTY, probes_from
+from conformance.harness.ledger import CONTROLS_PROPERTY, PROBES_PROPERTY, probes_from
 from conformance.redact import REDACTOR
 from conformance.report import (
     CheckResult,
@@ -101,6 +102,7 @@ class Collector:
         self.run_errors: list[RunError] = []  # the same, structured, plus test errors (setup phase)
         #: Rules the summary speaks about (plus any with findings); ``None`` = the whole catalogue.
         self.scope: frozenset[str] | None = None
+        self.controls = 0  # positive controls sent, summed over every report (xdist workers' too)
 
     def _error(self, kind: str, nodeid: str, text: str) -> None:
         last = (text.strip().splitlines() or [""])[-1][:300]
@@ -131,6 +133,8 @@ class Collector:
             record.answers = {str(k): int(v) for k, v in props["fd_answers"].items()}
         record.duration += duration
         record.probes.extend(probes_from(props.get(PROBES_PROPERTY)))
+        if isinstance(props.get(CONTROLS_PROPERTY), int):
+            self.controls += int(props[CONTROLS_PROPERTY])
         findings = from_payload(props.get("fd_findings"))
         if outcome == "skipped" and record.outcome != "failed":
             record.outcome = "skipped"

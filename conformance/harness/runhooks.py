@@ -102,6 +102,7 @@ class RunHooks:
                                                        if rec.outcome != "not_run"], self._total,
                                        running=self._running, cut=cut_reason())
         result.rate = rate_of(self.config)
+        result.requests = {"total": len(audit_of(self.config)), "controls": state.collector.controls}
         if state.settings.waivers:  # before any report is written, so every report shows them
             from datetime import UTC, datetime
 

@@ -11,12 +11,13 @@ from conformance.report._grouping import (
     answered_2xx,
     check_lines,
     connection_text,
-    first_line,
     format_duration,
+    headline,
     judged_text,
     operations_by_host,
     progress_text,
     reproduce_hint,
+    requests_text,
     rules_by_level,
 )
 from conformance.report._model import RuleResult, RunResult
@@ -86,6 +87,8 @@ def render_markdown(result: RunResult) -> str:
         "",
         "Targets: " + ", ".join(f"{host} `{url}`" for host, url in result.targets.items()),
     ]
+    if requests_text(result.requests):
+        out += ["", f"Sent: {requests_text(result.requests)}"]
     if result.connection:
         out += ["", f"Connection: {connection_text(result.connection)}"]
     if result.kind == "integration":
@@ -116,12 +119,14 @@ def render_markdown(result: RunResult) -> str:
             out.append(f"- **{rule.id}** ({rule.severity}) {_cell(rule.title)}{_cell(waived)} "
                        f"· `fdconf explain {rule.id}`")
             for finding in rule.findings[:MAX_FINDINGS]:
-                detail = [f"[{finding.rule_id}] {finding.message}"]
+                detail = [f"[{finding.rule_id}] {headline(finding)}"]
+                if finding.message.strip() != headline(finding):
+                    detail.append(finding.message)
                 if finding.expected:
                     detail.append(f"expected: {finding.expected}")
                 if finding.received:
                     detail.append(f"received: {finding.received}")
-                out.append(f"  - {_cell(first_line(finding.message, 300))}")
+                out.append(f"  - {_cell(headline(finding))}")
                 hint = reproduce_hint(finding.curl)
                 replay = ([f"# {hint}"] if hint else []) + ([finding.curl] if finding.curl else [])
                 body = "\n".join(detail) + ("\n\n" + "\n".join(replay) if replay else "")

@@ -14,7 +14,9 @@ Verdict = Literal["CERTIFIED", "NOT CERTIFIED", "INCOMPLETE"]
 #: 2: rule status ``partial``, per-check judged counts (``RuleResult.checks``), run ``errors``.
 #: 3: ``completion`` (how the run ended: complete | interrupted | crashed | deadline, and how far it got).
 #: 4: per-operation fuzz ``answers`` by status class; a check's ``every`` threshold.
-SCHEMA_VERSION = 4
+#: 5: ``requests`` (what the run sent, and how many were positive controls); a finding's per-rule
+#: ``evidence`` line.
+SCHEMA_VERSION = 5
 COMPLETION_STATES: tuple[str, ...] = ("complete", "interrupted", "crashed", "deadline")
 STATUSES: tuple[str, ...] = ("passed", "failed", "partial", "not_run")
 
@@ -59,6 +61,9 @@ class FindingRecord:
     # their operation ("GET /events/{eid}") so reports can attach them to it.
     host: str = ""
     operation: str = ""
+    #: This rule's own one line of evidence (at most ``conformance.errors.EVIDENCE_LIMIT`` characters,
+    #: built short so no other field's length limit cuts it); "" in files older than version 5.
+    evidence: str = ""
 
 
 @dataclass
@@ -137,6 +142,9 @@ class RunResult:
     rate: dict[str, Any] = field(default_factory=dict)
     # One line per unusual part of the target's layout (e.g. a main not ending in /v3); never blocking.
     warnings: list[str] = field(default_factory=list)
+    #: What the test session sent: ``{"total": requests (every attempt, xdist workers' included),
+    #: "controls": positive controls among them}``; empty in files older than version 5.
+    requests: dict[str, int] = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
 
     @property

@@ -37,10 +37,11 @@ from rich.text import Text
 from conformance.report._grouping import (
     STATUS_LABEL,
     answered_2xx,
-    first_line,
     format_duration,
+    headline,
     judged_text,
     progress_text,
+    requests_text,
 )
 from conformance.report._model import RunResult
 from conformance.report._waivers import ledger_lines, waived_label
@@ -92,7 +93,7 @@ def render_summary(  # noqa: PLR0915 - one table, one row per field
             continue
         reason = rule.reason
         if rule.status == "failed" and rule.findings:
-            reason = first_line(rule.findings[0].message, 160)
+            reason = headline(rule.findings[0], 160)
             if len(rule.findings) > 1:
                 reason += f"  (+{len(rule.findings) - 1} more)"
         label = STATUS_LABEL[rule.status]
@@ -140,6 +141,8 @@ def render_summary(  # noqa: PLR0915 - one table, one row per field
     totals.add_row("cases", f"{total_cases} generated over {ops_run} fuzzed operations{reached}")
     totals.add_row("time", format_duration(result.duration)
                    + (f"; rate {rate_text(result.rate)}" if result.rate else ""))
+    if requests_text(result.requests):
+        totals.add_row("requests", requests_text(result.requests))
     totals.add_row(
         "mode", f"{result.mode}, seed {result.seed}" + (f", shard {result.shard}" if result.shard else "")
     )

@@ -9,18 +9,26 @@ JWT = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlLXZhbHVl"
 
 
 def test_a_finding_becomes_one_record_per_named_rule() -> None:
+    curl = f"curl -H 'Authorization: Bearer {JWT}' http://127.0.0.1/api/events/x"
     finding = Finding(
         "OBJ-01",
-        "[HST-02] foreign eid answered 200",
+        "main: foreign eid answered 200",
         expected="404",
         received="200",
-        curl=f"curl -H 'Authorization: Bearer {JWT}' http://127.0.0.1/api/events/x",
+        curl=curl,
+        also=(Finding("HST-02", "cr: foreign eid answered 200", expected="404", received="200", curl=curl),),
     )
     records = from_exception(finding, "t::x", ("OBJ-01",))
     assert [r.rule_id for r in records] == ["OBJ-01", "HST-02"]
-    assert records[0].message == "foreign eid answered 200"
+    assert records[0].message == records[0].evidence == "main: foreign eid answered 200"
+    assert records[1].evidence == "cr: foreign eid answered 200"
     assert (records[0].expected, records[0].received, records[0].test) == ("404", "200", "t::x")
     assert JWT not in records[0].curl
+
+
+def test_a_tag_in_a_message_is_text_not_a_rule() -> None:
+    records = from_exception(Finding("OBJ-01", "[HST-02] quoted from a body"), "t", ())
+    assert [r.rule_id for r in records] == ["OBJ-01"]
 
 
 def test_exception_groups_are_walked() -> None:
@@ -40,18 +48,16 @@ def test_untagged_failures_fall_back_to_the_marker_rules() -> None:
     assert errors[0].message.startswith("test error: RuntimeError: x")
 
 
-def test_text_with_tags_recovers_details() -> None:
+def test_text_is_attributed_to_the_tests_own_rules_only() -> None:
     text = (
         "E   conformance.errors.Finding: [TEN-04] page 2 leaks evt_beta_001\n"
-        "E     expected: only partner-id-acme\nE     received: partner-id-beta\n"
         f"E     reproduce: curl -H 'Authorization: Bearer {JWT}' x\n"
     )
     (record,) = from_text(text, "t", ("PAG-01",))
-    assert record.rule_id == "TEN-04"
-    assert record.message.endswith("page 2 leaks evt_beta_001")
-    assert record.expected == "only partner-id-acme"
-    assert record.received == "partner-id-beta"
-    assert JWT not in record.curl
+    assert record.rule_id == "PAG-01"
+    assert "page 2 leaks" in record.evidence
+    assert JWT not in record.received
+    assert from_text(text, "t", ()) == []
 
 
 def test_payload_round_trip_and_skip_reasons() -> None:
