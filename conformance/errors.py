@@ -7,8 +7,9 @@ traceback.
 
 *Findings* (:class:`Finding`, an :class:`AssertionError`) are facts about the API under test: a rule
 of the catalogue was violated. They carry the rule id, what was expected, what was received and a
-curl line that reproduces the request (secrets redacted). ``str(finding)`` always starts with
-``[RULE-ID]`` so the id survives any wrapper (pytest, Schemathesis' FailureGroup) that keeps only text.
+curl line that reproduces the request (secrets redacted). Attribution reads the rule ids from the
+object (``rule_id``, ``also``); ``str(finding)`` starts with the ``[RULE-ID]`` tags for a human
+reader only.
 """
 
 from __future__ import annotations
@@ -85,11 +86,25 @@ class SpecError(UsageError):
     """An OpenAPI spec or the rule catalogue is missing or malformed."""
 
 
+#: A rule's one line of evidence is at most this long (it is built short, so no length limit on a
+#: finding's other fields can cut it away).
+EVIDENCE_LIMIT = 300
+
+
+def evidence_line(text: str) -> str:
+    """The first non-empty line of ``text``, whitespace collapsed, at most :data:`EVIDENCE_LIMIT`."""
+    line = next((" ".join(ln.split()) for ln in text.splitlines() if ln.strip()), "")
+    return line if len(line) <= EVIDENCE_LIMIT else line[: EVIDENCE_LIMIT - 1] + "…"
+
+
 class Finding(AssertionError):
     """A violation of one catalogue rule, observed on the wire.
 
     Extension point: scenario tests and fuzzing checks raise this (or a subclass); reports group
-    findings by ``rule_id``.
+    findings by ``rule_id``. One observation can violate several rules (a 5xx without the error
+    envelope is SCH-01's and ERR-01's): ``also`` holds the findings of the other rules, each with its
+    own message, expected and received, so every rule keeps its own evidence. Rule ids are data:
+    :attr:`rules` and :attr:`evidence` are read from the objects, never from the text.
     """
 
     def __init__(
@@ -102,6 +117,7 @@ class Finding(AssertionError):
         curl: str = "",
         request: str = "",
         response: str = "",
+        also: tuple[Finding, ...] = (),
     ) -> None:
         self.rule_id = rule_id
         self.message = message
@@ -112,11 +128,32 @@ class Finding(AssertionError):
         self.response = response
         #: How the violation was confirmed (``{"attempts", "reproduced", "statuses"}``), once replayed.
         self.confirmation: dict[str, object] | None = None
+        self.also = tuple(f for f in also if f.rule_id != rule_id)
         super().__init__(self.render())
 
-    def relabel(self, rule_id: str, message: str) -> Finding:
+    @property
+    def parts(self) -> tuple[Finding, ...]:
+        """This finding, then one per other rule (the first of each, nested ``also`` flattened)."""
+        out: dict[str, Finding] = {self.rule_id: self}
+        for part in self.also:
+            for inner in part.parts:
+                out.setdefault(inner.rule_id, inner)
+        return tuple(out.values())
+
+    @property
+    def rules(self) -> tuple[str, ...]:
+        """Every rule this finding is evidence against, its own first."""
+        return tuple(part.rule_id for part in self.parts)
+
+    @property
+    def evidence(self) -> dict[str, str]:
+        """Rule id → that rule's own one line of evidence (never another rule's message)."""
+        return {part.rule_id: evidence_line(part.message) for part in self.parts}
+
+    def relabel(self, rule_id: str, message: str, *, also: tuple[Finding, ...] | None = None) -> Finding:
         """The same evidence (expected, received, curl, request, response) under another rule or message,
-        e.g. a check's finding filed under the rule of the scenario that ran it."""
+        e.g. a check's finding filed under the rule of the scenario that ran it. The other rules'
+        findings stay attached unless ``also`` replaces them."""
         out = Finding(
             rule_id,
             message,
@@ -125,24 +162,20 @@ class Finding(AssertionError):
             curl=self.curl,
             request=self.request,
             response=self.response,
+            also=self.also if also is None else also,
         )
         out.confirmation = self.confirmation
         return out
 
     def render(self) -> str:
-        lines = [f"[{self.rule_id}] {self.message}"]
+        """``[RULE] [OTHER] message`` and the details: what a reader of pytest's output sees."""
+        rules = list(dict.fromkeys([self.rule_id, *(f.rule_id for f in self.also)]))
+        lines = ["".join(f"[{r}] " for r in rules) + self.message]
         if self.expected:
             lines.append(f"  expected: {self.expected}")
         if self.received:
             lines.append(f"  received: {self.received}")
+        lines.extend(f"  also {f.rule_id}: {evidence_line(f.message)}" for f in self.also)
         if self.curl:
             lines.append(f"  reproduce: {self.curl}")
         return "\n".join(lines)
-
-
-def rule_ids_in(text: str) -> list[str]:
-    """Every ``[RULE-ID]`` tag in a failure text, in order, without repeats."""
-    seen: dict[str, None] = {}
-    for match in RULE_ID_RE.finditer(text):
-        seen.setdefault(match.group(1), None)
-    return list(seen)

@@ -37,8 +37,9 @@ def test_plain_assert_is_attributed_to_the_marker():
 
 @pytest.mark.fd_rule("PAG-01")
 def test_finding_names_two_rules():
-    raise Finding("OBJ-01", "[HST-02] foreign eid answered 200", expected="404", received="200",
-                  curl="curl -H 'Authorization: Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl' x")
+    raise Finding("OBJ-01", "foreign eid answered 200", expected="404", received="200",
+                  curl="curl -H 'Authorization: Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl' x",
+                  also=(Finding("HST-02", "foreign eid answered 200 on cr", expected="404"),))
 
 @pytest.mark.fd_rule("CID-01")
 def test_skips_itself(fd_api):
@@ -127,6 +128,9 @@ def test_rule_status_skip_reasons_and_attribution(pytester: pytest.Pytester, con
     assert obj["status"] == hst["status"] == "failed"
     assert obj["findings"][0]["message"] == "foreign eid answered 200"
     assert obj["findings"][0]["expected"] == "404"
+    # each rule's own line, from the data (a user's check names the second rule with `also`)
+    assert obj["findings"][0]["evidence"] == "foreign eid answered 200"
+    assert hst["findings"][0]["evidence"] == "foreign eid answered 200 on cr"
     assert "eyJ" not in json.dumps(data)  # tokens never reach a report
     pag = rule(data, "PAG-01")  # its only test failed on other rules: not evidence for PAG-01
     assert pag["status"] == "not_run"

@@ -46,7 +46,25 @@ JUDGED_FLOORS = {
     ("SCH-02", "success-conforms", "main"): 40,
     ("SCH-03", "valid-accepted", "main"): 40,
     ("SCH-02", "success-conforms", "cr"): 1,
+    # about four fifths of what a clean publish run judged (2026-12, results.json `checks`)
+    ("AUTH-01", "bad-token-401-write", "main"): 4,
+    ("TEN-03", "non-partner-group-403", "main"): 35,
+    ("TEN-03", "malformed-header-403", "main"): 35,
+    ("TEN-04", "pages-scoped", "main"): 4,
+    ("OBJ-02", "foreign-eid-write-404", "main"): 5,
+    ("RUN-01", "cluster-run-shape", "main"): 20,
+    ("CID-03", "ids-cid-safe", "cr"): 20,
+    ("WAV-02", "invalid-setup-refused", "main"): 3,
+    ("ERR-01", "error-envelope", "main"): 10,
+    ("ERR-01", "error-envelope", "cr"): 3,
+    ("PAG-01", "out-of-range-400", "main"): 12,
+    ("SCH-01", "fuzz-no-5xx", "main"): 60,
+    ("SCH-01", "fuzz-no-5xx", "cr"): 4,
+    ("SCH-02", "answers-conform", "main"): 60,
+    ("SCH-03", "invalid-rejected", "main"): 60,
 }
+#: Positive controls must stay cheap: at most this share of the requests a clean publish run sends.
+CONTROL_SHARE = 0.10
 QUIET: Callable[[str], None] = lambda _line: None  # noqa: E731
 #: The fuzz sample of the SCH starvation runs: main GET /events/{eid}/clusters and the CR host's
 #: operations (GET /events/{eid} alone in read-only mode); the clean reference answers both 2xx.
@@ -119,6 +137,8 @@ def test_clean_reference_passes_every_rule_of_the_mode(mode: str, tmp_path: Path
         judged = {(r.id, c.check, c.host): c.judged for r in result.rules for c in r.checks}
         low = {k: (judged.get(k), floor) for k, floor in JUDGED_FLOORS.items() if judged.get(k, 0) < floor}
         assert low == {}, f"judged counts below their floors: {low}"
+        total, controls = result.requests["total"], result.requests["controls"]
+        assert 0 < controls <= CONTROL_SHARE * total, result.requests
     assert result.errors == []
     assert outcome.exit_code == 0
     if mode == "publish":

@@ -2,8 +2,10 @@
 
 Built-in failure codes map to rules (ST101/102 → SCH-01, ST103-111 → SCH-02, ST201-205 → SCH-03,
 ST401 → AUTH-01, ST402 → OBJ-01); our own checks raise :class:`~conformance.fuzz.checks.RuleFailure`
-(code FD901), which carries its rule id as data.
-:func:`as_finding` turns a ``FailureGroup`` into one :class:`Finding` whose text tags every rule hit.
+(code FD901), which carries its rule id as data (its :class:`Finding`); so does a user's own check
+that raises a Finding. No rule id is read out of a failure's text.
+:func:`as_finding` turns a ``FailureGroup`` into one :class:`Finding` per rule hit (the first, with
+the others as its ``also``): each rule carries only the failures that belong to it.
 
 A server error is one fact, not three: when a response is a 5xx (ST101/ST102), the built-in status,
 header, body and acceptance verdicts on that same response (ST103-ST205) are consequences of it and
@@ -19,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
 from conformance.checks import rule_for_host
-from conformance.errors import RULE_ID_RE, Finding, rule_ids_in
+from conformance.errors import RULE_ID_RE, Finding
 from conformance.fuzz.context import FuzzCase
 from conformance.redact import REDACTOR
 
@@ -30,6 +32,9 @@ FALLBACK = "SCH-02"
 SERVER_ERRORS = ("ST101", "ST102")
 #: Built-in verdicts that only restate a server error when the response is a 5xx.
 SUBSUMED_BY_SERVER_ERROR = ("ST103", "ST205")
+#: Longest failure text and response body a finding keeps (each rule's own evidence line is separate
+#: and short, so this limit never cuts it away: :attr:`Finding.evidence`).
+MAX_TEXT = 4000
 
 
 def rule_for_code(code: str) -> str | None:
@@ -54,19 +59,28 @@ def _code(failure: BaseException) -> str:
     return str(getattr(failure, "code", ""))
 
 
-def _describe(failure: BaseException) -> tuple[list[str], str]:
+def ours(failure: BaseException) -> Finding | None:
+    """The :class:`Finding` behind a failure of our checks (``RuleFailure.finding``) or of a user's
+    own check that raised one (Schemathesis keeps it as ``CustomFailure.exception``); else ``None``."""
+    for attribute in ("finding", "exception"):
+        inner = getattr(failure, attribute, None)
+        if isinstance(inner, Finding):
+            return inner
+    return None
+
+
+def _parts(failure: BaseException, host: str) -> list[tuple[str, str, Finding | None]]:
+    """``(rule, text, finding)`` for each rule ONE failure is evidence against, the rules read as data:
+    a built-in verdict belongs to the rule of its code alone; a Finding to the rules it names, each
+    with its own message. Text is never searched for rule ids (a quoted ``[XXX-00]`` is just text)."""
     code = _code(failure)
     title = str(getattr(failure, "title", "") or type(failure).__name__)
-    message = str(getattr(failure, "message", "") or failure)
-    text = f"{code} {title}: {message}".strip()
-    rule_id = getattr(failure, "rule_id", None)  # our RuleFailure: the rule travels as data
-    if isinstance(rule_id, str):
-        return [rule_id], text
-    tagged = rule_ids_in(message)  # a Finding raised by a user's own check
-    if tagged:
-        return tagged, text
-    rule = rule_for_code(code)
-    return [rule or FALLBACK], text
+    finding = ours(failure)
+    if finding is None:
+        message = str(getattr(failure, "message", "") or failure)
+        return [(rule_for_code(code) or FALLBACK, f"{code} {title}: {message}".strip(), None)]
+    return [(rule_for_host(part.rule_id, host), f"{code} {title}: {part.message}".strip(), part)
+            for part in finding.parts]
 
 
 def attributable(failures: Sequence[E]) -> list[E]:
@@ -75,36 +89,33 @@ def attributable(failures: Sequence[E]) -> list[E]:
     if not any(_code(f) in SERVER_ERRORS for f in failures):
         return list(failures)
     low, high = SUBSUMED_BY_SERVER_ERROR
-    return [f for f in failures if not (low <= _code(f) <= high and not _is_ours(f))]
-
-
-def _is_ours(failure: BaseException) -> bool:
-    return isinstance(getattr(failure, "rule_id", None), str) or bool(rule_ids_in(str(failure)))
+    return [f for f in failures if not (low <= _code(f) <= high and ours(f) is None)]
 
 
 def as_finding(exc: BaseException, *, operation: str, curl: str = "", host: str = "main") -> Finding:
-    """One Finding for every failure in ``exc``; its text starts with the first rule and tags the rest.
+    """One Finding for the failures in ``exc``: the first rule's, with one ``also`` finding per other rule.
 
-    ``host`` is where the response came from: AUTH/TEN/OBJ evidence seen on the CR host is HST-02's
-    (:func:`~conformance.checks.rule_for_host`). Rule tags inside the failure texts are unwrapped,
-    so the finding names exactly the rules of its prefix."""
-    rules: list[str] = []
-    texts: list[str] = []
-    for failure in attributable(list(_leaves(exc))):
-        ids, text = _describe(failure)
-        for rule in (rule_for_host(i, host) for i in ids):
-            if rule not in rules:
-                rules.append(rule)
-        texts.append(RULE_ID_RE.sub(r"\1", text))
-    first, rest = rules[0], rules[1:]
-    tags = "".join(f"[{r}] " for r in rest)
-    body = REDACTOR.text(" | ".join(t.replace("\n", " ") for t in texts))
+    Each rule gets only the failures that belong to it (its text, expected and received); the
+    response and curl line are shared. ``host`` is where the response came from: AUTH/TEN/OBJ
+    evidence seen on the CR host is HST-02's (:func:`~conformance.checks.rule_for_host`)."""
     status, payload = response_of(exc)
-    expected, received = evidence(attributable(list(_leaves(exc))), status)
-    response = f"HTTP {status}\n\n{payload}" if status else ""
-    return Finding(first, f"{tags}{operation}: {body}"[:4000], curl=REDACTOR.text(curl),
-                   expected=REDACTOR.text(expected)[:1000], received=REDACTOR.text(received)[:1000],
-                   response=REDACTOR.text(response)[:4000])
+    response = REDACTOR.text(f"HTTP {status}\n\n{payload}")[:MAX_TEXT] if status else ""
+    grouped: dict[str, list[tuple[BaseException, str, Finding | None]]] = {}
+    for failure in attributable(list(_leaves(exc))):
+        for rule, text, finding in _parts(failure, host):
+            # a rule tag quoted inside a failure text is unwrapped, so no reader takes it for a rule
+            grouped.setdefault(rule, []).append((failure, RULE_ID_RE.sub(r"\1", text), finding))
+    if not grouped:
+        grouped[FALLBACK] = [(exc, f"{type(exc).__name__}: {exc}", None)]
+    parts = []
+    for rule, entries in grouped.items():
+        body = REDACTOR.text(" | ".join(text.replace("\n", " ") for _, text, _ in entries))
+        expected, received = evidence([(f, found) for f, _, found in entries], status)
+        parts.append(Finding(rule, f"{operation}: {body}"[:MAX_TEXT], curl=REDACTOR.text(curl),
+                             expected=REDACTOR.text(expected)[:1000], received=REDACTOR.text(received)[:1000],
+                             response=response))
+    first = parts[0]
+    return first.relabel(first.rule_id, first.message, also=tuple(parts[1:]))
 
 
 # Schemathesis' failure report (FailureGroup message): "[403] Forbidden:" then the indented payload.
@@ -122,14 +133,14 @@ def response_of(exc: BaseException) -> tuple[str, str]:
     return f"{match.group(1)} {match.group(2)}".strip(), payload
 
 
-def evidence(failures: list[BaseException], status: str) -> tuple[str, str]:
-    """``(expected, received)`` of the failures of one response, never empty for a failure: from our
-    own Finding, Schemathesis' allowed statuses, its "Expected:" line, else the kind of failure."""
+def evidence(failures: Sequence[tuple[BaseException, Finding | None]], status: str) -> tuple[str, str]:
+    """``(expected, received)`` of the failures of one response that belong to one rule, never empty
+    for a failure: from our own Finding (the part of that rule), Schemathesis' allowed statuses, its
+    "Expected:" line, else the kind of failure."""
     expected: list[str] = []
     received: list[str] = []
-    for failure in failures:
-        inner = getattr(failure, "exception", None)
-        if isinstance(inner, Finding) and (inner.expected or inner.received):
+    for failure, inner in failures:
+        if inner is not None and (inner.expected or inner.received):
             expected.append(inner.expected)
             received.append(inner.received or status)
             continue

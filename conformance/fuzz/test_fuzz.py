@@ -9,8 +9,8 @@
   write operations run in write mode with their eid pinned to the sandbox event.
 * Every answer is tallied by status class; when an operation's cases are done, the tally becomes its
   SCH probes (:mod:`conformance.fuzz.answers`, recorded by ``conftest.py``).
-* Failures become one Finding tagged with every rule hit (see :mod:`conformance.fuzz.failures`);
-  AUTH/TEN/OBJ evidence from the CR host is HST-02's.
+* Failures become one Finding per rule hit, each with its own failures' text
+  (see :mod:`conformance.fuzz.failures`); AUTH/TEN/OBJ evidence from the CR host is HST-02's.
 * A failing case is sent again (the same case, the same checks, through the same Transport, audited as
   ``confirm``) up to ``run.confirm`` times before it counts; one no replay fails again is *flaky*: kept
   in the ledger's flaky list with its curl line, and the test goes on (Hypothesis never sees it). Once an

@@ -2,9 +2,10 @@
 
 Runs where the test ran (an xdist worker or the only process), because only there the exception
 object exists; the records travel to the controller as plain dicts in ``report.user_properties``.
-Attribution: every ``[RULE-ID]`` tag in a failure names a rule it violates; a failure without any tag
-is attributed to the test's own ``fd_rule`` ids. Curl lines are made runnable on the way (a masked
-Authorization header becomes ``${FD_ACCESS_TOKEN}``, see :mod:`conformance.client` (curl lines)), and
+Attribution is data: a :class:`Finding` names its rules (``rule_id`` and its ``also`` findings), one
+record each with that rule's own evidence; a failure that is no Finding is attributed to the test's
+own ``fd_rule`` ids. No rule id is ever read out of a message. Curl lines are made runnable on the
+way (a masked Authorization header becomes ``${FD_ACCESS_TOKEN}``, see :mod:`conformance.client`), and
 :func:`locate` records the host (and, for fuzz findings, the operation) each finding was seen on.
 """
 
@@ -15,7 +16,7 @@ from dataclasses import asdict
 from typing import Any
 
 from conformance.client import runnable
-from conformance.errors import Finding, rule_ids_in
+from conformance.errors import Finding, evidence_line
 from conformance.redact import REDACTOR
 from conformance.report import FindingRecord
 
@@ -29,58 +30,54 @@ def _clean(text: str, limit: int = MAX_TEXT) -> str:
     return REDACTOR.text(text)[:limit]
 
 
-def _strip_tags(line: str) -> str:
-    for rule_id in rule_ids_in(line):
-        line = line.replace(f"[{rule_id}]", "")
-    return " ".join(line.split())
-
-
 def from_finding(finding: Finding, test: str) -> list[FindingRecord]:
-    """One record per rule the finding names (its own id first, then tags inside its message)."""
-    ids = [finding.rule_id, *(i for i in rule_ids_in(finding.message) if i != finding.rule_id)]
+    """One record per rule the finding names (its own first, then its ``also``), each with that rule's
+    own message, expected and received, and its one line of evidence (never cut by ``MAX_TEXT``)."""
     return [
         FindingRecord(
-            rule_id=rule_id,
-            message=_clean(_strip_tags(finding.message)),
-            expected=_clean(finding.expected),
-            received=_clean(finding.received),
-            curl=runnable(_clean(finding.curl)),
-            request=_clean(finding.request),
-            response=_clean(finding.response),
+            rule_id=part.rule_id,
+            message=_clean(part.message),
+            expected=_clean(part.expected),
+            received=_clean(part.received),
+            curl=runnable(_clean(part.curl)),
+            request=_clean(part.request),
+            response=_clean(part.response),
             test=test,
             confirmation=dict(finding.confirmation) if finding.confirmation else None,
+            evidence=REDACTOR.text(evidence_line(part.message)),
         )
-        for rule_id in ids
+        for part in finding.parts
     ]
 
 
+def _details(lines: Sequence[str]) -> dict[str, str]:
+    """``expected``/``received``/``curl`` from a Finding's rendered text (pytest's ``E`` gutter allowed)."""
+    details: dict[str, str] = {}
+    for line in lines:
+        stripped = line.strip()
+        if stripped.startswith("E "):  # pytest's failure-text gutter
+            stripped = stripped[2:].strip()
+        for prefix, key in _DETAIL_PREFIXES.items():
+            if stripped.startswith(prefix) and key not in details:
+                details[key] = _clean(stripped[len(prefix):])
+    if "curl" in details:
+        details["curl"] = runnable(details["curl"])
+    return details
+
+
 def from_text(text: str, test: str, fallback: Sequence[str], *, error: bool = False) -> list[FindingRecord]:
-    """Records from a failure text: one per ``[RULE-ID]`` tag, else one per fallback rule id."""
+    """Records for a failure known only as text: one per fallback rule (the test's own ``fd_rule``
+    ids), with the details a rendered Finding shows. Rule ids are never read out of the text: a
+    quoted ``[XXX-00]`` names nothing."""
     lines = text.splitlines()
-    ids = rule_ids_in(text)
-    records: list[FindingRecord] = []
-    for rule_id in ids:
-        start = next(i for i, line in enumerate(lines) if f"[{rule_id}]" in line)
-        details: dict[str, str] = {}
-        for line in lines[start + 1 : start + 8]:
-            stripped = line.strip()
-            if stripped.startswith("E "):  # pytest's failure-text gutter
-                stripped = stripped[2:].strip()
-            for prefix, key in _DETAIL_PREFIXES.items():
-                if stripped.startswith(prefix) and key not in details:
-                    details[key] = _clean(stripped[len(prefix):])
-        if "curl" in details:
-            details["curl"] = runnable(details["curl"])
-        get = details.get
-        records.append(FindingRecord(rule_id=rule_id, message=_clean(_strip_tags(lines[start])), test=test,
-                                     expected=get("expected", ""), received=get("received", ""),
-                                     curl=get("curl", "")))
-    if records:
-        return records
     summary = " ".join(line.strip() for line in lines[:3] if line.strip()) or "failed without a message"
     prefix = "test error: " if error else ""
-    return [FindingRecord(rule_id=r, message=_clean(prefix + summary, 1000), test=test,
-                          received=_clean(text)) for r in fallback]
+    message = _clean(prefix + summary, 1000)
+    details = _details(lines[:40])
+    details.setdefault("received", _clean(text))
+    return [FindingRecord(rule_id=r, message=message, test=test, expected=details.get("expected", ""),
+                          received=details["received"], curl=details.get("curl", ""),
+                          evidence=REDACTOR.text(evidence_line(prefix + summary))) for r in fallback]
 
 
 def _leaves(exc: BaseException) -> list[BaseException]:
@@ -94,18 +91,16 @@ def _leaves(exc: BaseException) -> list[BaseException]:
 
 def from_exception(exc: BaseException, test: str, fallback: Sequence[str], *,
                    error: bool = False) -> list[FindingRecord]:
-    """Records for everything a failing test raised (exception groups are walked leaf by leaf)."""
+    """Records for everything a failing test raised (exception groups are walked leaf by leaf): a
+    :class:`Finding` names its rules as data; anything else is evidence for the fallback rules only
+    when no Finding came with it."""
     records: list[FindingRecord] = []
     untagged: list[str] = []
     for leaf in _leaves(exc):
         if isinstance(leaf, Finding):
             records.extend(from_finding(leaf, test))
-            continue
-        text = f"{type(leaf).__name__}: {leaf}"
-        if rule_ids_in(text):
-            records.extend(from_text(text, test, fallback))
         else:
-            untagged.append(text)
+            untagged.append(f"{type(leaf).__name__}: {leaf}")
     if untagged and not records:
         records.extend(from_text("\n".join(untagged), test, fallback, error=error))
     return records

@@ -43,6 +43,9 @@ if TYPE_CHECKING:
 
 PROBES_PROPERTY = "fd_probes"
 FLAKY_PROPERTY = "fd_flaky"
+#: Positive controls a test's phase sent (the ledger's count since the previous report), so the
+#: controller can sum what controls cost across xdist workers.
+CONTROLS_PROPERTY = "fd_controls"
 
 
 class UnknownCheck(ValueError):
@@ -72,6 +75,7 @@ class Ledger:
         self._pending: list[Probe] = []
         self._controls: dict[tuple[str, str, str], Control] = {}
         self.control_requests = 0
+        self._controls_reported = 0
         #: Host → why this run cannot send to it (no ``target.cr``, no media base); set when the run
         #: activates (:func:`conformance.harness.layout.absent_hosts`).
         self.absent_hosts: dict[str, str] = {}
@@ -204,6 +208,11 @@ class Ledger:
         out, self._pending = self._pending, []
         return out
 
+    def drain_controls(self) -> int:
+        """Controls sent since the last call (each counted once, by the report it happened in)."""
+        sent, self._controls_reported = self.control_requests - self._controls_reported, self.control_requests
+        return sent
+
 
 LEDGER: pytest.StashKey[Ledger] = pytest.StashKey()
 
@@ -284,4 +293,7 @@ def pytest_runtest_makereport(
             for record in flaky:
                 record.test = record.test or item.nodeid
             report.user_properties.append((FLAKY_PROPERTY, [asdict(r) for r in flaky]))
+        controls = ledger.drain_controls()
+        if controls:
+            report.user_properties.append((CONTROLS_PROPERTY, controls))
     return report

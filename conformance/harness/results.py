@@ -6,7 +6,8 @@ Everything a report needs travels in ``report.user_properties`` (set where the t
 ``fd_cases`` and optionally ``fd_phases`` (phase → cases), ``fd_answers`` (status class → answers)
 and ``fd_throttled`` (cases answered 429 after the retries, not judged).
 
-Probes of the ledger arrive as ``fd_probes`` (:mod:`conformance.harness.ledger`). Rule status
+Probes of the ledger arrive as ``fd_probes``, the positive controls a phase sent as ``fd_controls``
+(:mod:`conformance.harness.ledger`). Rule status
 (:func:`conformance.report.judge`): *failed* if any finding or judged probe fails it; *passed*
 when every check of the catalogue that applies has a judged probe on every host it applies to;
 *partial* when only some have; *not run* when nothing was judged, with the reasons. Run errors
@@ -27,7 +28,7 @@ from conformance import __version__
 from conformance.config import Settings
 from conformance.harness.evidence import from_payload, from_text, locate, skip_reason
 from conformance.harness.layout import layout_warnings
-from conformance.harness.ledger import FLAKY_PROPERTY, PROBES_PROPERTY, probes_from
+from conformance.harness.ledger import CONTROLS_PROPERTY, FLAKY_PROPERTY, PROBES_PROPERTY, probes_from
 from conformance.harness.spending import add_spent
 from conformance.redact import REDACTOR
 from conformance.report import (
@@ -106,6 +107,7 @@ class Collector:
         #: Rules the summary speaks about (plus any with findings); ``None`` = the whole catalogue.
         self.scope: frozenset[str] | None = None
         self.spent: dict[str, Counter[str]] = {}  # plan family → budget kind → requests (harness.spending)
+        self.controls = 0  # positive controls sent, summed over every report (xdist workers' too)
 
     def _error(self, kind: str, nodeid: str, text: str) -> None:
         last = (text.strip().splitlines() or [""])[-1][:300]
@@ -140,6 +142,8 @@ class Collector:
         flaky = [f for f in from_payload(props.get(FLAKY_PROPERTY)) if f.rule_id in self.rules]
         locate(flaky, targets=self.settings.targets, operation=record.operation)
         record.flaky.extend(f for f in flaky if self.wanted is None or f.rule_id in self.wanted)
+        if isinstance(props.get(CONTROLS_PROPERTY), int):
+            self.controls += int(props[CONTROLS_PROPERTY])
         findings = from_payload(props.get("fd_findings"))
         if outcome == "skipped" and record.outcome != "failed":
             record.outcome = "skipped"

@@ -110,6 +110,7 @@ class RunHooks:
 
         replays_sent = sum(1 for entry in audit_of(self.config) if entry.origin == REPLAY_ORIGIN)
         result.confirmation = state.collector.confirmation(result.rules, replays_sent)
+        result.requests = {"total": len(audit_of(self.config)), "controls": state.collector.controls}
         if state.settings.waivers:  # before any report is written, so every report shows them
             from datetime import UTC, datetime
 

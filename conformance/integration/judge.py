@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from conformance import __version__
+from conformance.errors import evidence_line
 from conformance.integration import checks_session, checks_traffic, checks_wave  # noqa: F401 - registers checks
 from conformance.integration.catalogue import IntegrationRule, integration_catalogue
 from conformance.integration.evidence import CHECKS, Outcome, Violation
@@ -29,6 +30,7 @@ def _finding(rule_id: str, check_id: str, v: Violation) -> FindingRecord:
     return FindingRecord(
         rule_id=rule_id,
         message=f"{v.message} [{check_id}]",
+        evidence=evidence_line(v.message),
         expected=v.expected,
         received=v.received,
         request=e.describe() if e else "",

@@ -9,8 +9,8 @@ cheap no-op:
   distinct historyIds (otherwise Allure folds them into one test with "retries").
 - :func:`set_host` ``(host)``: replace the epic once the test knows which host its evidence came from
   (the fdconf plugin calls it from a fixture's teardown, see :mod:`conformance.harness.fixtures`).
-- :func:`attach_finding` ``(finding)``: the redacted request, response and curl line as text
-  attachments.
+- :func:`attach_finding` ``(finding)``: the rule's evidence line, the redacted request, response and
+  curl line as text attachments.
 
 The epic is always a single host, ``main`` or ``cr`` (``media`` is the main host's unversioned base).
 After the run, :mod:`conformance.report._allure_html` redacts the results folder and renders the HTML.
@@ -111,7 +111,9 @@ def attach_finding(finding: FindingRecord) -> None:
     import allure
 
     target = _running_test()
-    parts = (("request", finding.request), ("response", finding.response), ("curl", finding.curl))
+    # the rule's own evidence line first: a test tagged with several rules attaches one per rule
+    parts = (("evidence", finding.evidence), ("request", finding.request), ("response", finding.response),
+             ("curl", finding.curl))
     for name, text in parts:
         if not text:
             continue

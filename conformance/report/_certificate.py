@@ -19,8 +19,8 @@ from conformance.report._grouping import (
     answered_2xx,
     check_lines,
     connection_text,
-    first_line,
     format_duration,
+    headline,
     judged_text,
     operation_findings,
     operations_by_host,
@@ -120,7 +120,7 @@ def _facts(result: RunResult) -> str:
 
 
 def _finding_html(finding: FindingRecord, is_open: bool = False) -> str:
-    lines = [finding.message]
+    lines = [headline(finding)] + ([finding.message] if finding.message.strip() != headline(finding) else [])
     if finding.expected:
         lines.append(f"expected: {finding.expected}")
     if finding.received:
@@ -134,7 +134,7 @@ def _finding_html(finding: FindingRecord, is_open: bool = False) -> str:
         hint = reproduce_hint(finding.curl)
         body += f"<div>reproduce{_e(' (' + hint + ')') if hint else ''}:</div><pre>{_e(finding.curl)}</pre>"
     attr = " open" if is_open else ""
-    summary = _e(first_line(finding.message, 160))
+    summary = _e(headline(finding, 160))
     return f'<details class="finding"{attr}><summary>{summary}</summary>{body}</details>'
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from conformance.report._grouping import first_line
+from conformance.report._grouping import first_line, headline
 from conformance.report._model import RuleStatus, RunResult
 from conformance.report._waivers import waived_label
 
@@ -72,7 +72,7 @@ def _states(run: RunResult) -> dict[tuple[ItemKind, str], _State]:
     for rule in run.rules:
         detail = rule.reason
         if rule.status == "failed" and rule.findings:
-            detail = first_line(rule.findings[0].message)
+            detail = headline(rule.findings[0], 200)
         if rule.waiver:  # still a failure here (a diff compares facts), but say that it is a known one
             detail = f"{waived_label(rule.waiver)}: {detail}"
         elif rule.checks:

@@ -99,10 +99,20 @@ def first_line(text: str, limit: int = 200) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
+def headline(finding: FindingRecord, limit: int = 300) -> str:
+    """The finding's own evidence line for its rule (what every report shows first), else the first
+    line of its message (files older than results.json version 5)."""
+    return first_line(finding.evidence, limit) if finding.evidence else first_line(finding.message, limit)
+
+
 def finding_text(finding: FindingRecord) -> str:
-    """A finding as the multi-line text a reader (or CI log) sees, ``[RULE-ID]`` first."""
+    """A finding as the multi-line text a reader (or CI log) sees: ``[RULE-ID]`` and the rule's own
+    evidence line first, then the full message when it says more."""
     tag = f"[{finding.rule_id}]"
-    lines = [finding.message if finding.message.startswith(tag) else f"{tag} {finding.message}"]
+    head = headline(finding)
+    lines = [head if head.startswith(tag) else f"{tag} {head}"]
+    if finding.message.strip() != head:
+        lines.append(f"  detail: {finding.message}")
     if finding.expected:
         lines.append(f"  expected: {finding.expected}")
     if finding.received:
@@ -168,6 +178,15 @@ def connection_text(connection: dict[str, Any]) -> str:
     if connection.get("ca_bundle"):
         parts.append(f"TLS verified with {connection['ca_bundle']}")
     return "; ".join(parts)
+
+
+def requests_text(requests: dict[str, int]) -> str:
+    """``2,310 requests, 96 of them positive controls (4.2%)`` (``""`` when the run did not count)."""
+    total = int(requests.get("total", 0))
+    if not total:
+        return ""
+    controls = int(requests.get("controls", 0))
+    return f"{total:,} requests, {controls:,} of them positive controls ({100 * controls / total:.1f}%)"
 
 
 def format_duration(seconds: float) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 import jsonschema
 
 from conformance.errors import UsageError
-from conformance.report._model import RunResult
+from conformance.report._model import SCHEMA_VERSION, RunResult
 
 RESULTS_FILE = "results.json"
 SCHEMA_FILE = Path(__file__).resolve().parent / "results.schema.json"
@@ -58,9 +58,10 @@ def load_results(path: Path) -> RunResult:
         data = json.loads(file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ReportError(f"{file} is not readable JSON: {exc}", _HINT) from exc
-    if isinstance(data, dict) and data.get("schema_version") not in (None, 1, 2, 3, 4, 5):
+    if isinstance(data, dict) and data.get("schema_version") not in (None, *range(1, SCHEMA_VERSION + 1)):
         raise ReportError(
-            f"{file} has schema_version {data.get('schema_version')!r}; this fdconf reads versions 1 to 5",
+            f"{file} has schema_version {data.get('schema_version')!r}; this fdconf reads versions 1 to "
+            f"{SCHEMA_VERSION}",
             "use the fdconf version that wrote it",
         )
     errors = schema_errors(data)

@@ -12,15 +12,16 @@ from conformance.report._grouping import (
     answered_2xx,
     check_lines,
     connection_text,
-    first_line,
     format_duration,
+    headline,
     judged_text,
     operations_by_host,
     progress_text,
     reproduce_hint,
+    requests_text,
     rules_by_level,
 )
-from conformance.report._model import RuleResult, RunResult
+from conformance.report._model import FindingRecord, RuleResult, RunResult
 from conformance.report._waivers import ledger_lines, waived_label
 
 #: Findings shown per failed rule; step summaries are size-limited (1 MiB on GitHub).
@@ -86,6 +87,28 @@ def _flaky_lines(result: RunResult) -> list[str]:
     return out
 
 
+def _finding_lines(finding: FindingRecord) -> list[str]:
+    """One failed rule's finding: its own evidence line first, then details and curl folded."""
+    out: list[str] = []
+    detail = [f"[{finding.rule_id}] {headline(finding)}"]
+    if finding.message.strip() != headline(finding):
+        detail.append(finding.message)
+    if finding.expected:
+        detail.append(f"expected: {finding.expected}")
+    if finding.received:
+        detail.append(f"received: {finding.received}")
+    tried = attempts_text(finding.confirmation)
+    out.append(f"  - {_cell(headline(finding))}"
+               + (f" ({state_of(finding)}, {_cell(tried)})" if tried else ""))
+    hint = reproduce_hint(finding.curl)
+    replay = ([f"# {hint}"] if hint else []) + ([finding.curl] if finding.curl else [])
+    body = "\n".join(detail) + ("\n\n" + "\n".join(replay) if replay else "")
+    out.append("    <details><summary>details and curl</summary>\n")
+    out.append("    " + _fence(body).replace("\n", "\n    "))
+    out.append("    </details>")
+    return out
+
+
 def render_markdown(result: RunResult) -> str:
     """The Markdown summary of ``result`` (already redacted by the caller)."""
     counts = result.counts()
@@ -105,6 +128,8 @@ def render_markdown(result: RunResult) -> str:
         "",
         "Targets: " + ", ".join(f"{host} `{url}`" for host, url in result.targets.items()),
     ]
+    if requests_text(result.requests):
+        out += ["", f"Sent: {requests_text(result.requests)}"]
     if result.connection:
         out += ["", f"Connection: {connection_text(result.connection)}"]
     if result.kind == "integration":
@@ -135,20 +160,7 @@ def render_markdown(result: RunResult) -> str:
             out.append(f"- **{rule.id}** ({rule.severity}) {_cell(rule.title)}{_cell(waived)} "
                        f"· `fdconf explain {rule.id}`")
             for finding in rule.findings[:MAX_FINDINGS]:
-                detail = [f"[{finding.rule_id}] {finding.message}"]
-                if finding.expected:
-                    detail.append(f"expected: {finding.expected}")
-                if finding.received:
-                    detail.append(f"received: {finding.received}")
-                tried = attempts_text(finding.confirmation)
-                out.append(f"  - {_cell(first_line(finding.message, 300))}"
-                           + (f" ({state_of(finding)}, {_cell(tried)})" if tried else ""))
-                hint = reproduce_hint(finding.curl)
-                replay = ([f"# {hint}"] if hint else []) + ([finding.curl] if finding.curl else [])
-                body = "\n".join(detail) + ("\n\n" + "\n".join(replay) if replay else "")
-                out.append("    <details><summary>details and curl</summary>\n")
-                out.append("    " + _fence(body).replace("\n", "\n    "))
-                out.append("    </details>")
+                out += _finding_lines(finding)
             if len(rule.findings) > MAX_FINDINGS:
                 out.append(f"  - … {len(rule.findings) - MAX_FINDINGS} more findings in results.json")
             if not rule.findings and rule.reason:

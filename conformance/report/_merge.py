@@ -195,6 +195,10 @@ def merge_results(results: list[RunResult]) -> RunResult:
     for result in results:
         for phase, count in result.cases.items():
             cases[phase] = cases.get(phase, 0) + count
+    requests: dict[str, int] = {}
+    for result in results:
+        for key, count in result.requests.items():
+            requests[key] = requests.get(key, 0) + count
     personas = list({p.get("name", ""): p for r in results for p in r.personas}.values())
     started, finished, duration = _span(results)
     return dataclasses.replace(
@@ -207,6 +211,7 @@ def merge_results(results: list[RunResult]) -> RunResult:
         rules=[_merge_rule(parts) for parts in rules.values()],
         operations=[_merge_operation(parts) for parts in operations.values()],
         cases=cases,
+        requests=requests,
         shard="",
         waivers=_merge_waivers(results),
         errors=[e for r in results for e in r.errors],

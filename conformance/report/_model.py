@@ -18,6 +18,8 @@ Verdict = Literal["CERTIFIED", "NOT CERTIFIED", "INCOMPLETE"]
 #: scaling) and per-operation ``requests``.
 #: 5: per finding ``confirmation`` (attempts, reproduced, statuses); a rule's ``flaky`` findings; the
 #:    run's ``confirmation`` counts (confirmed, flaky, replays sent).
+#: 5: ``requests`` (what the run sent, and how many were positive controls); a finding's per-rule
+#: ``evidence`` line.
 SCHEMA_VERSION = 5
 COMPLETION_STATES: tuple[str, ...] = ("complete", "interrupted", "crashed", "deadline")
 STATUSES: tuple[str, ...] = ("passed", "failed", "partial", "not_run")
@@ -66,6 +68,9 @@ class FindingRecord:
     #: How it fared when sent again (``run.confirm``): ``{"attempts", "reproduced", "statuses", "flaky"[,
     #: "note"]}``; ``None`` when it was not replayed (a failure outside a probe, or a file before v5).
     confirmation: dict[str, Any] | None = None
+    #: This rule's own one line of evidence (at most ``conformance.errors.EVIDENCE_LIMIT`` characters,
+    #: built short so no other field's length limit cuts it); "" in files older than version 5.
+    evidence: str = ""
 
     @property
     def flaky(self) -> bool:
@@ -159,6 +164,9 @@ class RunResult:
     #: Failures confirmed before they counted: {"replays": run.confirm, "strict": bool, "confirmed": n,
     #: "flaky": n, "unconfirmed": n (counted without a judged replay), "replays_sent": requests}.
     confirmation: dict[str, Any] = field(default_factory=dict)
+    #: What the test session sent: ``{"total": requests (every attempt, xdist workers' included),
+    #: "controls": positive controls among them}``; empty in files older than version 5.
+    requests: dict[str, int] = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
 
     @property

@@ -38,10 +38,11 @@ from conformance.report._confirmed import flaky_lines, summary_text
 from conformance.report._grouping import (
     STATUS_LABEL,
     answered_2xx,
-    first_line,
     format_duration,
+    headline,
     judged_text,
     progress_text,
+    requests_text,
 )
 from conformance.report._model import RunResult
 from conformance.report._waivers import ledger_lines, waived_label
@@ -93,7 +94,7 @@ def render_summary(  # noqa: PLR0915 - one table, one row per field
             continue
         reason = rule.reason
         if rule.status == "failed" and rule.findings:
-            reason = first_line(rule.findings[0].message, 160)
+            reason = headline(rule.findings[0], 160)
             if len(rule.findings) > 1:
                 reason += f"  (+{len(rule.findings) - 1} more)"
         label = STATUS_LABEL[rule.status]
@@ -145,6 +146,8 @@ def render_summary(  # noqa: PLR0915 - one table, one row per field
         totals.add_row("confirm", summary_text(result.confirmation))
     totals.add_row("time", format_duration(result.duration)
                    + (f"; rate {rate_text(result.rate)}" if result.rate else ""))
+    if requests_text(result.requests):
+        totals.add_row("requests", requests_text(result.requests))
     totals.add_row(
         "mode", f"{result.mode}, seed {result.seed}" + (f", shard {result.shard}" if result.shard else "")
     )

@@ -255,15 +255,20 @@ class Sweep:
                     + (f" (unexercised: {'; '.join(self.skipped[:MAX_LISTED])})" if self.skipped else "")
                 )
             return
-        rules = list(dict.fromkeys(f.rule_id for f in self.findings))
-        first = self.findings[0]
-        tags = "".join(f"[{r}] " for r in rules[1:])
-        summary = "; ".join(f.message for f in self.findings[:MAX_LISTED])
-        more = f" (+{len(self.findings) - MAX_LISTED} more)" if len(self.findings) > MAX_LISTED else ""
-        raise first.relabel(
-            first.rule_id,
-            f"{tags}{what}: {len(self.findings)} of {self.visited} operations violate it: {summary}{more}",
-        )
+        by_rule: dict[str, list[Finding]] = {}
+        for finding in self.findings:
+            by_rule.setdefault(finding.rule_id, []).append(finding)
+        # One finding per rule, each summarising only its own operations (the first, e.g. OBJ-01, with
+        # the others, e.g. HST-02 for the CR host, as its ``also``): no rule shows another's message.
+        parts = []
+        for found in by_rule.values():
+            summary = "; ".join(f.message for f in found[:MAX_LISTED])
+            more = f" (+{len(found) - MAX_LISTED} more)" if len(found) > MAX_LISTED else ""
+            parts.append(found[0].relabel(
+                found[0].rule_id,
+                f"{what}: {len(found)} of {self.visited} operations violate it: {summary}{more}", also=()))
+        first = parts[0]
+        raise first.relabel(first.rule_id, first.message, also=tuple(parts[1:]))
 
 
 def targets(

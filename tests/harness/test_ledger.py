@@ -86,3 +86,16 @@ def test_a_throttled_control_is_not_cached_and_a_throttled_probe_is_unexercised(
         ("GET /events/", "pass", ""),
         ("GET /events/{eid}", "unexercised", "throttled (429 after 5 attempts)"),
     ]
+
+
+def test_each_control_sent_is_reported_once() -> None:
+    """``fd_controls``: what a test's report says its phase sent; cached answers cost nothing."""
+    ledger = Ledger()
+    assert ledger.drain_controls() == 0
+    ledger.control("primary:-", "main", "GET /a", lambda: FakeExchange(200))
+    ledger.control("primary:-", "main", "GET /b", lambda: FakeExchange(404))
+    assert ledger.drain_controls() == 2
+    ledger.control("primary:-", "main", "GET /a", lambda: FakeExchange(200))  # cached
+    assert ledger.drain_controls() == 0
+    ledger.control("other:-", "main", "GET /a", lambda: FakeExchange(200))
+    assert ledger.drain_controls() == 1

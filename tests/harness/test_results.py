@@ -235,3 +235,12 @@ def test_fuzz_answers_reach_the_coverage_and_sch_is_judged_per_operation() -> No
     assert rule.status == "partial"
     assert "success-conforms: 1 of 2 judged on main (never answered 2xx x1)" in rule.reason
     assert "not exercised on cr" in rule.reason
+
+
+def test_positive_controls_are_summed_over_reports() -> None:
+    """Each report (any worker's) carries the controls its phase sent; the collector adds them up."""
+    c = collector()
+    c.add("t1", "setup", "passed", user_properties=[("fd_rules", ["OBJ-01"]), ("fd_controls", 3)])
+    c.add("t1", "call", "passed", user_properties=[("fd_rules", ["OBJ-01"]), ("fd_controls", 2)])
+    c.add("t2", "call", "passed", user_properties=[("fd_rules", ["OBJ-04"])])
+    assert c.controls == 5

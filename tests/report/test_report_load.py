@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conformance.errors import UsageError
-from conformance.report import load_results, write_all
+from conformance.report import SCHEMA_VERSION, load_results, write_all
 
 from .builders import sample_result
 
@@ -43,7 +43,7 @@ def test_not_valid(tmp_path: Path) -> None:
 
 def test_future_schema_version(tmp_path: Path) -> None:
     data = sample_result().to_dict()
-    data["schema_version"] = 6
+    data["schema_version"] = SCHEMA_VERSION + 1
     (tmp_path / "results.json").write_text(json.dumps(data), encoding="utf-8")
-    with pytest.raises(UsageError, match="schema_version 6"):
+    with pytest.raises(UsageError, match=f"schema_version {SCHEMA_VERSION + 1}"):
         load_results(tmp_path)

@@ -8,7 +8,7 @@ import functools
 
 import pytest
 
-from conformance.errors import Finding, rule_ids_in
+from conformance.errors import Finding
 from conformance.harness.ledger import Control, Ledger
 from conformance.scenarios.sweep import NoControl, Sweep, Unexercised
 
@@ -28,7 +28,7 @@ def _raised(sweep: Sweep) -> Finding:
 
 
 def _rules(finding: Finding) -> list[str]:
-    return [finding.rule_id, *(r for r in rule_ids_in(finding.message) if r != finding.rule_id)]
+    return list(finding.rules)
 
 
 def test_cr_only_violation_is_hst02_alone() -> None:
@@ -57,7 +57,14 @@ def test_violations_on_both_hosts_name_both_rules_once() -> None:
     sweep = new("AUTH-01", "bad-token-401")
     for host in ("main", "cr", "main", "cr"):
         sweep.judge(functools.partial(_violation, "AUTH-01", f"{host} -> 200"), host)
-    assert _rules(_raised(sweep)) == ["AUTH-01", "HST-02"]
+    finding = _raised(sweep)
+    assert _rules(finding) == ["AUTH-01", "HST-02"]
+    # each rule's text is its own host's operations only, counted per rule
+    main, cr = finding.parts
+    assert "2 of 4 operations" in main.message
+    assert "cr" not in main.message
+    assert "2 of 4 operations" in cr.message
+    assert "main -> 200" not in cr.message
 
 
 def test_rules_outside_the_cr_view_keep_their_id_on_cr() -> None:
