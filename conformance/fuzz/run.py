@@ -20,6 +20,7 @@ from conformance.client import Transport
 from conformance.config import Settings
 from conformance.fuzz.answers import Answers
 from conformance.fuzz.context import FuzzContext
+from conformance.fuzz.edges import Edge
 from conformance.fuzz.schemas import fuzz_schema
 from conformance.harness.state import run_of, settings_of, transport_of
 
@@ -54,12 +55,17 @@ class FuzzRun:
     operations: dict[str, tuple[str, str]] = field(default_factory=dict)
     #: Tests of reads whose path needs an id kind the target listed none of (see ``fuzz.objects``).
     unaddressable: set[str] = field(default_factory=set)
+    #: Per host and ``"METHOD path"``: the edge values its examples phase sends (``fuzz.edges``).
+    edge_plans: dict[str, dict[str, list[Edge]]] = field(default_factory=dict)
+    #: Per test: edge values sent, by kind (Schemathesis' boundary scenarios and ours).
+    edges: dict[str, Counter[str]] = field(default_factory=dict)
     #: Path values discovered from the target for positive cases (``eid``, ``tc``, ...), once per run.
     path_values: dict[str, object] | None = None
 
     def __post_init__(self) -> None:
         for host in HOSTS:
-            self.schemas[host] = fuzz_schema(host, self.settings, self.transport, self.context)
+            plans = self.edge_plans.setdefault(host, {})
+            self.schemas[host] = fuzz_schema(host, self.settings, self.transport, self.context, plans)
 
     def count(self, nodeid: str, phase: str) -> tuple[int, dict[str, int]]:
         """Count one case of test ``nodeid`` in ``phase``; the test's totals so far."""

@@ -21,6 +21,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 
 import pytest
@@ -36,6 +37,7 @@ from conformance.errors import RequestTimedOut
 from conformance.fuzz import checks as _registered  # noqa: F401 - registers our Schemathesis checks
 from conformance.fuzz.answers import Answers
 from conformance.fuzz.context import FuzzCase, FuzzContext
+from conformance.fuzz.edges import edge_kinds
 from conformance.fuzz.failures import as_finding, case_curl
 from conformance.fuzz.objects import pin_real_objects
 from conformance.fuzz.run import FuzzRun, fuzz_run, per_operation
@@ -65,6 +67,14 @@ def _is_positive(case: FuzzCase) -> bool:
 def _phase(case: FuzzCase) -> str:
     meta = case.meta
     return str(meta.phase.name.value) if meta is not None else "unknown"
+
+
+def _edges_of(case: FuzzCase, run: FuzzRun, host: str) -> list[str]:
+    """The deliberate edge values this case carries (:mod:`conformance.fuzz.edges`), by kind."""
+    data = case.meta.phase.data if case.meta is not None else None
+    scenario = getattr(getattr(data, "scenario", None), "value", None)
+    planned = run.edge_plans.get(host, {}).get(case.operation.label, [])
+    return edge_kinds(_phase(case), scenario, case.query, case.body, planned)
 
 
 def _ignored_auth_once(run: FuzzRun, host: str) -> Check:
@@ -128,6 +138,7 @@ def test_operation(
         values = request.getfixturevalue("fuzz_path_values") if case.path_parameters else {}
         if not pin_real_objects(case, values):
             run.unaddressable.add(request.node.nodeid)
+    edges = _edges_of(case, run, host)
     if _is_positive(case) and "partner_product" in (case.query or {}):
         # a positive case should reach the save itself, not only the documented 422 for a product
         # the partner does not have (which stays acceptable: see conformance.spec)
@@ -146,7 +157,7 @@ def test_operation(
         _record(request, run, label, case, throttled=True)
         return
     except (AssertionError, BaseExceptionGroup) as exc:  # FailureGroup / Failure / Finding
-        _record(request, run, label, case)
+        _record(request, run, label, case, edges=edges)
         raise as_finding(exc, operation=label, curl=case_curl(case, base_url), host=host) from None
     except requests.exceptions.Timeout as exc:
         # No answer is no evidence: the operation's remaining cases are not run (never a finding);
@@ -156,22 +167,25 @@ def test_operation(
             record_unanswered(request.node, timed_out, host, operation=label)
             pytest.skip(f"not run: {timed_out.reason}")
         raise
-    _record(request, run, label, case)
+    _record(request, run, label, case, edges=edges)
 
 
-PROPS = ("fd_operation", "fd_cases", "fd_phases", "fd_throttled")
+PROPS = ("fd_operation", "fd_cases", "fd_phases", "fd_throttled", "fd_edges")
 
 
 def _record(request: pytest.FixtureRequest, run: FuzzRun, label: str, case: FuzzCase, *,
-            throttled: bool = False) -> None:
-    """Per-item coverage for the results: operation label, judged cases so far, cases per phase, and
-    the cases the budget answered (429 after every retry), which are not judged."""
+            throttled: bool = False, edges: list[str] | None = None) -> None:
+    """Per-item coverage for the results: operation label, judged cases so far, cases per phase, the
+    cases the budget answered (429 after every retry), which are not judged, and edge values sent."""
     nodeid = request.node.nodeid
+    sent = run.edges.setdefault(nodeid, Counter())
     if throttled:
         run.throttled[nodeid] += 1
     else:
         run.count(nodeid, _phase(case))
+        sent.update(edges or ())
     props = [(k, v) for k, v in request.node.user_properties if k not in PROPS]
     props += [("fd_operation", label), ("fd_cases", run.cases[nodeid]),
-              ("fd_phases", dict(run.phases.get(nodeid, {}))), ("fd_throttled", run.throttled[nodeid])]
+              ("fd_phases", dict(run.phases.get(nodeid, {}))), ("fd_throttled", run.throttled[nodeid]),
+              ("fd_edges", dict(sent))]
     request.node.user_properties[:] = props

@@ -58,9 +58,9 @@ def load_results(path: Path) -> RunResult:
         data = json.loads(file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ReportError(f"{file} is not readable JSON: {exc}", _HINT) from exc
-    if isinstance(data, dict) and data.get("schema_version") not in (None, 1, 2, 3, 4):
+    if isinstance(data, dict) and data.get("schema_version") not in (None, 1, 2, 3, 4, 5):
         raise ReportError(
-            f"{file} has schema_version {data.get('schema_version')!r}; this fdconf reads versions 1 to 4",
+            f"{file} has schema_version {data.get('schema_version')!r}; this fdconf reads versions 1 to 5",
             "use the fdconf version that wrote it",
         )
     errors = schema_errors(data)

@@ -37,10 +37,14 @@ from rich.text import Text
 from conformance.report._grouping import (
     STATUS_LABEL,
     answered_2xx,
+    coverage_text,
+    edges_text,
     first_line,
     format_duration,
     judged_text,
+    operations_by_host,
     progress_text,
+    unfuzzed_text,
 )
 from conformance.report._model import RunResult
 from conformance.report._waivers import ledger_lines, waived_label
@@ -138,6 +142,14 @@ def render_summary(  # noqa: PLR0915 - one table, one row per field
     ok, answered = answered_2xx(result.operations)
     reached = f" ({ok} of {answered} answered 2xx)" if answered else ""
     totals.add_row("cases", f"{total_cases} generated over {ops_run} fuzzed operations{reached}")
+    for host, ops in operations_by_host(result):
+        totals.add_row("coverage", Text(f"{host}: {coverage_text(ops)}", overflow="fold"))
+    edges = edges_text(result.operations)
+    if edges:
+        totals.add_row("edges", Text(edges, overflow="fold"))
+    unfuzzed = unfuzzed_text(result)
+    if unfuzzed:
+        totals.add_row("blocked", Text(unfuzzed, style="bold red", overflow="fold"))
     totals.add_row("time", format_duration(result.duration)
                    + (f"; rate {rate_text(result.rate)}" if result.rate else ""))
     totals.add_row(

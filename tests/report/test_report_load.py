@@ -43,7 +43,7 @@ def test_not_valid(tmp_path: Path) -> None:
 
 def test_future_schema_version(tmp_path: Path) -> None:
     data = sample_result().to_dict()
-    data["schema_version"] = 5
+    data["schema_version"] = 6
     (tmp_path / "results.json").write_text(json.dumps(data), encoding="utf-8")
-    with pytest.raises(UsageError, match="schema_version 5"):
+    with pytest.raises(UsageError, match="schema_version 6"):
         load_results(tmp_path)
