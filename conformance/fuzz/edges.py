@@ -137,7 +137,9 @@ def plan(op: Mapping[str, Any], spec: Mapping[str, Any], budget: int) -> list[Ed
         if edge.kind not in seen_kinds:
             seen_kinds.add(edge.kind)
             chosen.append(edge)
-    chosen += [e for e in pending if e not in chosen]
+    # One long query value per operation: Schemathesis combines the examples of several parameters
+    # in one case, and two of them would make a URL longer than some proxies accept.
+    chosen += [e for e in pending if e not in chosen and not (e.where == "query" and e.kind == "long_string")]
     return chosen[: max(budget, 0)]
 
 

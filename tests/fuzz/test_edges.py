@@ -60,6 +60,8 @@ def test_both_specs_together_plan_every_kind_and_query_strings_stay_url_sized() 
     assert query
     assert all(len(str(e.value)) <= LONG_QUERY for e in query)
     assert not any(e.kind in ("control_chars", "empty_array") for e in query)
+    for edges in with_edges(spec_of("main"), 100)[1].values():  # one long value per URL
+        assert sum(1 for e in edges if e.where == "query" and e.kind == "long_string") <= 1
     long_body = [e for e in planned if e.where == "body" and e.kind == "long_string"]
     assert long_body
     assert all(len(e.value) == 10_000 for e in long_body)
