@@ -55,7 +55,7 @@ ENV_KEYS: dict[str, str] = {
 _PERSONA_ENV = re.compile(
     r"^FDCONF_PERSONA_(?P<name>[A-Z0-9]+?)_(?P<field>USERNAME|PASSWORD|TOKEN|PARTNER|EXPIRED_TOKEN)$"
 )
-_INT_KEYS = {"run.seed", "run.max_examples", "run.workers"}
+_INT_KEYS = {"run.seed", "run.max_examples", "run.edge_cases", "run.workers"}
 
 
 def _set(data: dict[str, Any], dotted: str, value: Any) -> None:
@@ -321,6 +321,7 @@ def build(data: Mapping[str, Any], *, config_file: str | None = None, cwd: Path 
         mode=mode,
         seed=int(run["seed"]) if "seed" in run else secrets.randbelow(2**31),
         max_examples=int(run.get("max_examples", Settings.max_examples)),
+        edge_cases=int(run.get("edge_cases", Settings.edge_cases)),
         timeout=float(run.get("timeout", Settings.timeout)),
         # The reference refreshes synchronously; a real target may recompute clusters for a while.
         refresh_timeout=float(run.get("refresh_timeout", EMBEDDED_REFRESH_TIMEOUT if embedded

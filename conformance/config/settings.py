@@ -20,6 +20,7 @@ MODES = ("read-only", "write", "publish")
 PERSONAS = ("primary", "other", "multi", "nopartner", "legacy")
 PERSONA_FIELDS = ("username", "password", "token", "partner", "expired_token")
 DEFAULT_MAX_EXAMPLES = 25
+DEFAULT_EDGE_CASES = 8
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_REFRESH_TIMEOUT = 30.0  # a real target may recompute clusters asynchronously
 EMBEDDED_REFRESH_TIMEOUT = 3.0  # the reference refreshes synchronously
@@ -83,6 +84,7 @@ class Settings:
     mode: str = "read-only"
     seed: int = 0
     max_examples: int = DEFAULT_MAX_EXAMPLES
+    edge_cases: int = DEFAULT_EDGE_CASES  # deliberate edge values per operation (conformance.fuzz.edges)
     timeout: float = DEFAULT_TIMEOUT
     refresh_timeout: float = DEFAULT_REFRESH_TIMEOUT
     retry_wait: float = DEFAULT_RETRY_WAIT

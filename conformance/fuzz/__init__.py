@@ -8,6 +8,7 @@
   fuzz part of the run's state;
 - :mod:`.failures`: Schemathesis failures → rule ids; :mod:`.contract`: mode safety per operation;
 - :mod:`.objects`: ids discovered from the target for positive cases; :mod:`.answers`: each
-  operation's answers (2xx / 4xx / 5xx) and the SCH probes they make;
+  operation's answers (2xx / 4xx / 5xx) and the SCH probes they make; :mod:`.edges`: deliberate edge
+  values (long strings, unusual Unicode, empty and duplicated arrays) as examples, counted per case;
 - ``test_fuzz.py`` (examples, coverage, fuzzing per operation), ``test_stateful.py`` (OpenAPI links).
 """

@@ -20,6 +20,7 @@ from conformance.client import Transport
 from conformance.config import Settings
 from conformance.fuzz.answers import Answers
 from conformance.fuzz.context import FuzzContext
+from conformance.fuzz.edges import Edge
 from conformance.fuzz.schemas import fuzz_schema
 from conformance.harness.state import run_of, settings_of, transport_of
 
@@ -56,6 +57,10 @@ class FuzzRun:
     unaddressable: set[str] = field(default_factory=set)
     #: Per test: the confirmation of its first confirmed failure (later failures reuse it, unreplayed).
     confirmed: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Per host and ``"METHOD path"``: the edge values its examples phase sends (``fuzz.edges``).
+    edge_plans: dict[str, dict[str, list[Edge]]] = field(default_factory=dict)
+    #: Per test: edge values sent, by kind (Schemathesis' boundary scenarios and ours).
+    edges: dict[str, Counter[str]] = field(default_factory=dict)
     #: Path values discovered from the target for positive cases (``eid``, ``tc``, ...), once per run.
     path_values: dict[str, object] | None = None
     #: Per test: cases let through per (phase, positive?), for the --budget caps (``within_scale``).
@@ -63,7 +68,8 @@ class FuzzRun:
 
     def __post_init__(self) -> None:
         for host in HOSTS:
-            self.schemas[host] = fuzz_schema(host, self.settings, self.transport, self.context)
+            plans = self.edge_plans.setdefault(host, {})
+            self.schemas[host] = fuzz_schema(host, self.settings, self.transport, self.context, plans)
 
     def within_scale(self, nodeid: str, phase: str, *, positive: bool) -> bool:
         """Whether a case of ``phase`` may still be sent under the run plan's scale (``--budget``):

@@ -9,6 +9,8 @@
   GET operations only and no undocumented-method probing; boost-grade operations
   (``x-fd-publish``) only in publish mode against the embedded reference.
 * Seed and examples per operation come from the settings (``database=none``: reproducible).
+* The stateless schema is an in-memory copy of the bundled spec whose operations carry the deliberate
+  edge values as examples (:mod:`conformance.fuzz.edges`, ``run.edge_cases`` per operation).
 * Each schema's base URL is the target's (``target.main`` / ``target.cr``), so a target under another
   prefix (a partner proxy) is matched like the reference; cases still pass their base per call
   (``/media`` goes to the unversioned base).
@@ -30,6 +32,7 @@ from conformance import resources
 from conformance.client import Transport
 from conformance.config import Settings
 from conformance.fuzz.context import FuzzCase, FuzzContext
+from conformance.fuzz.edges import Edge, with_edges
 from conformance.fuzz.routing import route
 
 #: Explicit examples are generated while collecting, before any persona signed in: they carry this
@@ -57,8 +60,10 @@ def target_base(host: str, settings: Settings) -> str | None:
     return settings.cr if host == "cr" else settings.main
 
 
-def fuzz_schema(host: str, settings: Settings, transport: Transport, context: FuzzContext) -> OpenApiSchema:
-    """``host``'s schema for the stateless phases (stateful runs through the engine)."""
+def fuzz_schema(host: str, settings: Settings, transport: Transport, context: FuzzContext,
+                edges: dict[str, list[Edge]] | None = None) -> OpenApiSchema:
+    """``host``'s schema for the stateless phases (stateful runs through the engine); ``edges`` receives
+    the edge values planned per ``"METHOD path"``."""
     reads_only = settings.mode == "read-only"
     entries = contract.operations_config(
         host, reads_only=reads_only, publish=settings.mode == "publish" and settings.embedded
@@ -71,7 +76,11 @@ def fuzz_schema(host: str, settings: Settings, transport: Transport, context: Fu
     if base:
         raw["base-url"] = base
     config = schemathesis.Config.from_dict(raw)
-    schema = schemathesis.openapi.from_path(spec_path(host), config=config)
+    # The examples phase also sends the deliberate edge values (conformance.fuzz.edges).
+    document, planned = with_edges(contract.spec_of(host), settings.edge_cases)
+    if edges is not None:
+        edges.update(planned)
+    schema = schemathesis.openapi.from_dict(document, config=config)
     assert isinstance(schema, OpenApiSchema)
     schema.config.seed = settings.seed
     schema.config.generation.update(max_examples=settings.max_examples, database="none")

@@ -25,6 +25,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 
 import pytest
@@ -40,6 +41,7 @@ from conformance.errors import Finding, RequestTimedOut
 from conformance.fuzz import checks as _registered  # noqa: F401 - registers our Schemathesis checks
 from conformance.fuzz.answers import Answers
 from conformance.fuzz.context import FuzzCase, FuzzContext
+from conformance.fuzz.edges import edge_kinds
 from conformance.fuzz.failures import as_finding, case_curl
 from conformance.fuzz.objects import pin_real_objects
 from conformance.fuzz.run import FuzzRun, fuzz_run, per_operation
@@ -69,6 +71,14 @@ def _is_positive(case: FuzzCase) -> bool:
 def _phase(case: FuzzCase) -> str:
     meta = case.meta
     return str(meta.phase.name.value) if meta is not None else "unknown"
+
+
+def _edges_of(case: FuzzCase, run: FuzzRun, host: str) -> list[str]:
+    """The deliberate edge values this case carries (:mod:`conformance.fuzz.edges`), by kind."""
+    data = case.meta.phase.data if case.meta is not None else None
+    scenario = getattr(getattr(data, "scenario", None), "value", None)
+    planned = run.edge_plans.get(host, {}).get(case.operation.label, [])
+    return edge_kinds(_phase(case), scenario, case.query, case.body, planned)
 
 
 def _ignored_auth_once(run: FuzzRun, host: str) -> Check:
@@ -130,6 +140,7 @@ def test_operation(
         headers["Authorization"] = f"Bearer {primary.token()}"
     if _is_positive(case):
         _pin_positive(case, request, run, writes=writes)
+    edges = _edges_of(case, run, host)
 
     def call(*extra: Check) -> None:
         # our checks are registered globally; ignored_auth runs once per operation (see above)
@@ -144,7 +155,7 @@ def test_operation(
         _record(request, run, label, case, throttled=True)
         return
     except (AssertionError, BaseExceptionGroup) as exc:  # FailureGroup / Failure / Finding
-        _record(request, run, label, case)
+        _record(request, run, label, case, edges=edges)
         finding = as_finding(exc, operation=label, curl=case_curl(case, base_url), host=host)
         flaky = _settle(finding, run, ledger, request.node.nodeid, lambda: _replay(call), list(first), host)
         if flaky is not None:  # the tally holds the last replay's answer, which was judged, not the first
@@ -158,7 +169,7 @@ def test_operation(
             record_unanswered(request.node, timed_out, host, operation=label)
             pytest.skip(f"not run: {timed_out.reason}")
         raise
-    _record(request, run, label, case)
+    _record(request, run, label, case, edges=edges)
 
 
 def _pin_positive(case: FuzzCase, request: pytest.FixtureRequest, run: FuzzRun, *, writes: bool) -> None:
@@ -214,19 +225,22 @@ def _settle(  # noqa: PLR0917
     raise finding from None
 
 
-PROPS = ("fd_operation", "fd_cases", "fd_phases", "fd_throttled")
+PROPS = ("fd_operation", "fd_cases", "fd_phases", "fd_throttled", "fd_edges")
 
 
 def _record(request: pytest.FixtureRequest, run: FuzzRun, label: str, case: FuzzCase, *,
-            throttled: bool = False) -> None:
-    """Per-item coverage for the results: operation label, judged cases so far, cases per phase, and
-    the cases the budget answered (429 after every retry), which are not judged."""
+            throttled: bool = False, edges: list[str] | None = None) -> None:
+    """Per-item coverage for the results: operation label, judged cases so far, cases per phase, the
+    cases the budget answered (429 after every retry), which are not judged, and edge values sent."""
     nodeid = request.node.nodeid
+    sent = run.edges.setdefault(nodeid, Counter())
     if throttled:
         run.throttled[nodeid] += 1
     else:
         run.count(nodeid, _phase(case))
+        sent.update(edges or ())
     props = [(k, v) for k, v in request.node.user_properties if k not in PROPS]
     props += [("fd_operation", label), ("fd_cases", run.cases[nodeid]),
-              ("fd_phases", dict(run.phases.get(nodeid, {}))), ("fd_throttled", run.throttled[nodeid])]
+              ("fd_phases", dict(run.phases.get(nodeid, {}))), ("fd_throttled", run.throttled[nodeid]),
+              ("fd_edges", dict(sent))]
     request.node.user_properties[:] = props

@@ -126,6 +126,9 @@ def activate(config: pytest.Config) -> None:
         from conformance.harness.results import Collector
 
         state.collector = Collector(settings, catalogue(), wanted=state.wanted, run_id=str(settings.run_id))
+        from conformance.harness.coverage import PytestFilter
+
+        state.collector.pytest_filter = PytestFilter.of(config)
         _register_progress(config)
     from conformance.harness.runhooks import RunHooks
 

@@ -3,8 +3,10 @@
 Everything a report needs travels in ``report.user_properties`` (set where the test ran):
 ``fd_rules`` (rule ids the test gives evidence for), ``fd_unmet`` (rule id → why it could not),
 ``fd_findings`` (redacted finding dicts), and for fuzz items ``fd_operation`` (``"HOST METHOD path"``),
-``fd_cases`` and optionally ``fd_phases`` (phase → cases), ``fd_answers`` (status class → answers)
-and ``fd_throttled`` (cases answered 429 after the retries, not judged).
+``fd_cases`` and optionally ``fd_phases`` (phase → cases), ``fd_answers`` (status class → answers),
+``fd_edges`` (edge kind → deliberate edge values sent) and ``fd_throttled`` (cases answered 429
+after the retries, not judged). The coverage lists every operation of both specs
+(:mod:`conformance.harness.coverage`).
 
 Probes of the ledger arrive as ``fd_probes``, the positive controls a phase sent as ``fd_controls``
 (:mod:`conformance.harness.ledger`). Rule status
@@ -26,6 +28,7 @@ from typing import Any
 
 from conformance import __version__
 from conformance.config import Settings
+from conformance.harness.coverage import PytestFilter, against_specs
 from conformance.harness.evidence import from_payload, from_text, locate, skip_reason
 from conformance.harness.layout import layout_warnings
 from conformance.harness.ledger import CONTROLS_PROPERTY, FLAKY_PROPERTY, PROBES_PROPERTY, probes_from
@@ -64,6 +67,7 @@ class TestRecord:
     throttled: int = 0  # fuzz cases answered 429 after the retries (not judged, not in ``cases``)
     requests: int = 0  # requests its phases sent (``fd_sent``, see :mod:`conformance.harness.spending`)
     flaky: list[FindingRecord] = field(default_factory=list)  # failures no replay reproduced
+    edges: dict[str, int] = field(default_factory=dict)  # deliberate edge values sent, by kind
 
 
 def spec_hashes() -> dict[str, str]:
@@ -104,6 +108,8 @@ class Collector:
         self.records: dict[str, TestRecord] = {}
         self.errors: list[str] = []  # failures no catalogue rule can carry (suite or target trouble)
         self.run_errors: list[RunError] = []  # the same, structured, plus test errors (setup phase)
+        #: pytest's own selection options (-k, -m, --deselect): who dropped fuzz tests the run never saw.
+        self.pytest_filter = PytestFilter()
         #: Rules the summary speaks about (plus any with findings); ``None`` = the whole catalogue.
         self.scope: frozenset[str] | None = None
         self.spent: dict[str, Counter[str]] = {}  # plan family → budget kind → requests (harness.spending)
@@ -135,6 +141,8 @@ class Collector:
             record.throttled = max(record.throttled, int(props["fd_throttled"]))
         if isinstance(props.get("fd_phases"), dict):
             record.phases = {str(k): int(v) for k, v in props["fd_phases"].items()}
+        if isinstance(props.get("fd_edges"), dict):
+            record.edges = {str(k): int(v) for k, v in props["fd_edges"].items()}
         if isinstance(props.get("fd_answers"), dict):
             record.answers = {str(k): int(v) for k, v in props["fd_answers"].items()}
         record.duration += duration
@@ -252,6 +260,8 @@ class Collector:
                 cov.phases[phase] = cov.phases.get(phase, 0) + count
             for cls, count in record.answers.items():
                 cov.answers[cls] = cov.answers.get(cls, 0) + count
+            for kind, count in record.edges.items():
+                cov.edges[kind] = cov.edges.get(kind, 0) + count
             cov.duration = round(cov.duration + record.duration, 3)
             if record.outcome == "failed":
                 cov.failures += 1
@@ -260,7 +270,8 @@ class Collector:
                 cov.status = "passed"
             elif record.outcome == "skipped" and cov.status == "not_run" and not cov.reason:
                 cov.reason = record.skip.removeprefix("not run: ")
-        return sorted(ops.values(), key=lambda c: (c.host, c.operation))
+        return against_specs(ops.values(), self.settings, wanted=self.wanted,
+                             pytest_filter=self.pytest_filter)
 
     def cases(self) -> dict[str, int]:
         total: dict[str, int] = {}

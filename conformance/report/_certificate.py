@@ -19,6 +19,9 @@ from conformance.report._grouping import (
     answered_2xx,
     check_lines,
     connection_text,
+    coverage_text,
+    edges_text,
+    first_line,
     format_duration,
     headline,
     judged_text,
@@ -27,6 +30,7 @@ from conformance.report._grouping import (
     progress_text,
     reproduce_hint,
     rules_by_level,
+    unfuzzed_text,
 )
 from conformance.report._model import FindingRecord, OperationCoverage, RuleResult, RunResult
 from conformance.report._waivers import ledger_lines, waived_label
@@ -51,11 +55,14 @@ def verdict_reason(result: RunResult) -> str:
     failed = [r.id + (" waived" if r.waiver else "") for r in required if r.status == "failed"]
     skipped = [r.id for r in required if r.status == "not_run"]
     partial = [r.id for r in required if r.status == "partial"]
-    if not failed and not skipped and not partial and not result.errors:
+    unfuzzed = unfuzzed_text(result)
+    if not failed and not skipped and not partial and not result.errors and not unfuzzed:
         return f"All {len(required)} required rules passed on judged evidence; none was skipped."
     parts = []
     if result.errors:
         parts.append(f"the run had {len(result.errors)} error{'s' * (len(result.errors) != 1)}")
+    if unfuzzed:
+        parts.append(unfuzzed)
     if partial:
         rules = f"{len(partial)} required rule{'s' * (len(partial) != 1)}"
         parts.append(f"{rules} only partly judged ({', '.join(partial)})")
@@ -203,19 +210,24 @@ def _answer_cells(op: OperationCoverage) -> str:
     return "".join(cells)
 
 
+def _selection_label(op: OperationCoverage) -> str:
+    label = f"deselected by {op.by}" if op.selection == "deselected" else op.selection.replace("_", " ")
+    return label + ("" if op.required else " (not required in this mode)")
+
+
 def _coverage(result: RunResult) -> str:
     hosts = operations_by_host(result)
     if not hosts:
         return '<p class="sev">No operation was fuzzed in this run.</p>'
     out = []
     for host, ops in hosts:
-        ran = sum(1 for o in ops if o.status != "not_run")
         cases = sum(o.cases for o in ops)
         url = result.targets.get(host, "")
         ok, answered = answered_2xx(ops)
+        edges = edges_text(ops)
         out.append(
-            f'<h3>{_e(host)} <span class="sev">{_e(url)} · {ran} of {len(ops)} operations fuzzed · '
-            f"{cases} cases · {ok} of {answered} answered 2xx</span></h3>"
+            f'<h3>{_e(host)} <span class="sev">{_e(url)} · operations {_e(coverage_text(ops))} · '
+            f"{cases} cases · {ok} of {answered} answered 2xx{' · ' + _e(edges) if edges else ''}</span></h3>"
         )
         out.append(
             '<table class="coverage"><thead><tr><th>Operation</th><th>Cases</th><th>2xx</th><th>4xx</th>'
@@ -224,7 +236,8 @@ def _coverage(result: RunResult) -> str:
         for op in ops:
             detail = ""
             if op.status == "not_run" and op.reason:
-                detail = f'<div class="sev">{_e(op.reason)}</div>'
+                who = f"{_selection_label(op)}: " if op.selection not in ("", "fuzzed") else ""
+                detail = f'<div class="sev">{_e(who + op.reason)}</div>'
             elif op.status == "failed" or op.failures:
                 findings = operation_findings(result, op)
                 detail = "".join(_finding_html(f) for f in findings[:MAX_FINDINGS])

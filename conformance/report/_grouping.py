@@ -211,3 +211,57 @@ def progress_text(completion: dict[str, Any]) -> str:
     cause = f" ({completion['reason']})" if state == "deadline" and completion.get("reason") else ""
     return (f"Run {how.get(state, state)}{cause}{where}{far}: INCOMPLETE, the evidence covers only "
             "what ran before it stopped.")
+
+
+def coverage_text(ops: list[OperationCoverage]) -> str:
+    """``71 of 80 fuzzed, required 71 of 80 (9 deselected by mode)`` for one host's rows (spec rows only)."""
+    spec_rows = [o for o in ops if o.selection]
+    if not spec_rows:  # a file before version 5 listed only what ran
+        ran = sum(1 for o in ops if o.status != "not_run")
+        return f"{ran} of {len(ops)} fuzzed"
+    fuzzed = sum(1 for o in spec_rows if o.selection == "fuzzed")
+    required = [o for o in spec_rows if o.required]
+    req_fuzzed = sum(1 for o in required if o.selection == "fuzzed")
+    gaps: dict[str, int] = {}
+    for o in required:
+        if o.selection != "fuzzed":
+            why = f"deselected by {o.by}" if o.selection == "deselected" else o.selection.replace("_", " ")
+            gaps[why] = gaps.get(why, 0) + 1
+    text = f"{fuzzed} of {len(spec_rows)} fuzzed, required {req_fuzzed} of {len(required)}"
+    if gaps:
+        text += " (" + ", ".join(f"{n} {why}" for why, n in sorted(gaps.items())) + ")"
+    return text
+
+
+def unfuzzed_text(result: RunResult, *, names: int = 3) -> str:
+    """Why the coverage blocks CERTIFIED (``""`` when it does not): the required operations not fuzzed,
+    grouped by who deselected them or why they were not reached, with a few named."""
+    missing = result.unfuzzed()
+    if not missing:
+        return ""
+    groups: dict[str, list[OperationCoverage]] = {}
+    for op in missing:
+        why = f"deselected by {op.by}" if op.selection == "deselected" else op.selection.replace("_", " ")
+        groups.setdefault(why, []).append(op)
+    parts = []
+    for why, ops in sorted(groups.items()):
+        shown = ", ".join(f"{o.host} {o.operation}" for o in ops[:names])
+        more = f", +{len(ops) - names} more" if len(ops) > names else ""
+        parts.append(f"{len(ops)} {why} ({shown}{more}; {ops[0].reason})")
+    count = len(missing)
+    return f"{count} required operation{'s' * (count != 1)} not fuzzed: " + "; ".join(parts)
+
+
+def edges_text(ops: list[OperationCoverage]) -> str:
+    """``312 edge values over 61 operations (long_string 19, ...)`` for fuzzed rows; ``""`` when none."""
+    total: dict[str, int] = {}
+    touched = 0
+    for op in ops:
+        if op.edges:
+            touched += 1
+        for kind, n in op.edges.items():
+            total[kind] = total.get(kind, 0) + n
+    if not total:
+        return ""
+    kinds = ", ".join(f"{k} {n}" for k, n in sorted(total.items()))
+    return f"{sum(total.values())} edge values over {touched} operations ({kinds})"

@@ -104,7 +104,8 @@ def _operation_case(parent: ET.Element, result: RunResult, op: OperationCoverage
         node = ET.SubElement(case, "failure", {"message": _clean(message), "type": "fuzz"})
         node.text = _clean(f"{fallback}\n\n{body}" if body != fallback else body)
     elif op.status == "not_run":
-        ET.SubElement(case, "skipped", {"message": _clean(op.reason or "operation not fuzzed")})
+        who = f"deselected by {op.by}: " if op.selection == "deselected" and op.by else ""
+        ET.SubElement(case, "skipped", {"message": _clean(who + (op.reason or "operation not fuzzed"))})
     ET.SubElement(case, "system-out").text = f"{op.cases} generated cases"
 
 

@@ -12,6 +12,9 @@ from conformance.report._grouping import (
     answered_2xx,
     check_lines,
     connection_text,
+    coverage_text,
+    edges_text,
+    first_line,
     format_duration,
     headline,
     judged_text,
@@ -20,6 +23,7 @@ from conformance.report._grouping import (
     reproduce_hint,
     requests_text,
     rules_by_level,
+    unfuzzed_text,
 )
 from conformance.report._model import FindingRecord, RuleResult, RunResult
 from conformance.report._waivers import ledger_lines, waived_label
@@ -193,7 +197,8 @@ def render_markdown(result: RunResult) -> str:
 
 
 def _coverage_lines(result: RunResult) -> list[str]:
-    """Per host: operations fuzzed, failed, cases, and how many fuzzed operations answered 2xx."""
+    """Per host: the spec's operations fuzzed / deselected / unreachable, failed, cases, how many
+    fuzzed operations answered 2xx, the edge values sent; then what keeps the coverage from CERTIFIED."""
     hosts = operations_by_host(result)
     if not hosts:
         return []
@@ -201,13 +206,16 @@ def _coverage_lines(result: RunResult) -> list[str]:
         "",
         "### Operation coverage",
         "",
-        "| host | operations fuzzed | failed | cases | answered 2xx |",
-        "|---|---:|---:|---:|---:|",
+        "| host | operations (of the spec) | failed | cases | answered 2xx | edge values |",
+        "|---|---|---:|---:|---:|---|",
     ]
     for host, ops in hosts:
-        ran = sum(1 for o in ops if o.status != "not_run")
         bad = sum(1 for o in ops if o.status == "failed" or o.failures)
         ok, answered = answered_2xx(ops)
         cases = sum(o.cases for o in ops)
-        out.append(f"| {host} | {ran} / {len(ops)} | {bad} | {cases} | {ok} / {answered} |")
+        edges = edges_text(ops) or "-"
+        out.append(f"| {host} | {coverage_text(ops)} | {bad} | {cases} | {ok} / {answered} | {edges} |")
+    unfuzzed = unfuzzed_text(result, names=100)
+    if unfuzzed:
+        out += ["", f"**Coverage blocks CERTIFIED:** {unfuzzed}"]
     return out

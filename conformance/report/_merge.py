@@ -137,10 +137,23 @@ def _sum_answers(parts: list[OperationCoverage]) -> dict[str, int]:
     return dict(sorted(out.items()))
 
 
+def _sum_edges(parts: list[OperationCoverage]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for part in parts:
+        for kind, count in part.edges.items():
+            out[kind] = out.get(kind, 0) + count
+    return dict(sorted(out.items()))
+
+
 def _merge_operation(parts: list[OperationCoverage]) -> OperationCoverage:
     status = _combine([p.status for p in parts])
+    # Each shard lists every operation; the one that fuzzed it speaks for it (the others deselected it).
+    fuzzed = [p for p in parts if p.selection == "fuzzed"]
+    lead = fuzzed[0] if fuzzed else parts[0]
     return dataclasses.replace(
-        parts[0],
+        lead,
+        required=any(p.required for p in parts),
+        edges=_sum_edges(parts),
         status=status,
         cases=sum(p.cases for p in parts),
         answers=_sum_answers(parts),

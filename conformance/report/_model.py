@@ -20,7 +20,11 @@ Verdict = Literal["CERTIFIED", "NOT CERTIFIED", "INCOMPLETE"]
 #:    run's ``confirmation`` counts (confirmed, flaky, replays sent).
 #: 5: ``requests`` (what the run sent, and how many were positive controls); a finding's per-rule
 #: ``evidence`` line.
+#: 5: every operation of both specs in ``operations`` (``selection``, ``by``, ``required``) and the
+#:    deliberate ``edges`` sent per operation.
 SCHEMA_VERSION = 5
+#: How an operation of the specs fared in a run (``OperationCoverage.selection``).
+SELECTIONS: tuple[str, ...] = ("fuzzed", "deselected", "unreachable", "not_run")
 COMPLETION_STATES: tuple[str, ...] = ("complete", "interrupted", "crashed", "deadline")
 STATUSES: tuple[str, ...] = ("passed", "failed", "partial", "not_run")
 
@@ -116,6 +120,14 @@ class OperationCoverage:
     answers: dict[str, int] = field(default_factory=dict)
     requests: int = 0  # requests its tests sent (cases, 429 retries, auth probes, replays)
     phases: dict[str, int] = field(default_factory=dict)  # judged cases per Schemathesis phase
+    #: fuzzed | deselected (``by`` says who) | unreachable (no such host) | not_run (collected, skipped);
+    #: "" in files before version 5, which listed only what ran.
+    selection: str = ""
+    by: str = ""  # who deselected it: "-k", "-m", "--rules", "--shard", "--no-fuzz", "mode", "selection"
+    #: The run's mode asks for it to be fuzzed: CERTIFIED needs every required operation fuzzed.
+    required: bool = False
+    #: Deliberate edge values sent, by kind (``{"long_string": 1, "boundary_number": 4}``).
+    edges: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -182,7 +194,12 @@ class RunResult:
             return "INCOMPLETE"
         required = [r for r in self.rules if r.required]
         ok = bool(required) and all(r.status == "passed" for r in required) and not self.errors
+        ok = ok and not self.unfuzzed()
         return "CERTIFIED" if ok else "NOT CERTIFIED"
+
+    def unfuzzed(self) -> list[OperationCoverage]:
+        """Operations the run's mode requires fuzzed that were not (deselected, unreachable, skipped)."""
+        return [o for o in self.operations if o.required and o.selection not in ("", "fuzzed")]
 
     def counts(self) -> dict[str, int]:
         out = dict.fromkeys(STATUSES, 0)

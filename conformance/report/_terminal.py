@@ -38,11 +38,16 @@ from conformance.report._confirmed import flaky_lines, summary_text
 from conformance.report._grouping import (
     STATUS_LABEL,
     answered_2xx,
+    coverage_text,
+    edges_text,
+    first_line,
     format_duration,
     headline,
     judged_text,
+    operations_by_host,
     progress_text,
     requests_text,
+    unfuzzed_text,
 )
 from conformance.report._model import RunResult
 from conformance.report._waivers import ledger_lines, waived_label
@@ -144,6 +149,14 @@ def render_summary(  # noqa: PLR0915 - one table, one row per field
     totals.add_row("cases", f"{total_cases} generated over {ops_run} fuzzed operations{reached}")
     if result.confirmation:
         totals.add_row("confirm", summary_text(result.confirmation))
+    for host, ops in operations_by_host(result):
+        totals.add_row("coverage", Text(f"{host}: {coverage_text(ops)}", overflow="fold"))
+    edges = edges_text(result.operations)
+    if edges:
+        totals.add_row("edges", Text(edges, overflow="fold"))
+    unfuzzed = unfuzzed_text(result)
+    if unfuzzed:
+        totals.add_row("blocked", Text(unfuzzed, style="bold red", overflow="fold"))
     totals.add_row("time", format_duration(result.duration)
                    + (f"; rate {rate_text(result.rate)}" if result.rate else ""))
     if requests_text(result.requests):

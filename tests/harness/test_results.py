@@ -172,7 +172,7 @@ def test_fuzz_time_and_finding_location_reach_the_operation() -> None:
     c.add("f", "call", "failed", duration=1.5, user_properties=fuzz, longreprtext=text)
     c.add("f", "teardown", "passed", duration=0.25, user_properties=fuzz)
     result = c.build()
-    (op,) = result.operations
+    (op,) = [o for o in result.operations if o.selection == "fuzzed"]
     assert (op.host, op.operation, op.duration) == ("cr", "PUT /events/{eid}", 2.0)
     (finding,) = next(r for r in result.rules if r.id == "SCH-02").findings
     assert (finding.host, finding.operation) == ("cr", "PUT /events/{eid}")

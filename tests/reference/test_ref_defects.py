@@ -271,6 +271,13 @@ def _(stack: ReferenceStack) -> bool:
     return _as(stack, "primary").main("GET", "/events/", params={"q": "München"}).status_code >= 500
 
 
+@probe("sch-500-on-long-query")
+def _(stack: ReferenceStack) -> bool:
+    caller = _as(stack, "primary")
+    short = caller.main("GET", "/events/", params={"q": "x" * 1024}).status_code
+    return short < 500 and caller.main("GET", "/events/", params={"q": "x" * 1025}).status_code >= 500
+
+
 @probe("sch-statistics-types")
 def _(stack: ReferenceStack) -> bool:
     body = _as(stack, "primary").main("GET", "/events/statistics").json()

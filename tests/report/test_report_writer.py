@@ -134,8 +134,8 @@ def test_summary_markdown(written: tuple[RunResult, dict[str, Path]]) -> None:
     assert "**TEN-03**" in text
     assert "curl -sS -X GET" in text
     assert "| OBJ-02 | needs mode write" in text
-    assert "| main | 6 / 6 | 0 | 300 |" in text
-    assert "| cr | 2 / 3 | 1 | 90 |" in text
+    assert "| main | 6 of 6 fuzzed | 0 | 300 |" in text
+    assert "| cr | 2 of 3 fuzzed | 1 | 90 |" in text
 
 
 def test_certificate_content(written: tuple[RunResult, dict[str, Path]]) -> None:

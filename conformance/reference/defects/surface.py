@@ -147,6 +147,19 @@ class NonAsciiQuery500(h.ErrorPolicy):
 
 
 @defect
+class LongQuery500(h.ErrorPolicy):
+    """GET /events/ with a q longer than 1,024 characters is a 500 (the search index's key limit): only
+    a deliberate edge value reaches it, random generation at the default example count does not."""
+
+    name, rule = "sch-500-on-long-query", "SCH-01"
+
+    def before_handler(self, ctx: Ctx) -> None:
+        if ctx.route.template in ("/events/", "/events") and len(str(ctx.arg("q") or "")) > 1024:
+            raise RuntimeError("search key longer than the index allows")  # → 500
+        super().before_handler(ctx)
+
+
+@defect
 class StatisticsTypes(h.RenderPolicy):
     """GET /events/statistics returns its numbers as strings."""
 
