@@ -21,7 +21,6 @@ from conformance.report._grouping import (
     connection_text,
     coverage_text,
     edges_text,
-    first_line,
     format_duration,
     headline,
     judged_text,

@@ -214,7 +214,8 @@ def progress_text(completion: dict[str, Any]) -> str:
 
 
 def coverage_text(ops: list[OperationCoverage]) -> str:
-    """``71 of 80 fuzzed, required 71 of 80 (9 deselected by mode)`` for one host's rows (spec rows only)."""
+    """``71 of 80 fuzzed, required 71 of 80 (9 deselected by -k)`` for one host's rows (spec rows only);
+    operations the mode does not require are named after ``; not required:``."""
     spec_rows = [o for o in ops if o.selection]
     if not spec_rows:  # a file before version 5 listed only what ran
         ran = sum(1 for o in ops if o.status != "not_run")
@@ -222,15 +223,23 @@ def coverage_text(ops: list[OperationCoverage]) -> str:
     fuzzed = sum(1 for o in spec_rows if o.selection == "fuzzed")
     required = [o for o in spec_rows if o.required]
     req_fuzzed = sum(1 for o in required if o.selection == "fuzzed")
+    gaps = _why_not_fuzzed(required)
+    text = f"{fuzzed} of {len(spec_rows)} fuzzed, required {req_fuzzed} of {len(required)}"
+    if gaps:
+        text += f" ({gaps})"
+    by_design = _why_not_fuzzed([o for o in spec_rows if not o.required])
+    if by_design:  # listed, never silently dropped: e.g. publish-grade operations on a deployment
+        text += f"; not required: {by_design}"
+    return text
+
+
+def _why_not_fuzzed(rows: list[OperationCoverage]) -> str:
     gaps: dict[str, int] = {}
-    for o in required:
+    for o in rows:
         if o.selection != "fuzzed":
             why = f"deselected by {o.by}" if o.selection == "deselected" else o.selection.replace("_", " ")
             gaps[why] = gaps.get(why, 0) + 1
-    text = f"{fuzzed} of {len(spec_rows)} fuzzed, required {req_fuzzed} of {len(required)}"
-    if gaps:
-        text += " (" + ", ".join(f"{n} {why}" for why, n in sorted(gaps.items())) + ")"
-    return text
+    return ", ".join(f"{n} {why}" for why, n in sorted(gaps.items()))
 
 
 def unfuzzed_text(result: RunResult, *, names: int = 3) -> str:

@@ -40,7 +40,6 @@ from conformance.report._grouping import (
     answered_2xx,
     coverage_text,
     edges_text,
-    first_line,
     format_duration,
     headline,
     judged_text,
