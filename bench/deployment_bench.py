@@ -5,7 +5,10 @@ Rows (each a full ``fdconf run --mode publish`` against a reference in this proc
   2. the developer kit's documented budget (``--rate-limit documented``: reads 600 and writes 120 per
      partner, sign-ins 10, per minute), the suite keeping to the same budget (the config the stack
      writes);
-  3. 80 ms latency per answer, no budget (a CI runner far from the API).
+  3. 80 ms latency per answer, no budget (a CI runner far from the API), sequentially
+     (``--concurrency 1``: every request waits for the previous one);
+  4. the same latency with ``auto`` concurrency (the suite measures the round trip at pre-flight and
+     runs worker processes side by side; the issue's target: within 3x of row 1).
 
 Each row prints wall time, requests sent (those the reference answered plus those it refused with
 429), judged probes (scenario probes judged plus fuzz cases judged) and requests per judged probe,
@@ -43,6 +46,7 @@ def judged(results: dict[str, Any]) -> int:
 
 
 def row(name: str, rate_limit: str | None, latency: str | None, work: Path, extra: list[str]) -> str:
+    """One full run against a fresh reference with these limits, as one line of figures."""
     with ReferenceStack(limits=limits(rate_limit, latency)) as stack:
         folder = work / name.replace(" ", "-")
         folder.mkdir()
@@ -57,7 +61,7 @@ def row(name: str, rate_limit: str | None, latency: str | None, work: Path, extr
     per = f"{sent / probes:.2f}" if probes else "-"
     waits = (f"; paced {rate.get('paced_seconds', 0):.0f} s, {rate.get('throttled', 0)} answered 429, "
              f"{rate.get('backoff_seconds', 0):.0f} s backing off" if rate else "")
-    return (f"{name:<28} {wall:7.1f} s wall, {sent:6d} requests, {probes:6d} judged, {per} requests"
+    return (f"{name:<34} {wall:7.1f} s wall, {sent:6d} requests, {probes:6d} judged, {per} requests"
             f" per judged probe, {results['verdict']}{waits}")
 
 
@@ -65,17 +69,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a scaled sanity check (minutes less)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--only", metavar="ROWS", help="comma list of row numbers to run, e.g. 1,3,4")
     args = parser.parse_args()
     extra = ["--seed", str(args.seed), *(QUICK if args.quick else [])]
+    far = "20ms" if args.quick else "80ms"
     plan = [
-        ("loopback", None, None),
-        ("documented budget", QUICK_BUDGET if args.quick else "documented", None),
-        ("latency", None, "20ms" if args.quick else "80ms"),
+        ("loopback", None, None, []),
+        ("documented budget", QUICK_BUDGET if args.quick else "documented", None, []),
+        (f"latency {far} sequential", None, far, ["--concurrency", "1"]),
+        (f"latency {far} concurrent", None, far, []),
     ]
+    wanted = {int(n) for n in args.only.split(",")} if args.only else set(range(1, len(plan) + 1))
     with tempfile.TemporaryDirectory(prefix="fdconf-bench-") as tmp:
-        for name, rate_limit, latency in plan:
-            label = name if latency is None else f"{name} {latency}"
-            print(row(label, rate_limit, latency, Path(tmp), extra), flush=True)
+        for number, (name, rate_limit, latency, flags) in enumerate(plan, start=1):
+            if number in wanted:
+                print(row(name, rate_limit, latency, Path(tmp), [*extra, *flags]), flush=True)
 
 
 if __name__ == "__main__":
