@@ -96,8 +96,8 @@ def cli() -> None:
 @click.option("--concurrency", metavar="N|auto", callback=_count_or_auto,
               help="Requests in flight at once, to hide a far target's latency: N worker processes (each "
               "keeping to its share of the rate budget) unless --workers is given. Default auto: 1 against "
-              "the embedded reference or a target answering in under 20 ms, else what fills the rate "
-              "budget at the measured round trip (at most 8).")
+              "the embedded reference, a loopback URL or a target answering in under 20 ms, else what "
+              "fills the rate budget at the measured round trip (at most 8).")
 @click.option("--shard", metavar="I/N", help="Run shard I of N (stable split; merge with `fdconf merge`).")
 @click.option("--allure/--no-allure", default=None, help="Write Allure results (allure-results/).")
 @click.option("--waivers", type=click.Path(dir_okay=False), help="A TOML file of [[waivers]] tables: "

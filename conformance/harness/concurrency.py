@@ -15,8 +15,11 @@ what a seed reproduces (the cases of each operation, the probes of each test) do
 
 ``auto`` (the default, decision 74 in ``specs/README.md``):
 
-* the embedded reference, or a target whose round trip is under :data:`LATENCY_BOUND`: 1 (the run
-  is CPU-bound on this side; more processes only compete for the cores and sign in again);
+* the embedded reference and any target on a loopback address (``localhost``, ``127.x``, ``::1``):
+  1, unmeasured (nothing on loopback is far; a busy machine makes its answers slow, and more
+  processes would only compete for the cores and sign in again; a loopback gateway that adds
+  latency on purpose is run with an explicit ``--concurrency``);
+* a target whose round trip is under :data:`LATENCY_BOUND`: 1 (CPU-bound as well);
 * with a rate budget: enough to fill it at the measured round trip and no more (Little's law:
   in flight = rate x round trip, rounded up), at most :data:`MAX_AUTO`;
 * unlimited (``rate = "off"``): :data:`MAX_AUTO`.
@@ -26,8 +29,10 @@ An explicit ``run.workers`` wins: concurrency fills ``workers`` only when it is 
 
 from __future__ import annotations
 
+import ipaddress
 import math
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from conformance.client import Api, Transport
 from conformance.config import Settings
@@ -53,6 +58,18 @@ def round_trip(settings: Settings, transport: Transport, samples: int = SAMPLES)
     return min(times)
 
 
+def on_loopback(url: str) -> bool:
+    """Whether ``url``'s host is written as a loopback address (a name is not resolved: one that
+    resolves to 127.0.0.x is a deployment as far as the suite can tell)."""
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def choose(settings: Settings, seconds: float) -> int:
     """The concurrency ``auto`` picks for a target answering in ``seconds``."""
     if settings.embedded or seconds < LATENCY_BOUND:
@@ -70,7 +87,7 @@ def resolve(settings: Settings, measure: Callable[[], float]) -> tuple[Settings,
         return settings, ""
     if settings.concurrency:
         chosen, why = settings.concurrency, "run.concurrency"
-    elif settings.embedded:
+    elif settings.embedded or on_loopback(settings.main or ""):
         return settings, ""
     else:
         seconds = measure()

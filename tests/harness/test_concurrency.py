@@ -6,10 +6,11 @@ import pytest
 
 from conformance.config import Settings, load_settings
 from conformance.errors import ConfigError
-from conformance.harness.concurrency import LATENCY_BOUND, MAX_AUTO, choose, resolve
+from conformance.harness.concurrency import LATENCY_BOUND, MAX_AUTO, choose, on_loopback, resolve
 
 FAR = 0.080  # a CI runner far from the API
-TARGET = Settings(main="http://127.0.0.1:9/api/v3", embedded=False)
+TARGET = Settings(main="https://client-api.stg.example/api/v3", embedded=False)
+LOOPBACK = Settings(main="http://127.0.0.1:9/api/v3", embedded=False)
 
 
 def _never() -> float:
@@ -43,20 +44,31 @@ def test_auto_against_a_near_target_stays_sequential_and_says_why() -> None:
     assert line == "concurrency 1 (auto: 2 ms round trip, rate off)"
 
 
-def test_the_embedded_reference_is_never_measured() -> None:
+def test_the_embedded_reference_and_loopback_targets_are_never_measured() -> None:
     assert resolve(Settings(embedded=True), _never) == (Settings(embedded=True), "")
+    assert resolve(LOOPBACK, _never) == (LOOPBACK, "")
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("http://127.0.0.1:8000/api/v3", True), ("http://127.0.0.9/api/v3", True), ("http://[::1]:80/api", True),
+    ("http://LOCALHOST:1/api/v3", True), ("https://staging.example/api/v3", False),
+    ("http://10.0.0.1/api/v3", False), ("http://127.example/api/v3", False),
+])
+def test_loopback_is_read_from_the_url_not_resolved(url: str, expected: bool) -> None:
+    assert on_loopback(url) is expected
 
 
 def test_explicit_workers_win_and_an_explicit_concurrency_is_not_measured() -> None:
     assert resolve(TARGET.with_changes(workers=2, concurrency=6), _never)[0].workers == 2
     assert resolve(TARGET.with_changes(concurrency=3), _never)[0].workers == 3
+    assert resolve(LOOPBACK.with_changes(concurrency=8), _never)[0].workers == 8  # a latency gateway
     assert resolve(Settings(embedded=True, concurrency=3), _never)[0].workers == 3
     assert resolve(TARGET.with_changes(concurrency=1), _never) == (TARGET.with_changes(concurrency=1), "")
 
 
 @pytest.mark.parametrize(("value", "expected"), [("auto", 0), (4, 4), (None, 0)])
 def test_run_concurrency_is_a_count_or_auto(value: object, expected: int) -> None:
-    flags = {"target.main": "http://127.0.0.1:9/api/v3", "run.concurrency": value}
+    flags = {"target.main": TARGET.main, "run.concurrency": value}
     assert load_settings(flags=flags, environ={}).concurrency == expected
 
 
