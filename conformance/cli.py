@@ -43,6 +43,10 @@ def _flag(param: click.Parameter) -> str:
     return names[0] if names else str(param.name)
 
 
+def _count_or_auto(_ctx: click.Context, _param: click.Parameter, value: str | None) -> int | str | None:
+    return int(value) if value and value.isdigit() else value
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="fdconf")
 def cli() -> None:
@@ -97,6 +101,11 @@ def cli() -> None:
               "in it are removed when the run starts.")
 @click.option("--no-fuzz", is_flag=True, default=None, help="Skip Schemathesis fuzzing (SCH rules not run).")
 @click.option("-n", "--workers", type=int, help="Run in N worker processes (pytest-xdist).")
+@click.option("--concurrency", metavar="N|auto", callback=_count_or_auto,
+              help="Requests in flight at once, to hide a far target's latency: N worker processes (each "
+              "keeping to its share of the rate budget) unless --workers is given. Default auto: 1 against "
+              "the embedded reference, a loopback URL or a target answering in under 20 ms, else what "
+              "fills the rate budget at the measured round trip (at most 8).")
 @click.option("--shard", metavar="I/N", help="Run shard I of N (stable split; merge with `fdconf merge`).")
 @click.option("--allure/--no-allure", default=None, help="Write Allure results (allure-results/).")
 @click.option("--waivers", type=click.Path(dir_okay=False), help="A TOML file of [[waivers]] tables: "

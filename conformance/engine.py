@@ -46,6 +46,7 @@ from conformance.client import (
 )
 from conformance.config import Settings, load_settings
 from conformance.errors import CredentialsError, TargetError, TargetUnavailable, UsageError
+from conformance.harness import concurrency
 from conformance.harness.layout import layout_warnings
 from conformance.harness.run_process import ChildOutcome, redact_outputs, run_in_child, sigterm_as_interrupt
 from conformance.harness.selection import resolve_rules_filter
@@ -291,8 +292,13 @@ def run(
         budget = budget_for(settings.rate, settings.rate_window)
         with Transport(**settings.transport_options(), limiter=budget) as transport:
             found = preflight(settings, transport)
-        settings = settings.with_partners(found.partners).with_changes(
-            tokens=found.tokens, plan=_preflight_sent(settings.plan, transport.audit))
+            checked = settings.with_partners(found.partners)
+            settings, chosen = concurrency.resolve(
+                checked, lambda: concurrency.round_trip(checked, transport))
+        settings = settings.with_changes(tokens=found.tokens,
+                                         plan=_preflight_sent(settings.plan, transport.audit))
+        if chosen:
+            echo(f"fdconf: {chosen}")
         if budget is not None:  # the child counts pre-flight's sign-ins as spent, like the target does
             settings = settings.with_changes(rate_spent=tuple(budget.history()))
         args = pytest_args(settings, report_dir, extra_args, progress=progress)

@@ -65,6 +65,7 @@ def test_version_and_help(tmp_path: Path) -> None:
         "--seed",
         "--shard",
         "--workers",
+        "--concurrency",
         "--no-fuzz",
         "--allure",
     ):

@@ -339,6 +339,7 @@ def build(data: Mapping[str, Any], *, config_file: str | None = None, cwd: Path 
         rules=split_rules(run.get("rules")),
         defects=defects,
         workers=int(run.get("workers", 0)),
+        concurrency=0 if run.get("concurrency", "auto") == "auto" else int(run["concurrency"]),
         shard=shard,
         fuzz=bool(run.get("fuzz", True)),
         allure=bool(run.get("allure", False)),

@@ -139,6 +139,9 @@ def _message(error: ValidationError, source: str) -> ConfigError:
         )
     if error.validator == "anyOf" and path and path[-1] == "rules":
         return ConfigError(f"{where}: {error.instance!r} is not a list of rule ids", _pattern_hint(path))
+    if error.validator == "anyOf" and path and path[-1] == "concurrency":
+        return ConfigError(f"{where}: {error.instance!r} is not a number of requests in flight",
+                           "write a whole number from 1 to 32, or auto")
     return ConfigError(f"{where}: {error.message}", f"see the key's description in {SCHEMA_FILE.name}")
 
 

@@ -109,6 +109,9 @@ class Settings:
     rules: tuple[str, ...] = ()
     defects: tuple[str, ...] = ()
     workers: int = 0
+    # Requests in flight at once (run.concurrency); 0 = auto, resolved by the engine after pre-flight
+    # (conformance.harness.concurrency): it sets ``workers`` when those are not set.
+    concurrency: int = 0
     shard: tuple[int, int] | None = None
     fuzz: bool = True
     allure: bool = False

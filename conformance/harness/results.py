@@ -203,9 +203,12 @@ class Collector:
 
     def rule_results(self) -> list[RuleResult]:
         out: list[RuleResult] = []
+        # By node id, not by arrival: xdist workers (run.concurrency) report in any order, and a rule's
+        # first finding is its reason line.
+        records = sorted(self.records.values(), key=lambda r: r.nodeid)
         for rule in self.rules.values():
             related = [
-                r for r in self.records.values()
+                r for r in records
                 if rule.id in r.rules or rule.id in r.unmet or any(f.rule_id == rule.id for f in r.findings)
             ]
             findings = [f for r in related for f in r.findings if f.rule_id == rule.id]
@@ -215,7 +218,7 @@ class Collector:
             if self.scope is not None and rule.id not in self.scope and not findings:
                 continue
             ran = [r for r in related if rule.id in r.rules and r.outcome == "passed"]
-            probes = [p for r in self.records.values() for p in r.probes if p.rule_id == rule.id]
+            probes = [p for r in records for p in r.probes if p.rule_id == rule.id]
             selected = self.wanted is None or rule.id in self.wanted
             verdict = judge(rule, probes, mode=self.settings.mode, failed=bool(findings),
                             tests_passed=bool(ran), selected=selected)
