@@ -27,7 +27,7 @@ DOCS += sorted((ROOT / "docs").glob("*.md"))
 FLAG = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*")
 # A program name starts a segment; only `fdconf <command>` segments are checked against a command.
 PROGRAM = re.compile(r"(?<![\w./-])(fdconf(?: (?P<sub>[a-z]+))?|schemathesis|st run|pytest|pip|npm|npx"
-                     r"|curl|tox|python3?|git|allure|uvicorn)\b")
+                     r"|curl|tox|python3?|git|allure|uvicorn|bench/\w+\.py)\b")
 BARE_TOKEN = re.compile(r"^--[a-z][a-z0-9-]*(/--[a-z][a-z0-9-]*)?=?$")
 LONE_DASHES = re.compile(r"(?<!\S)--(?![\w-])")
 

@@ -49,7 +49,7 @@ class PytestFilter:
         if self.markexpr:
             return "-m", f"deselected by -m {self.markexpr!r}"
         if self.deselect:
-            return "--deselect", "deselected by --deselect"
+            return "--deselect", "deselected by pytest's --deselect"
         return "selection", "its test was not collected (the pytest arguments select other tests)"
 
 

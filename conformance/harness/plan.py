@@ -156,8 +156,13 @@ def preflight_requests(settings: Settings) -> Counter[str]:
 
 
 def _mode_profile(settings: Settings) -> dict[str, Any]:
-    modes: dict[str, Any] = profile()["modes"]
-    return dict(modes.get(settings.mode) or modes["publish"])
+    data = profile()
+    modes: dict[str, Any] = data["modes"]
+    out = dict(modes.get(settings.mode) or modes["publish"])
+    overlay = {} if settings.embedded else data.get("deployment", {}).get(settings.mode, {})
+    if overlay:  # families whose deployment form sends other requests (OBJ-02's own foreign sandbox)
+        out["families"] = {**out["families"], **overlay}
+    return out
 
 
 def rule_requests(settings: Settings) -> dict[str, Counter[str]]:

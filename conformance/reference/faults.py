@@ -125,6 +125,8 @@ class _State:
     authenticated_seen: int = 0
     windows: dict[tuple[str, str], deque[float]] = field(default_factory=dict)
     refreshed: set[str] = field(default_factory=set)
+    in_flight: int = 0  # answers being held by the latency right now
+    peak_in_flight: int = 0  # the most held at once: how much a client overlapped its requests
 
 
 class Sandbox:
@@ -218,7 +220,15 @@ class FaultsApp:
             return
         if self.sandbox.conditions.latency > 0:
             # Before the answer, not in a thread: concurrent requests wait side by side, as on a network.
-            await asyncio.sleep(self.sandbox.conditions.latency)
+            state = self.sandbox.state
+            with state.lock:
+                state.in_flight += 1
+                state.peak_in_flight = max(state.peak_in_flight, state.in_flight)
+            try:
+                await asyncio.sleep(self.sandbox.conditions.latency)
+            finally:
+                with state.lock:
+                    state.in_flight -= 1
         await self._faulted(scope, receive, send)
 
     async def _faulted(self, scope: Scope, receive: Receive, send: Send) -> None:

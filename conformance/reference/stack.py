@@ -120,6 +120,7 @@ class ReferenceStack:
         self.hanging = parse_hang(hang)
         self.hang_seconds = DEFAULT_HANG_SECONDS if hang_seconds is None else hang_seconds
         self.hang_apps: dict[str, Any] = {}
+        self.limited: Any = None  # the faults.Sandbox applying ``limits`` (budgets, latency), once started
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self) -> ReferenceStack:
@@ -160,6 +161,7 @@ class ReferenceStack:
                 from conformance.reference.faults import FaultsApp, Sandbox
 
                 shared = Sandbox(self.limits, self._svc)  # one budget across both hosts, as the suite counts
+                self.limited = shared
                 apps = {host: FaultsApp(app, shared, host) for host, app in apps.items()}
             if any(self.hanging.values()):
                 from conformance.reference.hang import HangApp
@@ -239,6 +241,12 @@ class ReferenceStack:
     @property
     def personas(self) -> dict[str, dict[str, Any]]:
         return {name: dict(info) for name, info in self._personas.items()}
+
+    @property
+    def peak_in_flight(self) -> int:
+        """The most answers the latency (``limits``) held at once: 1 for a client that waits for each
+        answer before its next request, more for one that overlaps them; 0 without latency."""
+        return int(self.limited.state.peak_in_flight) if self.limited is not None else 0
 
     @property
     def request_log(self) -> list[tuple[str, str, str]]:

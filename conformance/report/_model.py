@@ -198,7 +198,12 @@ class RunResult:
         return "CERTIFIED" if ok else "NOT CERTIFIED"
 
     def unfuzzed(self) -> list[OperationCoverage]:
-        """Operations the run's mode requires fuzzed that were not (deselected, unreachable, skipped)."""
+        """Operations the run's mode requires fuzzed that were not (deselected, unreachable, skipped).
+
+        Fuzzing is the SCH rules' evidence: a run that judges no SCH rule (``--rules TEN``, a plugin run
+        of one's own scenario tests) requires no operation fuzzed (Decision 58)."""
+        if not any(rule.id.startswith("SCH-") for rule in self.rules):
+            return []
         return [o for o in self.operations if o.required and o.selection not in ("", "fuzzed")]
 
     def counts(self) -> dict[str, int]:

@@ -61,6 +61,9 @@ def _started(stack: Any, seen_before: int) -> bool:
 DISCOVERY_HOLD = "main GET /events/"
 CLEANUP_HOLD = "main PUT /events/{eid}/setup_frontend_status HIDDEN"
 SCENARIOS = ["--rules", "TEN,OBJ,PAG,HST,ERR", "--no-fuzz"]
+#: a write-mode rule whose only sandbox is the run's own (OBJ-02 on a deployment also creates one for
+#: persona `other`, cleaned up at its test's end, which the hold would catch first)
+CLEANUP = ["--mode", "write", "--rules", "AUTH-01", "--no-fuzz"]
 
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the process table from /proc")
@@ -72,8 +75,8 @@ SCENARIOS = ["--rules", "TEN,OBJ,PAG,HST,ERR", "--no-fuzz"]
         (signal.SIGINT, SCENARIOS, "scenarios", ""),
         (signal.SIGINT, SCENARIOS, "discovery", DISCOVERY_HOLD),
         (signal.SIGTERM, SCENARIOS, "discovery", DISCOVERY_HOLD),
-        (signal.SIGINT, ["--mode", "write", "--rules", "OBJ-02", "--no-fuzz"], "cleanup", CLEANUP_HOLD),
-        (signal.SIGTERM, ["--mode", "write", "--rules", "OBJ-02", "--no-fuzz"], "cleanup", CLEANUP_HOLD),
+        (signal.SIGINT, CLEANUP, "cleanup", CLEANUP_HOLD),
+        (signal.SIGTERM, CLEANUP, "cleanup", CLEANUP_HOLD),
     ],
     ids=["sigint-stateful", "sigterm-fuzzing", "sigint-scenarios", "sigint-discovery", "sigterm-discovery",
          "sigint-cleanup", "sigterm-cleanup"],
