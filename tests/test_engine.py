@@ -343,11 +343,20 @@ def test_settings_came_over_a_pipe(fd_settings):
     places = [Path(tempfile.gettempdir()), Path.cwd(), Path(fd_settings.report_dir)]
     # other tests' folders (pytest-of-<user>, written by parallel workers) are theirs, not this run's
     tests = list(Path(tempfile.gettempdir()).glob("pytest-of-*"))
-    holding = [str(p) for place in places if place.is_dir() for p in place.rglob("*")
-               if p.is_file()
-               and (p.is_relative_to(Path.cwd()) or not any(p.is_relative_to(d) for d in tests))
-               and p.stat().st_mtime >= since and p.stat().st_size < 1_000_000
-               and password in p.read_bytes()]
+    def files(place):  # a parallel worker's run may remove its temp folders while we walk
+        for root, _dirs, names in os.walk(place):  # os.walk ignores folders that vanished
+            yield from (Path(root) / name for name in names)
+
+    def holds(p):
+        try:
+            return (p.stat().st_mtime >= since and p.stat().st_size < 1_000_000
+                    and password in p.read_bytes())
+        except (FileNotFoundError, NotADirectoryError, PermissionError):  # gone (or not ours) meanwhile
+            return False
+
+    holding = [str(p) for place in places if place.is_dir() for p in files(place)
+               if (p.is_relative_to(Path.cwd()) or not any(p.is_relative_to(d) for d in tests))
+               and holds(p)]
     assert holding == []
     assert not any(password in arg.encode() for arg in sys.argv)
     assert not any(password in value.encode() for value in os.environ.values())
