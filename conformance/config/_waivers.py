@@ -135,7 +135,7 @@ def normalise_dates(node: Any) -> Any:
 
 
 def _toml_string(value: str) -> str:
-    # TOML basic strings take JSON's escapes (\", \\, \n, \uXXXX).
+    # TOML basic strings take JSON's escapes (\", \\, \n, \u and four hex digits).
     return json.dumps(value, ensure_ascii=False)
 
 

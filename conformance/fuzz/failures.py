@@ -72,7 +72,7 @@ def ours(failure: BaseException) -> Finding | None:
 def _parts(failure: BaseException, host: str) -> list[tuple[str, str, Finding | None]]:
     """``(rule, text, finding)`` for each rule ONE failure is evidence against, the rules read as data:
     a built-in verdict belongs to the rule of its code alone; a Finding to the rules it names, each
-    with its own message. Text is never searched for rule ids (a quoted ``[XXX-00]`` is just text)."""
+    with its own message. Text is never searched for rule ids (a quoted rule tag is just text)."""
     code = _code(failure)
     title = str(getattr(failure, "title", "") or type(failure).__name__)
     finding = ours(failure)

@@ -68,7 +68,7 @@ def _details(lines: Sequence[str]) -> dict[str, str]:
 def from_text(text: str, test: str, fallback: Sequence[str], *, error: bool = False) -> list[FindingRecord]:
     """Records for a failure known only as text: one per fallback rule (the test's own ``fd_rule``
     ids), with the details a rendered Finding shows. Rule ids are never read out of the text: a
-    quoted ``[XXX-00]`` names nothing."""
+    quoted rule tag such as ``[ABC-01]`` names nothing."""
     lines = text.splitlines()
     summary = " ".join(line.strip() for line in lines[:3] if line.strip()) or "failed without a message"
     prefix = "test error: " if error else ""

@@ -75,10 +75,19 @@ _POINTS = {
 }
 
 
+def _hook_point(cls: type) -> str:
+    """The hook point a registered class overrides (the first policy base in its MRO)."""
+    return next(_POINTS[base] for base in cls.__mro__ if base in _POINTS)
+
+
+def _description(cls: type) -> str:
+    """What the class does, from its docstring on one line (the registry's and docs' text)."""
+    return " ".join((cls.__doc__ or "").split()).rstrip(".")
+
+
 def defect(cls: T) -> T:
     """Register a defect class: ``name`` and ``rule`` attributes, its docstring says what it breaks."""
-    point = next(_POINTS[base] for base in cls.__mro__ if base in _POINTS)
-    description = " ".join((cls.__doc__ or "").split()).rstrip(".")
+    point, description = _hook_point(cls), _description(cls)
     name, rule = getattr(cls, "name"), getattr(cls, "rule")  # noqa: B009 - T is any class
     REGISTRY[name] = Defect(name, rule, description, point, cls)
     return cls
@@ -86,8 +95,7 @@ def defect(cls: T) -> T:
 
 def starvation(cls: T) -> T:
     """Register a starvation condition: ``name`` and ``starves`` (rule ids) attributes."""
-    point = next(_POINTS[base] for base in cls.__mro__ if base in _POINTS)
-    description = " ".join((cls.__doc__ or "").split()).rstrip(".")
+    point, description = _hook_point(cls), _description(cls)
     name, starves = getattr(cls, "name"), tuple(getattr(cls, "starves"))  # noqa: B009 - T is any class
     deployment = bool(getattr(cls, "deployment", False))
     STARVATION[name] = Starvation(name, starves, description, point, cls, deployment)
@@ -96,8 +104,7 @@ def starvation(cls: T) -> T:
 
 def condition(cls: T) -> T:
     """Register a live condition: a ``name`` attribute, its docstring says what changes on its own."""
-    point = next(_POINTS[base] for base in cls.__mro__ if base in _POINTS)
-    description = " ".join((cls.__doc__ or "").split()).rstrip(".")
+    point, description = _hook_point(cls), _description(cls)
     name = getattr(cls, "name")  # noqa: B009 - T is any class
     CONDITIONS[name] = Condition(name, description, point, cls)
     return cls
@@ -105,8 +112,7 @@ def condition(cls: T) -> T:
 
 def intermittent(cls: T) -> T:
     """Register an intermittent fault: a ``name`` attribute; its docstring says when it answers wrong."""
-    point = next(_POINTS[base] for base in cls.__mro__ if base in _POINTS)
-    description = " ".join((cls.__doc__ or "").split()).rstrip(".")
+    point, description = _hook_point(cls), _description(cls)
     name = getattr(cls, "name")  # noqa: B009 - T is any class
     INTERMITTENT[name] = Intermittent(name, description, point, cls)
     return cls
