@@ -11,6 +11,8 @@ import yaml
 from conformance.errors import SpecError
 from conformance.resources import rules_file
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml, where built: ~15x faster
+
 MODES = ("read-only", "write", "publish")
 JUDGED_BY = ("ledger", "tests")
 THRESHOLDS = ("any", "every")
@@ -80,7 +82,7 @@ def catalogue(path: Path | None = None) -> dict[str, Rule]:
     """All rules by id, in catalogue order. Raises :class:`SpecError` on a malformed file."""
     source = path or rules_file()
     try:
-        raw = yaml.safe_load(source.read_text(encoding="utf-8"))
+        raw = yaml.load(source.read_text(encoding="utf-8"), Loader=_LOADER)
         rules = {
             item["id"]: Rule(
                 id=item["id"],

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from conformance import engine
+from conformance.harness.concurrency import SWEEP_POOL
 from conformance.reference.limits import limits
 from conformance.reference.stack import ReferenceStack
 from conformance.report import RunResult
@@ -72,7 +73,9 @@ def test_a_far_target_is_certified_concurrently_with_its_latency_overlapped(
           f"{WORKERS}: {far_wall:.1f} s ({len(far.audit)} requests)")
     assert near.settings.workers == 0  # auto on loopback: sequential
     assert far.settings.workers == WORKERS
-    assert f"fdconf: concurrency {WORKERS} (run.concurrency): {WORKERS} worker processes" in lines, lines
+    chose = (f"fdconf: concurrency {WORKERS} (run.concurrency): {WORKERS} worker processes, "
+             f"{SWEEP_POOL} probes in flight per sweep")
+    assert chose in lines, lines
     judged = _judged(far.result)
     assert judged == _judged(near.result)
     assert (far.exit_code, near.exit_code) == (0, 0)

@@ -122,6 +122,9 @@ def activate(config: pytest.Config) -> None:
     ledger.absent_hosts = absent_hosts(settings)  # their probes are unexercised, not skipped
     ledger.replays = settings.confirm  # failures are replayed through the run's Transport before they count
     ledger.transport_source = lambda: transport_of(config)
+    from conformance.harness.concurrency import sweep_pool
+
+    ledger.parallel = sweep_pool(settings)  # concurrent sweeps send their probes side by side
     if not is_worker(config):
         from conformance.harness.results import Collector
 

@@ -26,7 +26,9 @@ test's findings, without failing the test.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Generator, Iterable, Mapping
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -84,6 +86,12 @@ class Ledger:
         self.replays = 0
         self.transport_source: Callable[[], Transport] | None = None
         self._flaky: list[FindingRecord] = []
+        #: Requests a concurrent sweep keeps in flight in this process (1: one at a time); set when the
+        #: run activates from ``run.concurrency`` (:data:`conformance.harness.concurrency.SWEEP_POOL`).
+        self.parallel = 1
+        self._executor: ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()
+        self._gates: dict[tuple[str, str, str], threading.Lock] = {}
 
     def _catalogue(self) -> Mapping[str, Rule]:
         if self._rules is None:
@@ -150,6 +158,23 @@ class Ledger:
             record.operation = record.operation or operation
             self._flaky.append(record)
 
+    def pool(self) -> Executor | None:
+        """The threads concurrent sweeps send from (created on first use), or ``None`` when the run
+        sends one request at a time (``parallel`` 1)."""
+        if self.parallel <= 1:
+            return None
+        with self._lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(self.parallel, thread_name_prefix="fdconf-sweep")
+            return self._executor
+
+    def close(self) -> None:
+        """Stop the pool's threads (they are idle between sweeps: every sweep waits for its probes)."""
+        with self._lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+
     def drain_flaky(self) -> list[FindingRecord]:
         out, self._flaky = self._flaky, []
         return out
@@ -164,11 +189,19 @@ class Ledger:
         abandoned) failed with the timeout as its reason.
         """
         key = (persona, "main" if host == "media" else host, operation)
+        with self._lock:  # one sender per key: a concurrent sweep's threads wait for the same control
+            gate = self._gates.setdefault(key, threading.Lock())
+        with gate:
+            return self._control(key, send, accept, refused)
+
+    def _control(self, key: tuple[str, str, str], send: Callable[[], Any], accept: Callable[[int], bool],
+                 refused: str) -> Control:
+        persona = key[0]
         held = self._controls.get(key)
         if held is None:
             from conformance.client import Throttled
 
-            self.control_requests += 1
+            self._count_control()
             try:
                 exchange = send()
                 status = int(getattr(exchange, "status", 0))
@@ -198,11 +231,15 @@ class Ledger:
             assert transport is not None
             with watch(transport, REPLAY_ORIGIN):
                 again = send()
-            self.control_requests += 1
+            self._count_control()
             exchange, status = again, int(getattr(again, "status", 0))
             if accept(status):
                 return exchange, status, True
         return exchange, status, False
+
+    def _count_control(self) -> None:
+        with self._lock:
+            self.control_requests += 1
 
     def drain(self) -> list[Probe]:
         out, self._pending = self._pending, []

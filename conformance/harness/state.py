@@ -143,6 +143,11 @@ def close_run(config: pytest.Config) -> None:
     state = config.stash.get(STATE, None)
     if state is None:
         return
+    from conformance.harness.ledger import LEDGER
+
+    ledger = config.stash.get(LEDGER, None)
+    if ledger is not None:  # its sweep threads first: they send through the transport
+        ledger.close()
     if state.transport is not None:
         state.transport.close()
     if state.stack is not None:

@@ -11,6 +11,8 @@ import yaml
 from conformance.errors import SpecError
 from conformance.resources import rules_file
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml, where built: ~15x faster
+
 
 @dataclass(frozen=True)
 class CheckSpec:
@@ -35,7 +37,7 @@ def integration_catalogue(path: Path | None = None) -> dict[str, IntegrationRule
     """All INT rules by id, in catalogue order; raises :class:`SpecError` on a malformed file."""
     source = path or rules_file()
     try:
-        raw = yaml.safe_load(source.read_text(encoding="utf-8"))
+        raw = yaml.load(source.read_text(encoding="utf-8"), Loader=_LOADER)
         return {
             item["id"]: IntegrationRule(
                 id=item["id"],

@@ -18,12 +18,14 @@ import yaml
 from conformance.resources import rules_file
 from conformance.rules import Rule, catalogue
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml, where built: ~15x faster
+
 TOKEN_VAR = "FD_ACCESS_TOKEN"
 
 
 @cache
 def _raw_rules() -> dict[str, dict[str, Any]]:
-    raw = yaml.safe_load(rules_file().read_text(encoding="utf-8")) or {}
+    raw = yaml.load(rules_file().read_text(encoding="utf-8"), Loader=_LOADER) or {}
     return {str(item.get("id")): item for item in raw.get("rules", []) if isinstance(item, dict)}
 
 

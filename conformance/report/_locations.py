@@ -21,6 +21,8 @@ import yaml
 from conformance.report._model import FindingRecord
 from conformance.resources import cr_spec, main_spec, rules_file
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml, where built: ~15x faster
+
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 #: Repository-relative paths of the bundled files, as SARIF and messages name them.
 SPEC_PATHS = {"main": "specs/main-api.yaml", "cr": "specs/cr-api.yaml"}
@@ -38,7 +40,7 @@ class Location:
 
 def _operations(path: Path) -> dict[tuple[str, str], int]:
     """``(METHOD, template) -> 1-based line`` of the method key, for every operation of a spec."""
-    root = yaml.compose(path.read_text(encoding="utf-8"))
+    root = yaml.compose(path.read_text(encoding="utf-8"), Loader=_LOADER)
     out: dict[tuple[str, str], int] = {}
     if not isinstance(root, yaml.MappingNode):
         return out
@@ -55,7 +57,7 @@ def _operations(path: Path) -> dict[tuple[str, str], int]:
 
 
 def _rule_lines(path: Path) -> dict[str, int]:
-    root = yaml.compose(path.read_text(encoding="utf-8"))
+    root = yaml.compose(path.read_text(encoding="utf-8"), Loader=_LOADER)
     out: dict[str, int] = {}
     if not isinstance(root, yaml.MappingNode):
         return out

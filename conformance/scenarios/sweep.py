@@ -31,15 +31,19 @@ findings. A judge that walks state (a lifecycle, a boost, a refresh) is not repl
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, wait
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from functools import partial
+from typing import Any
 
 import pytest
 
 from conformance.checks import rule_for_host
-from conformance.client import Api, Confirmation, Exchange, Throttled, not_replayed
+from conformance.client import Confirmation, Throttled, not_replayed
 from conformance.errors import Finding, RequestTimedOut
-from conformance.spec import Operation, example_body, fill_path, minimal_instance, spec_of
+from conformance.scenarios.controls import ControlResult, ProbeLedger
+from conformance.scenarios.sending import host_of
+from conformance.spec import Operation, fill_path
 
 PLACEHOLDER = "fdconf-probe"
 MAX_LISTED = 8
@@ -47,40 +51,6 @@ MAX_LISTED = 8
 
 class Unexercised(Exception):
     """Raised by a judge: the answer cannot judge the check (the message says why)."""
-
-
-class ControlResult(Protocol):
-    """A positive control's answer (``conformance.harness.ledger.Control``)."""
-
-    @property
-    def ok(self) -> bool: ...
-    @property
-    def status(self) -> int: ...
-    @property
-    def reason(self) -> str: ...
-    @property
-    def exchange(self) -> Any: ...
-    @property
-    def unanswered(self) -> bool: ...
-
-
-class ProbeLedger(Protocol):
-    """What scenarios use of the run's probe ledger (``fd_ledger``)."""
-
-    def record(self, rule_id: str, check: str, *, host: str, operation: str, outcome: Any,
-               reason: str = "", unanswered: bool = False) -> None: ...
-
-    def control(self, persona: str, host: str, operation: str, send: Callable[[], Any], *,
-                accept: Callable[[int], bool] = ..., refused: str = "") -> ControlResult: ...
-
-    def absent(self, host: str) -> str: ...
-
-    def watch(self) -> Any: ...
-
-    def confirm(self, attempt: Callable[[], BaseException | None], first: list[int], *,
-                unjudged: tuple[type[Exception], ...] = ()) -> Confirmation: ...
-
-    def flaky(self, finding: Finding, *, host: str, operation: str = "", test: str = "") -> None: ...
 
 
 def record(ledger: ProbeLedger, rule_id: str, check: str, *, host: str, operation: str, outcome: str,
@@ -91,76 +61,19 @@ def record(ledger: ProbeLedger, rule_id: str, check: str, *, host: str, operatio
                   reason=reason, unanswered=unanswered)
 
 
-def who(api: Api) -> str:
-    """The control cache's persona key: the persona and the partner header it sends."""
-    return f"{api.persona}:{api.partner or '-'}"
-
-
-def read_control(ledger: ProbeLedger, api: Api, op: Operation, path: str, **kwargs: Any) -> ControlResult:
-    """The positive control of a read: ``api``'s persona gets 2xx on ``op`` at ``path`` (its own ids)."""
-    return ledger.control(who(api), op.host, op.label, lambda: api.get(path, **kwargs))
+Effect = Callable[[], None]
 
 
 @dataclass(frozen=True)
-class NoControl:
-    """A control that cannot be sent: the probes behind it stay unexercised with ``reason``."""
+class _Probe:
+    """One probe as :meth:`Sweep.judge` was given it."""
 
-    reason: str
-    ok: bool = False
-    status: int = 0
-    exchange: Any = None
-    unanswered: bool = False
-
-
-def _reaches_handler(status: int) -> bool:
-    # The write's route exists and resolved the persona's own eid: anything but an auth refusal,
-    # a missing route or object, or a server error (a 400 on the example body still reached it).
-    return status < 500 and status not in (401, 404, 405)
-
-
-def write_control(
-    ledger: ProbeLedger, api: Api, op: Operation, own: Mapping[str, Any],
-    known: Mapping[str, Any] | None = None,
-) -> ControlResult:
-    """The positive control of a write: ``api``'s persona sends the same write on its own sandbox
-    event (``own`` path values) and reaches the handler. Writes without an eid in the path have no
-    sandbox to confine the control to: their probes stay unexercised."""
-    path = fill_path(op, own)
-    if path is None or not op.eid_params:
-        return NoControl("no control: a write outside the sandbox event is not sent with a valid token")
-    return ledger.control(
-        who(api), op.host, op.label, lambda: send(api, op, path, known=known), accept=_reaches_handler
-    )
-
-
-def host_of(op: Operation) -> str:
-    return "media" if op.base == "unversioned" else op.host
-
-
-def required_params(op: Operation, known: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """Values for the operation's required query parameters: ``known`` ones, else a minimal valid value."""
-    out: dict[str, Any] = {}
-    for param in op.required_query:
-        name = str(param.get("name"))
-        if known and name in known:
-            out[name] = known[name]
-        else:
-            value = minimal_instance(param.get("schema", {}), spec_of(op.host))
-            out[name] = str(value).lower() if isinstance(value, bool) else value
-    return out
-
-
-def send(
-    api: Api, op: Operation, path: str, *, known: Mapping[str, Any] | None = None, **kwargs: Any
-) -> Exchange:
-    """Send ``op`` at ``path`` with its required query parameters and, for writes, a small schema-valid
-    body, so validation cannot mask the answer the probe is about (auth, scope, parent/child)."""
-    if op.method in ("POST", "PUT", "PATCH") and "json" not in kwargs and "content" not in kwargs:
-        kwargs["json"] = example_body(op)
-    params = required_params(op, known)
-    if params and "params" not in kwargs:
-        kwargs["params"] = params
-    return api.request(op.method, path, **kwargs)
+    fn: Callable[[], None]
+    host: str
+    operation: str
+    check: str
+    control: ControlResult | None
+    replay: bool
 
 
 @dataclass
@@ -168,62 +81,151 @@ class Sweep:
     """Collects per-operation findings of one rule and raises them together at the end.
 
     Findings are filed per host (:func:`rule_for_host`): a sweep of an AUTH/TEN/OBJ rule over both
-    hosts raises its rule for main-host violations and HST-02 for CR-host ones, each alone."""
+    hosts raises its rule for main-host violations and HST-02 for CR-host ones, each alone.
+
+    ``concurrent=True`` (a sweep whose probes are independent reads): when the run keeps requests in
+    flight (:meth:`ProbeLedger.pool`), each probe, its control and its replays are sent from the
+    ledger's thread pool, side by side with the sweep's other probes; what they come to (ledger
+    entries, findings, flaky failures, the counts) is applied in the order the probes were made, so the
+    ledger and the findings are the same as without the pool. Reading :attr:`findings`,
+    :attr:`visited`, :attr:`judged` or :attr:`skipped` waits for the probes made so far. A judge that
+    walks state (``replay=False``) is always sent alone, after every probe before it."""
 
     rule_id: str
     ledger: ProbeLedger
     check: str
-    findings: list[Finding] = field(default_factory=list)
-    visited: int = 0
-    judged: int = 0
-    skipped: list[str] = field(default_factory=list)
+    concurrent: bool = False
+    _findings: list[Finding] = field(default_factory=list)
+    _visited: int = 0
+    _judged: int = 0
+    _skipped: list[str] = field(default_factory=list)
+    _made: int = 0
+    _pending: list[Future[list[Effect]] | list[Effect]] = field(default_factory=list)
+
+    @property
+    def findings(self) -> list[Finding]:
+        self.settle()
+        return self._findings
+
+    @property
+    def visited(self) -> int:
+        """Probes sent (not skipped for an absent host or a failed control)."""
+        self.settle()
+        return self._visited
+
+    @property
+    def judged(self) -> int:
+        self.settle()
+        return self._judged
+
+    @property
+    def skipped(self) -> list[str]:
+        self.settle()
+        return self._skipped
 
     def judge(self, fn: Callable[[], None], host: str = "main", *, operation: str = "",
               control: ControlResult | None = None, check: str = "", replay: bool = True) -> None:
         """Run one probe's judge and record its outcome (``control``: unexercised unless it succeeded).
 
         A failure is confirmed by running ``fn`` again (``replay=False``: a judge that walks state)."""
+        self._made += 1
         check = check or self.check
-        operation = operation or f"probe {self.visited + 1}"
+        operation = operation or f"probe {self._made}"
         absent = self.ledger.absent(host)
         if absent:  # a host this run cannot reach (no target.cr, no media base): nothing is sent
             self.unexercised(host, operation, absent, check=check)
             return
+        probe = _Probe(fn, host, operation, check, control, replay)
+        pool = self.ledger.pool() if self.concurrent and replay else None
+        if pool is None:
+            self.settle()
+            self._apply(self._send(probe))
+        else:
+            self._pending.append(pool.submit(self._send, probe))
+
+    def _send(self, probe: _Probe) -> list[Effect]:
+        """Send one probe (its control first) and judge it: what it came to, to apply in order."""
+        host, operation, check, control = probe.host, probe.operation, probe.check, probe.control
         if control is not None and not control.ok:
-            self.unexercised(host, operation, control.reason, check=check, unanswered=control.unanswered)
-            return
-        self.visited += 1
+            return [partial(self._unexercised_now, host, operation, control.reason, check,
+                            control.unanswered)]
+        effects: list[Effect] = [self._count_visit]
+        why, unanswered = "", False
         try:
             with self.ledger.watch() as first:
-                fn()
+                probe.fn()
         except Unexercised as exc:
-            self.unexercised(host, operation, str(exc), check=check)
-            return
+            why = str(exc)
         except Throttled as exc:
-            self.unexercised(host, operation, exc.reason, check=check)
-            return
+            why = exc.reason
         except RequestTimedOut as exc:  # no answer judges nothing, and is never a finding
-            self.unexercised(host, operation, exc.reason, check=check, unanswered=True)
-            return
+            why, unanswered = exc.reason, True
         except Finding as finding:
-            confirmation = self._confirm(fn, list(first)) if replay else not_replayed(
-                list(first), "not replayed: it walks state, a replay would not send the same requests")
-            finding.confirmation = confirmation.as_dict()
-            if confirmation.counts:
-                self.add(finding, host)
-                record(self.ledger, self.rule_id, check, host=host, operation=operation, outcome="fail",
-                       reason=finding.message.splitlines()[0])
-            else:  # the replays judged it and none failed: flaky, kept apart from the findings
-                self.ledger.flaky(self._filed(finding, host), host=host, operation=operation)
-                record(self.ledger, self.rule_id, check, host=host, operation=operation, outcome="pass",
-                       reason=f"flaky: {finding.message.splitlines()[0]}")
+            effects += self._failed(probe, finding, list(first))
         else:
-            record(self.ledger, self.rule_id, check, host=host, operation=operation, outcome="pass")
-        self.judged += 1
+            effects.append(partial(record, self.ledger, self.rule_id, check, host=host, operation=operation,
+                                   outcome="pass"))
+        if why:
+            return [*effects, partial(self._unexercised_now, host, operation, why, check, unanswered)]
+        return [*effects, self._count_judged]
+
+    def _failed(self, probe: _Probe, finding: Finding, first: list[int]) -> list[Effect]:
+        host, operation, check = probe.host, probe.operation, probe.check
+        confirmation = self._confirm(probe.fn, first) if probe.replay else not_replayed(
+            first, "not replayed: it walks state, a replay would not send the same requests")
+        finding.confirmation = confirmation.as_dict()
+        reason = finding.message.splitlines()[0]
+        if confirmation.counts:
+            return [partial(self._add_now, finding, host),
+                    partial(record, self.ledger, self.rule_id, check, host=host, operation=operation,
+                            outcome="fail", reason=reason)]
+        # the replays judged it and none failed: flaky, kept apart from the findings
+        filed = self._filed(finding, host)
+        return [partial(self.ledger.flaky, filed, host=host, operation=operation),
+                partial(record, self.ledger, self.rule_id, check, host=host, operation=operation,
+                        outcome="pass", reason=f"flaky: {reason}")]
+
+    def _count_visit(self) -> None:
+        self._visited += 1
+
+    def _count_judged(self) -> None:
+        self._judged += 1
+
+    def _apply(self, effects: list[Effect]) -> None:
+        for effect in effects:
+            effect()
+
+    def _later(self, effect: Effect) -> None:
+        """Apply ``effect`` after every probe made before it (at once when none is in flight)."""
+        if self._pending:
+            self._pending.append([effect])
+        else:
+            effect()
+
+    def settle(self) -> None:
+        """Wait for the probes in flight and apply what they came to, in the order they were made.
+
+        The first probe that raised (a target that stopped, a write refused by the guard) raises here,
+        after the probes before it were applied; the ones after it are dropped, unsent if not started."""
+        pending, self._pending = self._pending, []
+        for index, item in enumerate(pending):
+            try:
+                effects = item.result() if isinstance(item, Future) else item
+            except BaseException:
+                for rest in pending[index + 1:]:
+                    if isinstance(rest, Future):
+                        rest.cancel()
+                wait([rest for rest in pending[index + 1:] if isinstance(rest, Future)])
+                raise
+            self._apply(effects)
 
     def unexercised(self, host: str, operation: str, why: str, *, check: str = "",
                     unanswered: bool = False) -> None:
-        self.skipped.append(f"{operation}: {why}")
+        self._later(partial(self._unexercised_now, host, operation, why, check, unanswered))
+
+    def _unexercised_now(self, host: str, operation: str, why: str, check: str = "",
+                         unanswered: bool = False) -> None:
+        self._skipped.append(f"{operation}: {why}")
         record(self.ledger, self.rule_id, check or self.check, host=host, operation=operation,
                outcome="unexercised", reason=why, unanswered=unanswered)
 
@@ -245,18 +247,22 @@ class Sweep:
 
     def add(self, finding: Finding, host: str = "main") -> None:
         """File ``finding`` (raised for this sweep's rule) under the rule its host makes it evidence for."""
-        self.findings.append(self._filed(finding, host))
+        self._later(partial(self._add_now, finding, host))
+
+    def _add_now(self, finding: Finding, host: str) -> None:
+        self._findings.append(self._filed(finding, host))
 
     def finish(self, what: str) -> None:
-        if not self.findings:
-            if self.judged == 0:
+        self.settle()
+        if not self._findings:
+            if self._judged == 0:
                 pytest.skip(
                     f"not run: nothing judged for {what}"
-                    + (f" (unexercised: {'; '.join(self.skipped[:MAX_LISTED])})" if self.skipped else "")
+                    + (f" (unexercised: {'; '.join(self._skipped[:MAX_LISTED])})" if self._skipped else "")
                 )
             return
         by_rule: dict[str, list[Finding]] = {}
-        for finding in self.findings:
+        for finding in self._findings:
             by_rule.setdefault(finding.rule_id, []).append(finding)
         # One finding per rule, each summarising only its own operations (the first, e.g. OBJ-01, with
         # the others, e.g. HST-02 for the CR host, as its ``also``): no rule shows another's message.
@@ -266,7 +272,7 @@ class Sweep:
             more = f" (+{len(found) - MAX_LISTED} more)" if len(found) > MAX_LISTED else ""
             parts.append(found[0].relabel(
                 found[0].rule_id,
-                f"{what}: {len(found)} of {self.visited} operations violate it: {summary}{more}", also=()))
+                f"{what}: {len(found)} of {self._visited} operations violate it: {summary}{more}", also=()))
         first = parts[0]
         raise first.relabel(first.rule_id, first.message, also=tuple(parts[1:]))
 

@@ -23,18 +23,10 @@ from conformance.checks import carries_data, require_json
 from conformance.client import CREDENTIALS, OMIT, Api, Credential, Exchange
 from conformance.config import Settings
 from conformance.errors import Finding
+from conformance.scenarios.controls import ProbeLedger, read_control, write_control
 from conformance.scenarios.personas import foreign_signed, refresh_token_of
-from conformance.scenarios.sweep import (
-    ProbeLedger,
-    Sweep,
-    Unexercised,
-    host_of,
-    read_control,
-    required_params,
-    send,
-    targets,
-    write_control,
-)
+from conformance.scenarios.sending import host_of, required_params, send
+from conformance.scenarios.sweep import Sweep, Unexercised, targets
 from conformance.spec import Operation
 
 VARIANTS = ("none", "garbage", "truncated", "no-scheme", "expired", "foreign-signed")
@@ -106,7 +98,8 @@ def _sweep(  # noqa: PLR0917 - pytest passes fixtures positionally
     authorization = _bad_authorization(variant, token, getattr(persona, "expired_token", None))
     if authorization is not None and variant in VARIANT_CREDENTIALS:  # the curl line names the variant
         CREDENTIALS.add(authorization.removeprefix("Bearer "), VARIANT_CREDENTIALS[variant])
-    sweep = Sweep("AUTH-01", fd_ledger, "bad-token-401" if reads_only else "bad-token-401-write")
+    sweep = Sweep("AUTH-01", fd_ledger, "bad-token-401" if reads_only else "bad-token-401-write",
+                  concurrent=reads_only)
     secured = [op for op in spec_ops if op.secured and not op.publishes]
     for op, path in targets(secured, values, reads_only=reads_only, placeholder=True, sweep=sweep):
         if not reads_only and op.is_read:

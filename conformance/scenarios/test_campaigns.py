@@ -16,9 +16,10 @@ from conformance.checks import DEFAULT_TEMPLATE, CidTemplate, campaign_problems,
 from conformance.client import Api
 from conformance.config import Settings
 from conformance.errors import Finding
+from conformance.scenarios.controls import ProbeLedger
 from conformance.scenarios.discovery import EventFacts, body_of, walk_pages
 from conformance.scenarios.sandbox import clusters_of, q, setup_body
-from conformance.scenarios.sweep import ProbeLedger, Sweep, Unexercised
+from conformance.scenarios.sweep import Sweep, Unexercised
 
 
 def _template(fd_settings: Settings) -> CidTemplate:

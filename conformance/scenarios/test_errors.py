@@ -18,7 +18,8 @@ import pytest
 from conformance.checks import check_error_envelope
 from conformance.client import OMIT, Api, Exchange
 from conformance.errors import Finding
-from conformance.scenarios.sweep import ProbeLedger, Sweep, Unexercised
+from conformance.scenarios.controls import ProbeLedger
+from conformance.scenarios.sweep import Sweep, Unexercised
 
 
 @pytest.mark.fd_rule("ERR-01")
@@ -70,7 +71,7 @@ def test_deliberate_errors_carry_the_envelope(  # noqa: PLR0917 - pytest passes 
         multi = fd_api("multi", "main")
         probes.append(("multi-partner user without header", "main",
                        lambda: multi.get("/events/", partner=OMIT)))
-    sweep = Sweep("ERR-01", fd_ledger, "error-envelope")
+    sweep = Sweep("ERR-01", fd_ledger, "error-envelope", concurrent=True)
     for why, host, probe in probes:
         if probe is _NEEDS_OTHER and not fd_ledger.absent(host):
             sweep.unexercised(host, why, "persona `other` is not configured (no foreign partner to send)")

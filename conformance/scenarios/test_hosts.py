@@ -16,16 +16,10 @@ import pytest
 from conformance.checks import carries_data, check_outcome, expected_outcome
 from conformance.client import OMIT, Api
 from conformance.errors import Finding
+from conformance.scenarios.controls import ProbeLedger, read_control, write_control
 from conformance.scenarios.personas import partners_of
-from conformance.scenarios.sweep import (
-    ProbeLedger,
-    Sweep,
-    read_control,
-    required_params,
-    send,
-    targets,
-    write_control,
-)
+from conformance.scenarios.sending import required_params, send
+from conformance.scenarios.sweep import Sweep, targets
 from conformance.spec import Operation, fill_path, load, methods_at
 
 
@@ -72,7 +66,7 @@ def test_routes_answer_only_on_their_host(
     it was sent to."""
     reads_only = fd_mode == "read-only"
     values = {**path_values, "eid": sandbox_eid} if not reads_only and sandbox_eid else path_values
-    sweep = Sweep("HST-01", fd_ledger, "wrong-host-404")
+    sweep = Sweep("HST-01", fd_ledger, "wrong-host-404", concurrent=reads_only)
     for op, away, path, want in _wrong_host_probes(values, reads_only=reads_only, sweep=sweep):
         api = fd_api("primary", away)
         home = fd_api("primary", op.host)
@@ -152,7 +146,7 @@ def test_cr_host_enforces_auth_tenancy_and_objects(  # noqa: PLR0917 - pytest pa
     no_cr = fd_ledger.absent("cr")
     if no_cr:  # the whole rule is about the CR host: the other rules' main-host parts still run
         pytest.skip(f"not run: {no_cr}")
-    sweep = Sweep("HST-02", fd_ledger, "bad-token-401")
+    sweep = Sweep("HST-02", fd_ledger, "bad-token-401", concurrent=True)
     cr = fd_api("primary", "cr")
     owner = fd_api("other", "cr", partner=other_partner)
     reads = targets([op for op in load("cr") if op.secured], path_values, reads_only=True, sweep=sweep)

@@ -22,16 +22,9 @@ import pytest
 from conformance.checks import NOT_FOUND_STATUS, check_refusal
 from conformance.client import Api, Exchange
 from conformance.errors import Finding
-from conformance.scenarios.sweep import (
-    NoControl,
-    ProbeLedger,
-    Sweep,
-    host_of,
-    read_control,
-    required_params,
-    send,
-    targets,
-)
+from conformance.scenarios.controls import NoControl, ProbeLedger, read_control
+from conformance.scenarios.sending import host_of, required_params, send
+from conformance.scenarios.sweep import Sweep, targets
 from conformance.spec import Operation, fill_path
 
 
@@ -56,7 +49,7 @@ def test_foreign_eid_is_404_on_every_read(  # noqa: PLR0917 - pytest passes fixt
     primary_partner: str,
     other_partner: str,
 ) -> None:
-    sweep = Sweep("OBJ-01", fd_ledger, "foreign-eid-404")
+    sweep = Sweep("OBJ-01", fd_ledger, "foreign-eid-404", concurrent=True)
     for op, path in targets(_eid_reads(spec_ops), foreign_values, reads_only=True, sweep=sweep):
         control = _owner_control(fd_ledger, fd_api, other_partner, op, path)
         attacked = targets([op], {**foreign_values, "partner_id": primary_partner}, reads_only=True)
@@ -96,7 +89,7 @@ def test_foreign_and_never_existing_ids_are_indistinguishable(  # noqa: PLR0917 
     other_partner: str,
     never_existing_eid: str,
 ) -> None:
-    sweep = Sweep("OBJ-04", fd_ledger, "foreign-equals-never")
+    sweep = Sweep("OBJ-04", fd_ledger, "foreign-equals-never", concurrent=True)
     values = {k: v for k, v in foreign_values.items() if k != "partner_id"}
     for op, path in targets(_eid_reads(spec_ops), values, reads_only=True, sweep=sweep):
         control = _owner_control(fd_ledger, fd_api, other_partner, op, path)
@@ -141,7 +134,7 @@ def test_ids_in_query_strings_and_partner_segments_are_scoped(  # noqa: PLR0917 
     other_eid: str,
     other_partner: str,
 ) -> None:
-    sweep = Sweep("OBJ-03", fd_ledger, "query-eid-404")
+    sweep = Sweep("OBJ-03", fd_ledger, "query-eid-404", concurrent=True)
     for op, name in _query_eid_reads(spec_ops):
         for _, path in targets([op], path_values, reads_only=True, sweep=sweep):
             api = fd_api("primary", host_of(op))
@@ -219,7 +212,7 @@ def test_parent_child_mismatch_is_404(  # noqa: PLR0917 - pytest passes fixtures
         and (op.is_read or (fd_mode == "publish" and op.publishes))
     ]
     reads = {tuple(op.kind_of(p) for p in op.path_params): op for op in ops if op.is_read}
-    sweep = Sweep("OBJ-05", fd_ledger, "mismatch-404")
+    sweep = Sweep("OBJ-05", fd_ledger, "mismatch-404", concurrent=all(op.is_read for op in ops))
     for op, path in targets(ops, mixed, reads_only=False, sweep=sweep):
         api = fd_api("primary", host_of(op))
         control_op = op if op.is_read else reads.get(tuple(op.kind_of(p) for p in op.path_params))

@@ -29,18 +29,11 @@ import pytest
 from conformance.checks import NOT_FOUND_STATUS, changed_paths, check_refusal
 from conformance.client import Api
 from conformance.errors import Finding
+from conformance.scenarios.controls import ProbeLedger, who, write_control
 from conformance.scenarios.discovery import campaign_key, event_facts, keyed_campaigns
 from conformance.scenarios.sandbox import partner_product, published_campaign
-from conformance.scenarios.sweep import (
-    ProbeLedger,
-    Sweep,
-    Unexercised,
-    host_of,
-    send,
-    targets,
-    who,
-    write_control,
-)
+from conformance.scenarios.sending import host_of, send
+from conformance.scenarios.sweep import Sweep, Unexercised, targets
 from conformance.spec import Operation
 
 OBJ02 = "another partner's eid must be rejected on every write, leaving the owner's data unchanged"

@@ -14,8 +14,9 @@ import pytest
 from conformance.checks import check_page, require_json
 from conformance.client import Api
 from conformance.errors import Finding
+from conformance.scenarios.controls import ProbeLedger, read_control
 from conformance.scenarios.discovery import list_items
-from conformance.scenarios.sweep import ProbeLedger, Sweep, Unexercised, read_control, targets
+from conformance.scenarios.sweep import Sweep, Unexercised, targets
 from conformance.spec import Operation, load
 
 WALK_LIMIT = 7
@@ -32,7 +33,7 @@ def test_every_page_is_consistent(
     lists = _lists(path_values)
     if not lists:
         pytest.skip("not run: the spec marks no paginated list")
-    sweep = Sweep("PAG-01", fd_ledger, "envelope-consistent")
+    sweep = Sweep("PAG-01", fd_ledger, "envelope-consistent", concurrent=True)
     for op, path in lists:
 
         def judge(path: str = path) -> None:
@@ -65,7 +66,7 @@ def test_out_of_range_paging_is_400(
     primary_main: Api, fd_ledger: ProbeLedger, path_values: dict[str, Any], name: str, value: int
 ) -> None:
     """Judged where the list answers 2xx with default paging (the control)."""
-    sweep = Sweep("PAG-01", fd_ledger, "out-of-range-400")
+    sweep = Sweep("PAG-01", fd_ledger, "out-of-range-400", concurrent=True)
     for op, path in _lists(path_values):
         control = read_control(fd_ledger, primary_main, op, path)
 
@@ -100,7 +101,7 @@ def test_repeated_arrays_are_accepted_and_bracket_arrays_rejected(
     events = [op for op in load("main") if op.paginated and not op.path_params and _array_params(op)]
     if not events:
         pytest.skip("not run: no paginated list without path parameters has an array filter")
-    sweep = Sweep("PAG-01", fd_ledger, "repeated-arrays")
+    sweep = Sweep("PAG-01", fd_ledger, "repeated-arrays", concurrent=True)
     for op in events:
         items = list_items(primary_main, op.path)
         for name in _array_params(op):

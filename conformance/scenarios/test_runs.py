@@ -15,9 +15,10 @@ import pytest
 from conformance.client import Api
 from conformance.config import Settings
 from conformance.errors import Finding
+from conformance.scenarios.controls import ProbeLedger
 from conformance.scenarios.discovery import EventFacts, body_of, campaign_key, keyed_campaigns
 from conformance.scenarios.sandbox import clusters_of, q, refresh, setup_body
-from conformance.scenarios.sweep import ProbeLedger, Sweep, Unexercised
+from conformance.scenarios.sweep import Sweep, Unexercised
 from conformance.spec import Operation, fill_path
 
 

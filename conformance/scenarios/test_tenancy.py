@@ -17,16 +17,10 @@ from conformance.auth import Session
 from conformance.checks import check_outcome, expected_outcome, identity_problems
 from conformance.client import OMIT, Api
 from conformance.errors import Finding
+from conformance.scenarios.controls import ProbeLedger, read_control
 from conformance.scenarios.personas import non_partner_groups, partners_of
-from conformance.scenarios.sweep import (
-    ProbeLedger,
-    Sweep,
-    Unexercised,
-    host_of,
-    read_control,
-    required_params,
-    targets,
-)
+from conformance.scenarios.sending import host_of, required_params
+from conformance.scenarios.sweep import Sweep, Unexercised, targets
 from conformance.spec import Operation
 
 
@@ -54,7 +48,7 @@ def _tenancy_sweep(  # noqa: PLR0917 - pytest passes fixtures positionally
     if persona not in fd_sessions:
         pytest.skip(f"not run: persona `{persona}` is not configured")
     outcome = expected_outcome(partners_of(fd_sessions[persona]), header)
-    sweep = Sweep(rule, fd_ledger, check)
+    sweep = Sweep(rule, fd_ledger, check, concurrent=True)
     for op, path in _reads(spec_ops, values, sweep):
         api = fd_api(persona, host_of(op))
         owner = fd_api(entitled[0], host_of(op), partner=entitled[1])
@@ -116,7 +110,7 @@ def test_single_partner_user_without_header_gets_own_data(  # noqa: PLR0917 - py
     (CONTRACT §6). No 2xx even with the header: unexercised."""
     if len(partners_of(fd_sessions["primary"])) != 1:
         pytest.skip("not run: the primary persona does not belong to exactly one partner")
-    sweep = Sweep("TEN-02", fd_ledger, "implied-equals-explicit")
+    sweep = Sweep("TEN-02", fd_ledger, "implied-equals-explicit", concurrent=True)
     for op, path in _reads(spec_ops, path_values, sweep):
         api = fd_api("primary", host_of(op))
 

@@ -24,9 +24,11 @@ from conformance.checks import (
 from conformance.client import Api
 from conformance.errors import Finding
 from conformance.ids import PARTNER_RE
+from conformance.scenarios.controls import ProbeLedger
 from conformance.scenarios.discovery import list_items, walk_pages
 from conformance.scenarios.personas import partners_of
-from conformance.scenarios.sweep import ProbeLedger, Sweep, Unexercised, required_params, targets
+from conformance.scenarios.sending import required_params
+from conformance.scenarios.sweep import Sweep, Unexercised, targets
 from conformance.spec import Operation, fill_path
 
 WALK_LIMIT = 10
@@ -76,7 +78,7 @@ def test_every_page_of_every_list_is_scoped(  # noqa: PLR0917 - pytest passes fi
         foreign_values = {}
     primary = fd_api("primary", "main", partner=primary_partner)
     other = fd_api("other", "main", partner=other_partner)
-    sweep = Sweep("TEN-04", fd_ledger, "pages-scoped")
+    sweep = Sweep("TEN-04", fd_ledger, "pages-scoped", concurrent=True)
     lists = _list_paths(spec_ops, path_values, primary)
     if not lists:
         pytest.skip("not run: no paginated list answered as primary")
@@ -115,7 +117,7 @@ def test_switching_the_header_switches_scope(
 ) -> None:
     if not {primary_partner, other_partner} <= set(partners_of(fd_sessions["multi"])):
         pytest.skip("not run: persona `multi` does not belong to both primary's and other's partners")
-    sweep = Sweep("TEN-04", fd_ledger, "header-switches-scope")
+    sweep = Sweep("TEN-04", fd_ledger, "header-switches-scope", concurrent=True)
 
     def judge() -> None:
         views = {}
@@ -165,7 +167,7 @@ def test_partners_describes_the_scoped_partner(
     other_partner: str,
     fd_sessions: Any,
 ) -> None:
-    sweep = Sweep("TEN-05", fd_ledger, "describes-scoped-partner")
+    sweep = Sweep("TEN-05", fd_ledger, "describes-scoped-partner", concurrent=True)
     mine = fd_api("primary", "main", partner=primary_partner).get("/partners/")
     theirs = fd_api("other", "main", partner=other_partner).get("/partners/")
     pairs = ((mine, theirs, primary_partner, "primary"), (theirs, mine, other_partner, "other"))

@@ -14,9 +14,10 @@ import pytest
 from conformance.checks import message_key
 from conformance.client import Api, Exchange
 from conformance.errors import Finding
+from conformance.scenarios.controls import ProbeLedger
 from conformance.scenarios.discovery import body_of, walk_pages
 from conformance.scenarios.sandbox import budget_limits, clusters_of, q, setup_body
-from conformance.scenarios.sweep import ProbeLedger, Sweep, Unexercised
+from conformance.scenarios.sweep import Sweep, Unexercised
 
 SETUP_INVALID = "error.campaign.setup_invalid"
 

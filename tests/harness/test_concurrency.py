@@ -6,7 +6,15 @@ import pytest
 
 from conformance.config import Settings, load_settings
 from conformance.errors import ConfigError
-from conformance.harness.concurrency import LATENCY_BOUND, MAX_AUTO, choose, on_loopback, resolve
+from conformance.harness.concurrency import (
+    LATENCY_BOUND,
+    MAX_AUTO,
+    SWEEP_POOL,
+    choose,
+    on_loopback,
+    resolve,
+    sweep_pool,
+)
 
 FAR = 0.080  # a CI runner far from the API
 TARGET = Settings(main="https://client-api.stg.example/api/v3", embedded=False)
@@ -36,6 +44,14 @@ def test_auto_against_a_far_target_runs_worker_processes() -> None:
     settings, line = resolve(TARGET, lambda: FAR)
     assert settings.workers == MAX_AUTO
     assert line.startswith(f"concurrency {MAX_AUTO} (auto: 80 ms round trip, rate off)")
+    assert sweep_pool(settings) == SWEEP_POOL  # and its sweeps keep several probes in flight
+
+
+def test_a_sequential_run_has_no_sweep_pool() -> None:
+    assert sweep_pool(resolve(TARGET, lambda: 0.002)[0]) == 1
+    assert sweep_pool(Settings(embedded=True)) == 1
+    assert sweep_pool(TARGET.with_changes(concurrency=1)) == 1
+    assert sweep_pool(resolve(Settings(embedded=True, concurrency=3), _never)[0]) == SWEEP_POOL
 
 
 def test_auto_against_a_near_target_stays_sequential_and_says_why() -> None:

@@ -5,12 +5,15 @@ lands in the ledger under the same rule, with its control deciding whether it wa
 from __future__ import annotations
 
 import functools
+import threading
+import time
 
 import pytest
 
 from conformance.errors import Finding
 from conformance.harness.ledger import Control, Ledger
-from conformance.scenarios.sweep import NoControl, Sweep, Unexercised
+from conformance.scenarios.controls import NoControl
+from conformance.scenarios.sweep import Sweep, Unexercised
 
 
 def new(rule: str, check: str, ledger: Ledger | None = None) -> Sweep:
@@ -176,3 +179,118 @@ def test_a_cr_flaky_failure_is_filed_under_hst02() -> None:
     sweep.judge(judge, "cr", operation="GET /events/{eid}")
     sweep.finish("the locks hold")
     assert [(f.rule_id, f.host) for f in ledger.drain_flaky()] == [("HST-02", "cr")]
+
+
+# Concurrent sweeps: probes go out side by side from the ledger's pool; what they come to is applied in
+# the order the probes were made, so the ledger and the findings equal a sequential sweep's.
+
+POOL = 4
+
+
+def _pooled(parallel: int = POOL) -> Ledger:
+    ledger = Ledger()
+    ledger.parallel = parallel
+    return ledger
+
+
+def _mixed_sweep(ledger: Ledger, gate: threading.Barrier | None) -> Sweep:
+    """Eight probes: passes, violations on both hosts, one unexercised, one behind a failed control."""
+    sweep = Sweep("TEN-03", ledger, "other-tenant-header-403", concurrent=True)
+
+    def probe(index: int) -> None:
+        if gate is not None and index < POOL:
+            gate.wait(timeout=10)  # only returns once POOL probes are in flight at the same time
+        time.sleep(0.001 * (8 - index))  # later probes finish first
+        if index == 5:
+            raise Unexercised("the list is empty")
+        if index % 3 == 0:
+            raise Finding("TEN-03", f"probe {index} -> 200", expected="403")
+
+    for index in range(8):
+        host = "cr" if index % 2 else "main"
+        control = Control(False, 404, "control: other gets 404") if index == 7 else None
+        sweep.judge(functools.partial(probe, index), host, operation=f"GET /op/{index}", control=control)
+    return sweep
+
+
+def _entries(ledger: Ledger) -> list[tuple[str, str, str, str]]:
+    return [(p.rule_id, p.host, p.operation, p.outcome) for p in ledger.drain()]
+
+
+def test_a_concurrent_sweep_overlaps_its_probes_and_records_what_a_sequential_one_does() -> None:
+    sequential = Ledger()
+    one_by_one = _raised_from(_mixed_sweep(sequential, None))
+    pooled = _pooled()
+    gate = threading.Barrier(POOL)
+    side_by_side = _raised_from(_mixed_sweep(pooled, gate))
+    pooled.close()
+    assert not gate.broken  # POOL probes really were in flight at once
+    assert _entries(pooled) == _entries(sequential)
+    assert side_by_side.message == one_by_one.message
+    assert [p.message for p in side_by_side.parts] == [p.message for p in one_by_one.parts]
+
+
+def _raised_from(sweep: Sweep) -> Finding:
+    with pytest.raises(Finding) as caught:
+        sweep.finish("the header locks hold")
+    return caught.value
+
+
+def test_a_sweep_that_is_not_concurrent_sends_one_probe_at_a_time_even_with_a_pool() -> None:
+    ledger = _pooled()
+    sweep = Sweep("TEN-03", ledger, "other-tenant-header-403")
+    threads: set[str] = set()
+    for _ in range(3):
+        sweep.judge(lambda: threads.add(threading.current_thread().name))
+    sweep.finish("the header locks hold")
+    ledger.close()
+    assert threads == {threading.current_thread().name}
+
+
+def test_reading_the_findings_waits_for_the_probes_in_flight() -> None:
+    ledger = _pooled()
+    sweep = Sweep("PAG-01", ledger, "repeated-arrays", concurrent=True)
+
+    def slow_violation() -> None:
+        time.sleep(0.05)
+        raise Finding("PAG-01", "repeated city -> 400", expected="200")
+
+    sweep.judge(slow_violation, operation="GET /events/")
+    assert len(sweep.findings) == 1
+    assert sweep.visited == 1
+    assert sweep.judged == 1
+    ledger.close()
+
+
+def test_a_state_walking_judge_waits_for_every_probe_before_it() -> None:
+    ledger = _pooled()
+    sweep = Sweep("TEN-03", ledger, "other-tenant-header-403", concurrent=True)
+    order: list[str] = []
+
+    def slow_read() -> None:
+        time.sleep(0.05)
+        order.append("read")
+
+    sweep.judge(slow_read, operation="GET /events/")
+    sweep.judge(lambda: order.append("walk"), operation="boost", replay=False)
+    sweep.finish("the header locks hold")
+    ledger.close()
+    assert order == ["read", "walk"]
+
+
+def test_a_probe_that_raises_stops_the_sweep_after_the_probes_before_it() -> None:
+    from conformance.errors import TargetError
+
+    ledger = _pooled()
+    sweep = Sweep("TEN-03", ledger, "other-tenant-header-403", concurrent=True)
+
+    def gone() -> None:
+        raise TargetError("cannot reach http://127.0.0.1:9", "check the target")
+
+    sweep.judge(lambda: None, operation="GET /a")
+    sweep.judge(gone, operation="GET /b")
+    sweep.judge(lambda: None, operation="GET /c")
+    with pytest.raises(TargetError, match="cannot reach"):
+        sweep.finish("the header locks hold")
+    ledger.close()
+    assert [p.operation for p in ledger.drain()] == ["GET /a"]
