@@ -180,3 +180,35 @@ def test_starvation_leaves_its_rules_partial_or_not_run(condition: str, tmp_path
         answered = {c.host: c.judged for c in by_id["SCH-02"].checks if c.check == "answers-conform"}
         assert answered == {"main": 1, "cr": 1}, (condition, answered)
         assert all(op.answers.get("2xx", 0) == 0 for op in result.operations if op.answers), result.operations
+
+
+#: The rules whose sweeps are concurrent in a concurrent run (decision 76), on their defect and on a
+#: starvation condition: a sweep whose probes go out side by side judges exactly what a sequential one
+#: does, fails on the same operations, and passes nothing it was starved of.
+CONCURRENT_RULES = "TEN-03,OBJ-01,PAG-01"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("condition", "fails", "starved"), [
+    pytest.param("ten-foreign-header-accepted", {"TEN-03"}, set(), id="ten-foreign-header-accepted"),
+    pytest.param("starve-foreign-owner-404", set(), {"OBJ-01"}, id="starve-foreign-owner-404"),
+])
+def test_concurrent_sweeps_judge_a_defect_and_a_starvation_like_sequential_ones(
+    condition: str, fails: set[str], starved: set[str], tmp_path: Path
+) -> None:
+    flags = {"run.defects": [condition], "run.rules": CONCURRENT_RULES, "run.fuzz": False}
+    sequential = _run(tmp_path / "one", flags).result
+    concurrent = _run(tmp_path / "two", {**flags, "run.concurrency": 2}).result
+    assert sequential is not None
+    assert concurrent is not None
+    assert set(_failed(concurrent)) == set(_failed(sequential)) == fails
+    for rule_id in starved:
+        status = next(r.status for r in concurrent.rules if r.id == rule_id)
+        assert status in ("partial", "not_run"), (condition, rule_id, status)
+
+    def judged(result: RunResult) -> list[tuple[str, str, str, int, int, int]]:
+        return sorted((r.id, c.check, c.host, c.judged, c.failed, c.operations) for r in result.rules
+                      for c in r.checks)
+
+    assert judged(concurrent) == judged(sequential)
+    assert sum(c.judged for r in concurrent.rules for c in r.checks) > 0
