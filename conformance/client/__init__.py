@@ -7,6 +7,7 @@ The modules behind this surface are private; import from ``conformance.client``.
 """
 
 from conformance.client._abandon import DEFAULT_ABANDON_AFTER, TimeoutTally
+from conformance.client._api import Api
 from conformance.client._budget import RateBudget, RateFigures, budget_for, classify, window_span
 from conformance.client._confirm import (
     REPLAY_ORIGIN,
@@ -22,7 +23,6 @@ from conformance.client._http import (
     OMIT,
     PARTNER_HEADER,
     READ_METHODS,
-    Api,
     AuditEntry,
     Exchange,
     Limiter,

@@ -12,8 +12,9 @@ import httpx
 import pytest
 from scripted_server import ScriptedServer
 
+from conformance.client._api import Api
 from conformance.client._curl import BEARER_ARG, TOKEN_VAR, curl_line, runnable
-from conformance.client._http import Api, Transport
+from conformance.client._http import Transport
 from conformance.redact import MASK, REDACTOR
 
 MakeTransport = Callable[..., Transport]

@@ -8,7 +8,8 @@ from collections.abc import Callable
 import pytest
 from scripted_server import ScriptedServer
 
-from conformance.client._http import OMIT, Api, Transport, WriteBlocked
+from conformance.client._api import Api
+from conformance.client._http import OMIT, Transport, WriteBlocked
 from conformance.client._throttled import Throttled
 from conformance.errors import TargetError, UsageError
 from conformance.redact import REDACTOR
