@@ -9,10 +9,8 @@ answered.
 from __future__ import annotations
 
 import contextlib
-import threading
 import time
 from collections.abc import AsyncIterator, Callable
-from typing import Any
 
 import httpx
 import uvicorn
@@ -21,12 +19,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from tests.loopback_server import LoopbackServer
+
 _DROP_REQUEST = {"host", "content-length"}
 _DROP_RESPONSE = {"content-length", "content-encoding", "transfer-encoding", "connection"}
 Trigger = Callable[[str, str], bool]
 
 
-class OutageProxy:
+class OutageProxy(LoopbackServer):
     """One HTTP gateway in front of ``upstream`` (``http://127.0.0.1:P``), in a background thread."""
 
     def __init__(self, upstream: str, trigger: Trigger, seconds: float) -> None:
@@ -42,10 +42,8 @@ class OutageProxy:
         )
         config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="error", access_log=False,
                                 lifespan="on", timeout_graceful_shutdown=1, ws="none")
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, name="outage-proxy", daemon=True)
+        self.serve(config, "outage-proxy")
         self._client: httpx.AsyncClient | None = None
-        self.port = 0
 
     @contextlib.asynccontextmanager
     async def _lifespan(self, app: Starlette) -> AsyncIterator[None]:
@@ -76,26 +74,3 @@ class OutageProxy:
         self.seen.append((time.monotonic(), request.method, path, answer.status_code))
         kept = {k: v for k, v in answer.headers.items() if k.lower() not in _DROP_RESPONSE}
         return Response(answer.content, status_code=answer.status_code, headers=kept)
-
-    def start(self) -> OutageProxy:
-        self._thread.start()
-        deadline = time.monotonic() + 15
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the outage proxy did not start")
-            time.sleep(0.01)
-        self.port = int(self._server.servers[0].sockets[0].getsockname()[1])
-        return self
-
-    def stop(self) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=10)
-
-    def base(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def __enter__(self) -> OutageProxy:
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()

@@ -10,10 +10,7 @@ would. Query strings, bodies and headers (but ``Host``) pass unchanged. It recor
 from __future__ import annotations
 
 import contextlib
-import threading
-import time
 from collections.abc import AsyncIterator, Sequence
-from typing import Any
 
 import httpx
 import uvicorn
@@ -22,12 +19,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from tests.loopback_server import LoopbackServer
+
 _DROP_REQUEST = {"host", "content-length"}
 _DROP_RESPONSE = {"content-length", "content-encoding", "transfer-encoding", "connection"}
 _METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
-class PrefixProxy:
+class PrefixProxy(LoopbackServer):
     """One HTTP gateway with prefix routes, in a background thread; ``base(prefix)`` is its URL."""
 
     def __init__(self, routes: Sequence[tuple[str, str]]) -> None:
@@ -38,10 +37,8 @@ class PrefixProxy:
                         lifespan=self._lifespan)
         config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="error", access_log=False,
                                 lifespan="on", timeout_graceful_shutdown=1, ws="none")
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, name="prefix-proxy", daemon=True)
+        self.serve(config, "prefix-proxy")
         self._client: httpx.AsyncClient | None = None
-        self.port = 0
 
     def base(self, prefix: str) -> str:
         return f"http://127.0.0.1:{self.port}{prefix}"
@@ -85,23 +82,3 @@ class PrefixProxy:
         self.seen.append((request.method, request.url.path, answer.status_code))
         kept = {k: v for k, v in answer.headers.items() if k.lower() not in _DROP_RESPONSE}
         return Response(answer.content, status_code=answer.status_code, headers=kept)
-
-    def start(self) -> PrefixProxy:
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("the prefix proxy did not start")
-            time.sleep(0.01)
-        self.port = int(self._server.servers[0].sockets[0].getsockname()[1])
-        return self
-
-    def stop(self) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> PrefixProxy:
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()

@@ -11,12 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
-import threading
-import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 import uvicorn
@@ -28,6 +25,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+
+from tests.loopback_server import LoopbackServer
 
 KEY_HEADER = "X-Proxy-Key"
 _DROP_REQUEST = {"host", "content-length", KEY_HEADER.lower()}
@@ -95,8 +94,10 @@ def make_ca_and_server_cert(folder: Path) -> tuple[Path, Path, Path]:
     return ca_pem, cert_pem, key_pem
 
 
-class TlsProxy:
+class TlsProxy(LoopbackServer):
     """One HTTPS proxy in front of ``upstream`` (``http://127.0.0.1:P``), in a background thread."""
+
+    scheme = "https"
 
     def __init__(  # noqa: PLR0917 - the proxy's whole configuration
         self, upstream: str, key: str, cert: Path, private_key: Path, prefix: str = "",
@@ -129,10 +130,8 @@ class TlsProxy:
             timeout_graceful_shutdown=1,
             ws="none",
         )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, name="tls-proxy", daemon=True)
+        self.serve(config, "tls-proxy")
         self._client: httpx.AsyncClient | None = None
-        self.port = 0
 
     @contextlib.asynccontextmanager
     async def _lifespan(self, app: Starlette) -> AsyncIterator[None]:
@@ -166,26 +165,3 @@ class TlsProxy:
         )
         kept = {k: v for k, v in answer.headers.items() if k.lower() not in _DROP_RESPONSE}
         return Response(answer.content, status_code=answer.status_code, headers=kept)
-
-    def start(self) -> TlsProxy:
-        self._thread.start()
-        deadline = time.monotonic() + 15
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the TLS proxy did not start")
-            time.sleep(0.01)
-        self.port = int(self._server.servers[0].sockets[0].getsockname()[1])
-        return self
-
-    def stop(self) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=10)
-
-    def base(self, path: str) -> str:
-        return f"https://127.0.0.1:{self.port}{path}"
-
-    def __enter__(self) -> TlsProxy:
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
