@@ -110,7 +110,8 @@ class Settings:
     defects: tuple[str, ...] = ()
     workers: int = 0
     # Requests in flight at once (run.concurrency); 0 = auto, resolved by the engine after pre-flight
-    # (conformance.harness.concurrency): it sets ``workers`` when those are not set.
+    # (conformance.harness.concurrency): it sets ``workers`` (and ``concurrency``, which turns on the
+    # sweeps' thread pool) when those are not set.
     concurrency: int = 0
     shard: tuple[int, int] | None = None
     fuzz: bool = True

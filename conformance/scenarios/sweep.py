@@ -150,7 +150,8 @@ class Sweep:
             return [partial(self._unexercised_now, host, operation, control.reason, check,
                             control.unanswered)]
         effects: list[Effect] = [self._count_visit]
-        why, unanswered = "", False
+        why: str | None = None  # set when the answer judged nothing (its reason may be empty)
+        unanswered = False
         try:
             with self.ledger.watch() as first:
                 probe.fn()
@@ -165,7 +166,7 @@ class Sweep:
         else:
             effects.append(partial(record, self.ledger, self.rule_id, check, host=host, operation=operation,
                                    outcome="pass"))
-        if why:
+        if why is not None:
             return [*effects, partial(self._unexercised_now, host, operation, why, check, unanswered)]
         return [*effects, self._count_judged]
 

@@ -110,6 +110,22 @@ def test_a_failed_control_leaves_the_probe_unexercised_and_unsent() -> None:
     sweep.finish("foreign eids are 404")
 
 
+
+@pytest.mark.parametrize("concurrent", [False, True], ids=["sequential", "concurrent"])
+def test_a_judge_that_cannot_judge_without_saying_why_is_still_unexercised(concurrent: bool) -> None:
+    ledger = Ledger()
+    ledger.parallel = 4 if concurrent else 1
+    sweep = Sweep("OBJ-01", ledger, "foreign-eid-404", concurrent=concurrent)
+
+    def silent() -> None:
+        raise Unexercised
+
+    sweep.judge(silent, operation="GET /events/{eid}/x")
+    with pytest.raises(pytest.skip.Exception, match="nothing judged"):
+        sweep.finish("foreign eids are 404")
+    ledger.close()
+    assert [(p.outcome, p.reason) for p in ledger.drain()] == [("unexercised", "")]
+
 def _replaying_ledger(replays: int = 2) -> Ledger:
     from conformance.client import Transport
 
